@@ -1,0 +1,40 @@
+/**
+ * RoleWatch's error hierarchy. Bad input is reported and dropped; infrastructure failures propagate so
+ * that the event is retried. Callers tell the two apart by class, never by message.
+ */
+export class RoleWatchError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The configuration or the environment is invalid; the message names the key or variable. */
+export class ConfigError extends RoleWatchError {}
+
+/** An input record cannot be understood as a CloudTrail event. Never retried. */
+export class InvalidEventError extends RoleWatchError {
+  constructor(
+    message: string,
+    readonly eventId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A policy document cannot be parsed or is not a valid IAM policy. */
+export class InvalidPolicyError extends RoleWatchError {}
+
+/** A requested resource (finding, role, policy) does not exist. */
+export class NotFoundError extends RoleWatchError {}
+
+/** Input to the reporting API or the CLI is invalid; `field` names what was wrong. */
+export class ValidationError extends RoleWatchError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
