@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { collectTrailEvents } from '../cloudtrail/read';
+import { severityRank, type Severity } from '../config/config';
+import { createMemoryContext } from '../context';
+import type { RecordedFinding } from '../engine/engine';
+import { ValidationError } from '../errors';
+import type { PolicyFixtures } from '../iam/reader';
+import { parseFormat, parseSeverity, resolveConfig } from './options';
+import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
+import { createProgress } from './progress';
+
+const HELP = `usage: rolewatch evaluate <file|dir>... [options]
+
+Replays CloudTrail records (single records, EventBridge events, log files, JSON Lines, gzipped or not;
+directories recursively) in eventTime order through every rule, with in-memory state.
+
+options:
+  --config FILE       rolewatch.config.yml/.json (default: ./rolewatch.config.* if present)
+  --format FORMAT     table (default) or jsonl (one finding per line)
+  --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported
+  --policies FILE     customer-managed policy documents, for AttachRolePolicy offline:
+                      {"<policy arn>": {"defaultVersionId": "v1", "versions": {"v1": {...}}}}
+`;
+
+/** Transitions worth printing: a finding opened, re-opened or escalated. Repeats and duplicates are counted, not printed. */
+const REPORTED = new Set(['opened', 'reopened', 'escalated']);
+
+export async function runEvaluate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      format: { type: 'string' },
+      'fail-on': { type: 'string' },
+      policies: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new ValidationError('files', 'give at least one CloudTrail file or directory');
+  const format = parseFormat(values.format);
+  const failOn = parseSeverity('--fail-on', values['fail-on']);
+  const config = resolveConfig(values.config);
+  const policies = values.policies ? readPolicies(values.policies) : undefined;
+
+  let skipped = 0;
+  const events = await collectTrailEvents(positionals, (error) => {
+    skipped += 1;
+    process.stderr.write(`skipped ${error.source}${error.eventId ? ` (eventID ${error.eventId})` : ''}: ${error.message}\n`);
+  });
+  const { engine } = createMemoryContext({
+    config,
+    ...(policies ? { policies } : {}),
+    logger: { warn: (message, data) => process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`) },
+  });
+
+  const reported: RecordedFinding[] = [];
+  let suppressed = 0;
+  let failed = 0;
+  const progress = createProgress(events.length, 'events');
+  for (const event of events) {
+    try {
+      const result = await engine.process(event);
+      for (const recorded of result.findings) {
+        if (recorded.transition === 'suppressed') suppressed += 1;
+        if (!REPORTED.has(recorded.transition)) continue;
+        reported.push(recorded);
+        if (format === 'jsonl') process.stdout.write(`${JSON.stringify(findingJson(recorded.finding, recorded.transition))}\n`);
+      }
+    } catch (error) {
+      // One event that cannot be evaluated must not end the replay.
+      failed += 1;
+      process.stderr.write(`error evaluating eventID ${event.eventId} (${event.eventName}): ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    progress.tick();
+  }
+  progress.finish();
+
+  if (format === 'table') {
+    process.stdout.write(
+      reported.length > 0 ? `${formatTable(FINDING_HEADERS, reported.map((r) => findingRow(r.finding)))}\n` : 'no findings\n',
+    );
+  }
+  process.stderr.write(`${summary(events.length, reported, suppressed, skipped, failed)}\n`);
+  return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
+}
+
+function summary(events: number, reported: readonly RecordedFinding[], suppressed: number, skipped: number, failed: number): string {
+  const bySeverity = new Map<Severity, number>();
+  for (const { finding } of reported) bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
+  const counts = [...bySeverity].map(([severity, count]) => `${count} ${severity}`).join(', ');
+  return [
+    `${events} events evaluated`,
+    `${reported.length} findings${counts ? ` (${counts})` : ''}`,
+    ...(suppressed > 0 ? [`${suppressed} suppressed`] : []),
+    ...(skipped > 0 ? [`${skipped} records skipped`] : []),
+    ...(failed > 0 ? [`${failed} events failed`] : []),
+  ].join(', ');
+}
+
+function readPolicies(path: string): PolicyFixtures {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as PolicyFixtures;
+  } catch (error) {
+    throw new ValidationError('--policies', `cannot read ${path}: ${(error as Error).message}`);
+  }
+}

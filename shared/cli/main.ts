@@ -1,0 +1,54 @@
+import { ConfigError, RoleWatchError, ValidationError } from '../errors';
+import { runCheckPolicy } from './checkPolicy';
+import { runEvaluate } from './evaluate';
+
+/** Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage or unreadable input. */
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  evaluate: { summary: 'replay CloudTrail files through the rules and print findings', run: runEvaluate },
+  'check-policy': { summary: 'analyse IAM policy documents (permission, or trust with --trust)', run: runCheckPolicy },
+};
+
+const USAGE = `usage: rolewatch <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${name.padEnd(14)}${command.summary}`)
+  .join('\n')}
+
+rolewatch <command> --help shows the command's options.
+`;
+
+/** Runs the CLI and returns the exit code. Errors of the user's making print a message, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`rolewatch: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(args);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof ValidationError || error instanceof RoleWatchError) {
+      process.stderr.write(`rolewatch ${name}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (isArgError(error)) {
+      process.stderr.write(`rolewatch ${name}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+/** node:util parseArgs errors (unknown option, missing value) are usage errors. */
+function isArgError(error: unknown): error is Error {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}

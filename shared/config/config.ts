@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+
+/** Severities, most severe first. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Higher number = more severe; for comparisons such as `--fail-on` and `alerts.minSeverity`. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.length - SEVERITIES.indexOf(severity);
+}
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const severity = z.enum(SEVERITIES);
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/, 'must be a date like 2027-01-31')
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a real date');
+
+const configSchema = z
+  .object({
+    /** The organisation's own accounts. The role's own account is always known. */
+    knownAccounts: z.array(accountId).default([]),
+    trustedThirdParties: z
+      .array(z.object({ account: accountId, name: z.string().min(1), requireExternalId: z.boolean().default(true) }).strict())
+      .default([]),
+    /** Role names or ARNs (wildcards allowed) whose every assumption is reported. */
+    protectedRoles: z.array(z.string().min(1)).default([]),
+    /** Principals (ARN patterns or service names) whose changes count as infrastructure as code. */
+    iacPrincipals: z.array(z.string().min(1)).default(['cloudformation.amazonaws.com']),
+    suppressions: z
+      .array(
+        z
+          .object({
+            rule: z.string().min(1),
+            resource: z.string().min(1),
+            reason: z.string().min(1, 'a suppression needs a reason'),
+            until: isoDate.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    alerts: z
+      .object({ minSeverity: severity.default('high'), digest: z.enum(['daily', 'off']).default('daily') })
+      .strict()
+      .default({ minSeverity: 'high', digest: 'daily' }),
+    correlation: z
+      .object({
+        /** new-role-gets-admin and assumed-after-trust-change look back this far. */
+        windowHours: z.number().positive().default(24),
+        /** first-time-assumption, role-chaining and web-identity-new-subject stay quiet this long after monitoring starts. */
+        learningPeriodDays: z.number().min(0).default(7),
+        enumerationThreshold: z.number().int().positive().default(5),
+        enumerationWindowMinutes: z.number().positive().default(15),
+      })
+      .strict()
+      .default({ windowHours: 24, learningPeriodDays: 7, enumerationThreshold: 5, enumerationWindowMinutes: 15 }),
+    /** Names (wildcards allowed) of RoleWatch's own EventBridge rules, watched by monitor-tampering. */
+    monitorRuleNames: z.array(z.string().min(1)).default(['rolewatch-*']),
+    /** Per-rule overrides: turn a rule off or change its severity. */
+    rules: z
+      .record(z.string(), z.object({ enabled: z.boolean().optional(), severity: severity.optional() }).strict())
+      .default({}),
+  })
+  .strict();
+
+/** The validated RoleWatch configuration (SPEC §3). */
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/**
+ * Validates a configuration object. `ruleIds`, when given, checks that suppressions and overrides name
+ * real rules. Throws ConfigError listing every bad key with its path, e.g. `suppressions[0].until`.
+ */
+export function validateConfig(input: unknown, ruleIds?: ReadonlySet<string>): Config {
+  const result = configSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${describeIssue(issue)}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  if (ruleIds) {
+    const unknown = [
+      ...config.suppressions.map((s, i) => [`suppressions[${i}].rule`, s.rule] as const),
+      ...Object.keys(config.rules).map((id) => [`rules.${id}`, id] as const),
+    ].filter(([, id]) => !ruleIds.has(id));
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        `invalid configuration:\n${unknown.map(([path, id]) => `  ${path}: unknown rule id "${id}"`).join('\n')}`,
+      );
+    }
+  }
+  return config;
+}
+
+/** Reads and validates `rolewatch.config.yml` / `.yaml` / `.json`. */
+export function loadConfigFile(path: string, ruleIds?: ReadonlySet<string>): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(
+      `config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    return validateConfig(data, ruleIds);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/** The configuration with every default. */
+export function defaultConfig(): Config {
+  return validateConfig({});
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}

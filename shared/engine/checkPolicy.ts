@@ -1,0 +1,69 @@
+import type { Config, Severity } from '../config/config';
+import { parsePolicy } from '../policy/parse';
+import { RULES } from '../rules';
+import type { PolicyRef, Rule, RuleContext, RoleView } from '../rules/types';
+
+/** One problem found in a standalone policy document. */
+export interface PolicyCheckResult {
+  ruleId: string;
+  severity: Severity;
+  detail: string;
+}
+
+export interface PolicyCheckOptions {
+  /** Analyse as a trust policy instead of a permission policy. */
+  trust: boolean;
+  /** The account the policy lives in (own-account principals are not foreign). */
+  account: string;
+  /** Name shown in details. */
+  name: string;
+  config: Config;
+  rules?: readonly Rule[];
+}
+
+/**
+ * Checks one policy document with the posture rules, outside any event: the document becomes the only
+ * permission policy (or the trust policy) of a role. Used by `rolewatch check-policy` and by the checks
+ * that RoleWatch's own deployment passes its rules. Never throws on a bad document: it is a finding.
+ */
+export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions): PolicyCheckResult[] {
+  const parsed = parsePolicy(input);
+  if (!parsed.ok) return [{ ruleId: 'malformed-policy', severity: 'low', detail: `policy cannot be analysed: ${parsed.error}` }];
+  const role: RoleView = { account: options.account, name: options.name, arn: `arn:aws:iam::${options.account}:role/${options.name}`, policies: [] };
+  let context: RuleContext;
+  if (options.trust) {
+    context = { role: { ...role, trust: parsed.document }, changed: [], trustChanged: true, config: options.config };
+  } else {
+    const ref: PolicyRef = {
+      kind: 'managed',
+      name: options.name,
+      arn: `arn:aws:iam::${options.account}:policy/${options.name}`,
+      awsManaged: false,
+      document: parsed.document,
+    };
+    context = { role: { ...role, policies: [ref] }, changed: [ref], trustChanged: false, config: options.config };
+  }
+  const rules = (options.rules ?? RULES).filter((rule) => rule.kind === 'posture' && options.config.rules[rule.id]?.enabled !== false);
+  return rules.flatMap((rule) =>
+    rule.evaluate(context).map((match) => ({
+      ruleId: rule.id,
+      severity: options.config.rules[rule.id]?.severity ?? match.severity ?? rule.severity,
+      detail: match.detail,
+    })),
+  );
+}
+
+/**
+ * Finds the policy inside common wrappers: IAM API output (GetPolicyVersion, GetRole, GetRolePolicy) or a
+ * CloudFormation-style `PolicyDocument`; anything else is taken as the document itself.
+ */
+export function unwrapPolicy(value: unknown, trust: boolean): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  const nested = (obj: unknown, key: string) =>
+    obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>)[key] : undefined;
+  const candidates = trust
+    ? [nested(record.Role, 'AssumeRolePolicyDocument'), record.AssumeRolePolicyDocument]
+    : [nested(record.PolicyVersion, 'Document'), record.PolicyDocument];
+  return candidates.find((candidate) => candidate !== undefined) ?? value;
+}

@@ -1,0 +1,503 @@
+import { actorPrincipal, getString } from '../cloudtrail/accessors';
+import type { TrailEvent } from '../cloudtrail/types';
+import { type Config, severityRank } from '../config/config';
+import type { IamReader } from '../iam/reader';
+import { diffPolicies, formatDiff } from '../policy/diff';
+import type { PolicyDocument } from '../policy/types';
+import type { AssumptionFacts, PolicyRef, RoleView, Rule, RuleContext } from '../rules/types';
+import { isAssumption, type PolicyEventEffect, policyEventEffect, type RoleEventEffect, roleEventEffect } from './events';
+import { draftFinding, matchSuppression } from './findings';
+import type {
+  AssumptionObservation,
+  EventLedger,
+  Finding,
+  FindingDraft,
+  FindingStore,
+  FindingTransition,
+  StateStore,
+} from './ports';
+import { applyRoleChanges, emptyRoleRecord, isNewerStamp, type RoleChange, type RoleRecord, type Stamp } from './roleRecord';
+import { allPolicies, PolicyResolver, withDocument } from './roleView';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Where the engine reports a rule that threw or an event it had to skip. */
+export interface EngineLogger {
+  warn(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface EngineDeps {
+  state: StateStore;
+  findings: FindingStore;
+  ledger: EventLedger;
+  iam: IamReader;
+  config: Config;
+  rules: readonly Rule[];
+  logger?: EngineLogger;
+}
+
+export interface RecordedFinding {
+  finding: Finding;
+  transition: FindingTransition;
+}
+
+export interface ProcessResult {
+  eventId: string;
+  /** processed; duplicate (eventID seen before); ignored (nothing RoleWatch watches, or unusable). */
+  status: 'processed' | 'duplicate' | 'ignored';
+  findings: RecordedFinding[];
+  resolved: Finding[];
+}
+
+/**
+ * Evaluates CloudTrail events against the rules with state: applies each event to role and policy state,
+ * runs the rules that listen to it, records findings, resolves posture findings whose cause is gone, and
+ * remembers the eventID so that a redelivery is a no-op. Rules stay pure; all I/O goes through ports.
+ */
+export class Engine {
+  private readonly rulesByEvent = new Map<string, Rule[]>();
+  private readonly postureRules: Rule[];
+  private readonly resolver: PolicyResolver;
+
+  constructor(private readonly deps: EngineDeps) {
+    const enabled = deps.rules.filter((rule) => deps.config.rules[rule.id]?.enabled !== false);
+    for (const rule of enabled) {
+      for (const name of rule.events) {
+        const list = this.rulesByEvent.get(name) ?? [];
+        list.push(rule);
+        this.rulesByEvent.set(name, list);
+      }
+    }
+    this.postureRules = enabled.filter((rule) => rule.kind === 'posture');
+    this.resolver = new PolicyResolver(deps.state, deps.iam);
+  }
+
+  /** Processes one event. Infrastructure failures (store, IAM) propagate so the caller can retry the event. */
+  async process(event: TrailEvent): Promise<ProcessResult> {
+    const base = { eventId: event.eventId, findings: [], resolved: [] };
+    if (event.readOnly && !isAssumption(event)) return { ...base, status: 'ignored' };
+    if (await this.deps.ledger.isProcessed(event.eventId)) return { ...base, status: 'duplicate' };
+    await this.deps.state.monitoringSince(event.time);
+    const result = await this.evaluate(event);
+    if (result.status !== 'ignored') await this.deps.ledger.markProcessed(event.eventId, event.time);
+    return result;
+  }
+
+  /**
+   * Re-evaluates a role's whole current state (reconcile): records every posture finding that holds and
+   * resolves those that no longer do.
+   */
+  async reevaluateRole(
+    account: string,
+    roleName: string,
+    at: number,
+    reason: string,
+  ): Promise<Omit<ProcessResult, 'eventId' | 'status'>> {
+    const record = await this.deps.state.getRole(account, roleName);
+    const view = await this.resolver.view(record);
+    const arn = record?.arn ?? `arn:aws:iam::${account}:role/${roleName}`;
+    const drafts = view ? this.postureDrafts(view, at) : [];
+    const findings = await this.record(drafts, at);
+    const resolved = await this.deps.findings.resolveMissing(account, arn, new Set(drafts.map((d) => d.id)), at, reason);
+    return { findings, resolved };
+  }
+
+  /** Forgets cached customer-managed policy documents (call between invocations). */
+  clearCaches(): void {
+    this.resolver.forget();
+  }
+
+  private async evaluate(event: TrailEvent): Promise<ProcessResult> {
+    const stamp: Stamp = { at: event.time, eventId: event.eventId };
+    if (event.errorCode) return this.processFailedCall(event);
+    const roleEffect = roleEventEffect(event, stamp);
+    if (roleEffect) return this.processRoleEvent(event, roleEffect);
+    const policyEffect = policyEventEffect(event, stamp);
+    if (policyEffect) return this.processPolicyEvent(event, policyEffect, stamp);
+    if (isAssumption(event)) return this.processAssumption(event);
+    return this.processAccountEvent(event);
+  }
+
+  private async processRoleEvent(event: TrailEvent, effect: RoleEventEffect): Promise<ProcessResult> {
+    const { state } = this.deps;
+    const account = event.account;
+    const record = await state.getRole(account, effect.roleName);
+    const arn = effect.arn ?? record?.arn ?? `arn:aws:iam::${account}:role/${effect.roleName}`;
+    const before: RoleRecord = { ...(record ?? emptyRoleRecord(account, effect.roleName, arn)), arn };
+    const previous = await this.resolver.view(record);
+    const changes = effect.changes.map((change) => this.withAddedPrincipals(change, previous?.trust));
+    const asEventMadeIt = await this.resolver.view(applyRoleChanges(before, changes, { force: true }));
+    const stored = applyRoleChanges(before, changes);
+    const isStale = changes.some((change) => !isNewerStamp(change.stamp, currentStamp(before, change)));
+    const current = isStale ? await this.resolver.view(stored) : asEventMadeIt;
+
+    const changed = changedPolicies(changes, asEventMadeIt, previous);
+    const context: RuleContext = {
+      event,
+      ...(asEventMadeIt ? { role: asEventMadeIt } : {}),
+      ...(previous ? { previous } : {}),
+      changed,
+      trustChanged: changes.some((change) => change.part === 'trust'),
+      config: this.deps.config,
+    };
+    const drafts = this.runRules(event, context, { account, resource: arn, roleName: effect.roleName, at: event.time });
+
+    await state.applyRoleChanges(account, effect.roleName, arn, changes);
+    await state.appendHistory({
+      account,
+      roleName: effect.roleName,
+      roleArn: arn,
+      at: event.time,
+      eventId: event.eventId,
+      eventName: event.eventName,
+      ...actorFields(event),
+      summary: effect.summary,
+      ...historyDiff(changes, previous, asEventMadeIt),
+    });
+    const findings = await this.record(drafts, event.time);
+    const resolved = await this.resolvePosture(
+      account,
+      arn,
+      current,
+      event.time,
+      `${event.eventName} by ${actorPrincipal(event.actor)}`,
+    );
+    return { eventId: event.eventId, status: 'processed', findings, resolved };
+  }
+
+  private async processPolicyEvent(event: TrailEvent, effect: PolicyEventEffect, stamp: Stamp): Promise<ProcessResult> {
+    const { state } = this.deps;
+    const account = event.account;
+    const before = await state.getPolicy(account, effect.arn);
+    const drafts: FindingDraft[] = [];
+    const touchedRoles: { name: string; arn: string; summary: string; diff: string[] }[] = [];
+
+    if (effect.defaultChanged) {
+      const { versionId } = effect.defaultChanged;
+      const newText = effect.defaultChanged.document ?? (await this.resolver.policyVersion(account, effect.arn, versionId));
+      const oldText = before?.defaultVersion ? before.versions[before.defaultVersion.versionId] : undefined;
+      const base = {
+        kind: 'managed' as const,
+        name: effect.arn.slice(effect.arn.lastIndexOf('/') + 1),
+        arn: effect.arn,
+        awsManaged: false,
+      };
+      const oldRef =
+        oldText === undefined
+          ? { ...base, error: 'previous default version unknown' }
+          : withDocument(base, this.resolver.parse(oldText));
+      const parsedNew = newText === undefined ? undefined : this.resolver.parse(newText);
+      const newRef: PolicyRef = parsedNew
+        ? { ...withDocument(base, parsedNew), ...(oldRef.document ? { previous: oldRef.document } : {}) }
+        : { ...base, error: `version ${versionId} document unavailable` };
+      const roleNames = await state.rolesWithPolicy(account, effect.arn);
+      for (const roleName of roleNames) {
+        const record = await state.getRole(account, roleName);
+        const previous = await this.resolver.view(record, { arn: effect.arn, ref: oldRef });
+        const role = await this.resolver.view(record, { arn: effect.arn, ref: newRef });
+        if (!record || !role) continue;
+        const context: RuleContext = {
+          event,
+          role,
+          ...(previous ? { previous } : {}),
+          changed: [newRef],
+          trustChanged: false,
+          config: this.deps.config,
+        };
+        drafts.push(...this.runRules(event, context, { account, resource: record.arn, roleName, at: event.time }));
+        touchedRoles.push({
+          name: roleName,
+          arn: record.arn,
+          summary: `${effect.summary} (attached to this role)`,
+          diff: formatDiff(diffPolicies(oldRef.document, newRef.document)),
+        });
+      }
+      if (roleNames.length === 0) {
+        const context: RuleContext = { event, changed: [newRef], trustChanged: false, config: this.deps.config };
+        drafts.push(...this.runRules(event, context, { account, resource: effect.arn, at: event.time }));
+      }
+    } else {
+      drafts.push(
+        ...this.runRules(
+          event,
+          { event, changed: [], trustChanged: false, config: this.deps.config },
+          { account, resource: effect.arn, at: event.time },
+        ),
+      );
+    }
+
+    await state.applyPolicyChanges(account, effect.arn, effect.changes);
+    this.resolver.forget(account, effect.arn);
+    const isCurrent = isNewerStamp(stamp, before?.defaultVersion);
+    const resolved: Finding[] = [];
+    for (const role of touchedRoles) {
+      await state.appendHistory({
+        account,
+        roleName: role.name,
+        roleArn: role.arn,
+        at: event.time,
+        eventId: event.eventId,
+        eventName: event.eventName,
+        ...actorFields(event),
+        summary: role.summary,
+        ...(role.diff.length > 0 ? { diff: role.diff } : {}),
+      });
+    }
+    const findings = await this.record(drafts, event.time);
+    if (isCurrent) {
+      for (const role of touchedRoles) {
+        const view = await this.resolver.view(await state.getRole(account, role.name));
+        resolved.push(...(await this.resolvePosture(account, role.arn, view, event.time, `${event.eventName} on ${effect.arn}`)));
+      }
+    }
+    return { eventId: event.eventId, status: 'processed', findings, resolved };
+  }
+
+  private async processAssumption(event: TrailEvent): Promise<ProcessResult> {
+    const { state, config } = this.deps;
+    const roleArn = getString(event.request, 'roleArn');
+    if (!roleArn || !roleArn.includes(':role/')) {
+      this.deps.logger?.warn('role assumption without a role ARN; skipped', {
+        eventId: event.eventId,
+        eventName: event.eventName,
+      });
+      return { eventId: event.eventId, status: 'ignored', findings: [], resolved: [] };
+    }
+    const roleAccount = roleArn.split(':')[4] || event.account;
+    const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    const source = assumptionSource(event);
+    const edge = await state.getAssumption(roleAccount, roleArn, source.source);
+    const since = await state.monitoringSince(event.time);
+    const facts: AssumptionFacts = {
+      roleArn,
+      roleName,
+      roleAccount,
+      ...source,
+      isFirstTime: !edge || event.time < edge.firstSeen,
+      isLearning: event.time < since + config.correlation.learningPeriodDays * DAY,
+      isChained: event.actor.type === 'AssumedRole',
+    };
+    const record = await state.getRole(roleAccount, roleName);
+    const trust = record?.trust;
+    const role: RoleView = {
+      account: roleAccount,
+      name: roleName,
+      arn: roleArn,
+      policies: [],
+      ...(record?.created ? { createdAt: record.created.at } : {}),
+      ...(trust ? { trustChange: { at: trust.at, added: trust.added } } : {}),
+    };
+    const context: RuleContext = { event, role, assumption: facts, changed: [], trustChanged: false, config };
+    const drafts = this.runRules(event, context, { account: roleAccount, resource: roleArn, roleName, at: event.time });
+    const observation: AssumptionObservation = {
+      account: roleAccount,
+      roleArn,
+      ...source,
+      at: event.time,
+      eventId: event.eventId,
+      region: event.region,
+      ...(event.sourceIp ? { sourceIp: event.sourceIp } : {}),
+    };
+    await state.recordAssumption(observation);
+    const findings = await this.record(drafts, event.time);
+    return { eventId: event.eventId, status: 'processed', findings, resolved: [] };
+  }
+
+  private async processFailedCall(event: TrailEvent): Promise<ProcessResult> {
+    const rules = this.rulesByEvent.get(event.eventName)?.filter((rule) => rule.includeFailedCalls) ?? [];
+    if (rules.length === 0) return { eventId: event.eventId, status: 'processed', findings: [], resolved: [] };
+    const { config, state } = this.deps;
+    const context: RuleContext = { event, changed: [], trustChanged: false, config };
+    // IAM rejects a trust policy naming a principal that does not exist as malformed: the enumeration signal.
+    if (event.eventName === 'UpdateAssumeRolePolicy' && event.errorCode?.includes('MalformedPolicyDocument')) {
+      const windowMs = config.correlation.enumerationWindowMinutes * 60_000;
+      context.failedTrustUpdates = await state.countTrustFailures(
+        event.account,
+        actorPrincipal(event.actor),
+        event.time,
+        event.eventId,
+        windowMs,
+      );
+    }
+    const drafts = this.runRules(
+      event,
+      context,
+      { account: event.account, resource: defaultResource(event), at: event.time },
+      rules,
+    );
+    const findings = await this.record(drafts, event.time);
+    return { eventId: event.eventId, status: 'processed', findings, resolved: [] };
+  }
+
+  private async processAccountEvent(event: TrailEvent): Promise<ProcessResult> {
+    const context: RuleContext = { event, changed: [], trustChanged: false, config: this.deps.config };
+    const drafts = this.runRules(event, context, { account: event.account, resource: defaultResource(event), at: event.time });
+    const status = this.rulesByEvent.has(event.eventName) ? 'processed' : 'ignored';
+    const findings = await this.record(drafts, event.time);
+    return { eventId: event.eventId, status, findings, resolved: [] };
+  }
+
+  /** Runs the rules listening to the event; a rule that throws is logged and skipped, never stops the others. */
+  private runRules(
+    event: TrailEvent,
+    context: RuleContext,
+    where: { account: string; resource: string; roleName?: string; at: number },
+    rules: readonly Rule[] = this.rulesByEvent.get(event.eventName) ?? [],
+  ): FindingDraft[] {
+    const drafts: FindingDraft[] = [];
+    for (const rule of rules) {
+      for (const match of this.safeEvaluate(rule, context)) {
+        drafts.push(draftFinding(rule, match, { ...where, event }, this.deps.config));
+      }
+    }
+    return drafts;
+  }
+
+  /** Posture findings that hold for a role's whole current state. */
+  private postureDrafts(view: RoleView, at: number): FindingDraft[] {
+    const context: RuleContext = { role: view, changed: allPolicies(view), trustChanged: true, config: this.deps.config };
+    return this.postureRules.flatMap((rule) =>
+      this.safeEvaluate(rule, context).map((match) =>
+        draftFinding(rule, match, { account: view.account, resource: view.arn, roleName: view.name, at }, this.deps.config),
+      ),
+    );
+  }
+
+  private safeEvaluate(rule: Rule, context: RuleContext) {
+    try {
+      return rule.evaluate(context);
+    } catch (error) {
+      this.deps.logger?.warn('rule failed; skipped', {
+        ruleId: rule.id,
+        eventId: context.event?.eventId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return [];
+    }
+  }
+
+  private async resolvePosture(
+    account: string,
+    arn: string,
+    view: RoleView | undefined,
+    at: number,
+    reason: string,
+  ): Promise<Finding[]> {
+    const stillTrue = new Set(view ? this.postureDrafts(view, at).map((draft) => draft.id) : []);
+    return this.deps.findings.resolveMissing(
+      account,
+      arn,
+      stillTrue,
+      at,
+      view ? `no longer true after ${reason}` : `role deleted (${reason})`,
+    );
+  }
+
+  private async record(drafts: readonly FindingDraft[], at: number): Promise<RecordedFinding[]> {
+    const { config, findings } = this.deps;
+    const minimum = severityRank(config.alerts.minSeverity);
+    const out: RecordedFinding[] = [];
+    for (const draft of drafts) {
+      const suppression = matchSuppression(config, draft, at);
+      out.push(
+        await findings.record(draft, { ...(suppression ? { suppression } : {}), alert: severityRank(draft.severity) >= minimum }),
+      );
+    }
+    return out;
+  }
+
+  private withAddedPrincipals(change: RoleChange, previousTrust: PolicyDocument | undefined): RoleChange {
+    if (change.part !== 'trust') return change;
+    const parsed = this.resolver.parse(change.document);
+    if (!parsed.ok) return change;
+    return { ...change, added: diffPolicies(previousTrust, parsed.document).addedPrincipals };
+  }
+}
+
+/** The stamp currently stored for the part a change touches. */
+function currentStamp(record: RoleRecord, change: RoleChange): Stamp | undefined {
+  switch (change.part) {
+    case 'inline':
+      return record.inline[change.name];
+    case 'attached':
+      return record.attached[change.arn];
+    default:
+      return record[change.part];
+  }
+}
+
+/** The permission and boundary policies an event set, as the event made them, with what they replaced. */
+function changedPolicies(
+  changes: readonly RoleChange[],
+  role: RoleView | undefined,
+  previous: RoleView | undefined,
+): PolicyRef[] {
+  const refs: PolicyRef[] = [];
+  for (const change of changes) {
+    if (change.part === 'inline' && change.document !== null) {
+      const ref = role?.policies.find((p) => p.kind === 'inline' && p.name === change.name);
+      const old = previous?.policies.find((p) => p.kind === 'inline' && p.name === change.name)?.document;
+      if (ref) refs.push(old ? { ...ref, previous: old } : ref);
+    } else if (change.part === 'attached' && change.attached) {
+      const ref = role?.policies.find((p) => p.kind === 'managed' && p.arn === change.arn);
+      if (ref) refs.push(ref);
+    } else if (change.part === 'boundary' && change.arn !== null && role?.boundary) {
+      const old = previous?.boundary?.document;
+      refs.push(old ? { ...role.boundary, previous: old } : role.boundary);
+    }
+  }
+  return refs;
+}
+
+function historyDiff(
+  changes: readonly RoleChange[],
+  previous: RoleView | undefined,
+  role: RoleView | undefined,
+): { diff?: string[] } {
+  const lines: string[] = [];
+  for (const change of changes) {
+    if (change.part === 'trust') lines.push(...formatDiff(diffPolicies(previous?.trust, role?.trust)));
+    if (change.part === 'inline') {
+      const find = (view: RoleView | undefined) =>
+        view?.policies.find((p) => p.kind === 'inline' && p.name === change.name)?.document;
+      lines.push(...formatDiff(diffPolicies(find(previous), change.document === null ? undefined : find(role))));
+    }
+  }
+  return lines.length > 0 ? { diff: lines } : {};
+}
+
+function actorFields(event: TrailEvent): { actor?: string; sourceIp?: string; userAgent?: string } {
+  return {
+    actor: actorPrincipal(event.actor),
+    ...(event.sourceIp ? { sourceIp: event.sourceIp } : {}),
+    ...(event.userAgent ? { userAgent: event.userAgent } : {}),
+  };
+}
+
+function defaultResource(event: TrailEvent): string {
+  const roleName = getString(event.request, 'roleName');
+  if (roleName) return `arn:aws:iam::${event.account}:role/${roleName}`;
+  return event.resources.find((r) => r.arn)?.arn ?? `arn:aws:iam::${event.account}:root`;
+}
+
+/** Who assumed the role, as an edge source. */
+function assumptionSource(event: TrailEvent): Pick<AssumptionFacts, 'source' | 'sourceAccount' | 'sourceType'> {
+  const { actor } = event;
+  if (event.eventName === 'AssumeRoleWithWebIdentity' || event.eventName === 'AssumeRoleWithSAML') {
+    const provider =
+      actor.identityProvider ??
+      getString(event.response, 'provider') ??
+      getString(event.request, 'principalArn') ??
+      'unknown-provider';
+    const subject =
+      actor.userName ??
+      getString(event.response, 'subjectFromWebIdentityToken') ??
+      getString(event.response, 'subject') ??
+      'unknown-subject';
+    return { source: `${provider}:${subject}`, sourceType: event.eventName === 'AssumeRoleWithSAML' ? 'saml' : 'web-identity' };
+  }
+  if (actor.type === 'AWSService') return { source: actor.invokedBy ?? actorPrincipal(actor), sourceType: 'service' };
+  const account = actor.accountId ?? actor.sessionIssuer?.accountId;
+  return { source: actorPrincipal(actor), ...(account ? { sourceAccount: account } : {}), sourceType: 'aws' };
+}

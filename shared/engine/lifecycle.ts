@@ -1,0 +1,100 @@
+import { severityRank } from '../config/config';
+import type { Finding, FindingDraft, FindingTransition } from './ports';
+
+/** How many recent eventIDs a finding remembers to recognise a redelivery. */
+export const RECENT_EVENT_IDS = 20;
+
+export interface RecordOptions {
+  suppression?: { reason: string; by: string; until?: string };
+  alert: boolean;
+}
+
+/** The key that makes recording idempotent: the event's id, or the evaluation time for state re-evaluations. */
+export function occurrenceId(draft: FindingDraft): string {
+  return draft.event?.eventId ?? `state@${draft.at}`;
+}
+
+/**
+ * The finding lifecycle as a pure function, shared by every FindingStore adapter: a new finding opens
+ * (or is born suppressed), a repeat is counted silently, a higher severity escalates, a resolved finding
+ * re-opens, an expired suppression re-opens. Alerts become pending only on open, re-open and escalation.
+ */
+export function nextFinding(
+  existing: Finding | undefined,
+  draft: FindingDraft,
+  options: RecordOptions,
+): { finding: Finding; transition: FindingTransition } {
+  const occurrence = occurrenceId(draft);
+  if (!existing) {
+    const suppressed = options.suppression !== undefined;
+    return {
+      transition: suppressed ? 'suppressed' : 'opened',
+      finding: {
+        ...draft,
+        status: suppressed ? 'suppressed' : 'open',
+        firstSeen: draft.at,
+        lastSeen: draft.at,
+        count: 1,
+        recentEventIds: [occurrence],
+        ...(options.suppression ? { suppression: options.suppression } : {}),
+        alert: { state: !suppressed && options.alert ? 'pending' : 'none' },
+      },
+    };
+  }
+  if (existing.recentEventIds.includes(occurrence)) return { finding: existing, transition: 'duplicate' };
+
+  const isNewest = draft.at >= existing.lastSeen;
+  const merged: Finding = {
+    ...existing,
+    // The newest occurrence describes the finding; an older one arriving late only adds to the count.
+    ...(isNewest ? pickDescription(draft) : {}),
+    severity: severityRank(draft.severity) > severityRank(existing.severity) ? draft.severity : existing.severity,
+    firstSeen: Math.min(existing.firstSeen, draft.at),
+    lastSeen: Math.max(existing.lastSeen, draft.at),
+    count: existing.count + 1,
+    recentEventIds: [...existing.recentEventIds, occurrence].slice(-RECENT_EVENT_IDS),
+  };
+  const pending = (finding: Finding): Finding =>
+    options.alert ? { ...finding, alert: { ...finding.alert, state: 'pending' } } : finding;
+
+  if (existing.status === 'resolved') {
+    const { resolvedAt: _at, resolution: _why, ...reopened } = merged;
+    if (options.suppression)
+      return { transition: 'suppressed', finding: { ...reopened, status: 'suppressed', suppression: options.suppression } };
+    return { transition: 'reopened', finding: pending({ ...reopened, status: 'open' }) };
+  }
+  if (existing.status === 'suppressed') {
+    const until = existing.suppression?.until;
+    if (until && suppressionEnd(until) < draft.at && !options.suppression) {
+      const { suppression: _s, ...reopened } = merged;
+      return { transition: 'reopened', finding: pending({ ...reopened, status: 'open' }) };
+    }
+    return { transition: 'repeated', finding: merged };
+  }
+  if (merged.severity !== existing.severity) return { transition: 'escalated', finding: pending(merged) };
+  return { transition: 'repeated', finding: merged };
+}
+
+/** Resolves a finding whose cause is gone. */
+export function resolveFinding(finding: Finding, at: number, reason: string): Finding {
+  return { ...finding, status: 'resolved', resolvedAt: at, resolution: reason };
+}
+
+/** A date without a time means "through that day" (UTC). */
+export function suppressionEnd(until: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(until) ? Date.parse(`${until}T23:59:59.999Z`) : Date.parse(until);
+}
+
+function pickDescription(draft: FindingDraft): Partial<Finding> {
+  const { detail, evidence, diff, event, region, title, rationale, remediation } = draft;
+  return {
+    detail,
+    title,
+    rationale,
+    remediation,
+    ...(evidence ? { evidence } : {}),
+    ...(diff ? { diff } : {}),
+    ...(event ? { event } : {}),
+    ...(region ? { region } : {}),
+  };
+}

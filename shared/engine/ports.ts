@@ -1,0 +1,170 @@
+import type { Severity } from '../config/config';
+import type { RoleChange, RoleRecord, Stamp } from './roleRecord';
+
+/** A customer-managed policy as RoleWatch remembers it from CreatePolicy/CreatePolicyVersion/SetDefaultPolicyVersion. */
+export interface PolicyRecord {
+  account: string;
+  arn: string;
+  /** The default version, stamped like role parts (last writer wins). */
+  defaultVersion?: Stamp & { versionId: string };
+  /** Documents of versions seen in events, by version id. */
+  versions: Record<string, string>;
+  deleted?: Stamp;
+}
+
+/** A change to a customer-managed policy. */
+export type PolicyChange =
+  | { kind: 'version'; versionId: string; document: string }
+  | { kind: 'default'; stamp: Stamp; versionId: string }
+  | { kind: 'deleted'; stamp: Stamp };
+
+/** Who assumed a role, aggregated: one record per (role, source), however many events. */
+export interface AssumptionEdge {
+  /** The role's account. */
+  account: string;
+  roleArn: string;
+  source: string;
+  sourceAccount?: string;
+  sourceType: 'aws' | 'service' | 'web-identity' | 'saml';
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  regions: string[];
+  /** A few source IP addresses, for the person investigating. */
+  sampleIps: string[];
+}
+
+/** One role-assumption event to aggregate into its edge. */
+export interface AssumptionObservation {
+  account: string;
+  roleArn: string;
+  source: string;
+  sourceAccount?: string;
+  sourceType: AssumptionEdge['sourceType'];
+  at: number;
+  eventId: string;
+  region: string;
+  sourceIp?: string;
+}
+
+/** An entry of a role's change history. */
+export interface HistoryEntry {
+  account: string;
+  roleName: string;
+  roleArn: string;
+  at: number;
+  eventId: string;
+  eventName: string;
+  actor?: string;
+  sourceIp?: string;
+  userAgent?: string;
+  /** What changed, in words ("attached arn:aws:iam::aws:policy/ReadOnlyAccess"). */
+  summary: string;
+  /** Policy diff lines for trust and permission changes. */
+  diff?: string[];
+}
+
+/**
+ * Role, policy, assumption and correlation state. Writes are idempotent: applying the same change twice,
+ * or an older change after a newer one, leaves the state as it was.
+ */
+export interface StateStore {
+  getRole(account: string, roleName: string): Promise<RoleRecord | undefined>;
+  /** Applies changes part by part, each only if newer than the stored part. */
+  applyRoleChanges(account: string, roleName: string, arn: string, changes: readonly RoleChange[]): Promise<void>;
+  /** Names of roles that have the policy attached now. */
+  rolesWithPolicy(account: string, policyArn: string): Promise<string[]>;
+  getPolicy(account: string, arn: string): Promise<PolicyRecord | undefined>;
+  applyPolicyChanges(account: string, arn: string, changes: readonly PolicyChange[]): Promise<void>;
+  appendHistory(entry: HistoryEntry): Promise<void>;
+  getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined>;
+  /** Aggregates one assumption event into its edge (idempotent per eventId). */
+  recordAssumption(observation: AssumptionObservation): Promise<void>;
+  /** Records a failed trust-policy update by `principal` and returns how many happened within `windowMs` before `at`. */
+  countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number>;
+  /** The earliest event time the monitor has seen; `at` lowers it if earlier. */
+  monitoringSince(at: number): Promise<number>;
+}
+
+export type FindingStatus = 'open' | 'resolved' | 'suppressed';
+
+/** A finding as the engine produces it, before the store gives it a lifecycle. */
+export interface FindingDraft {
+  /** Stable: the same rule on the same resource (and qualifier) always has the same id. */
+  id: string;
+  ruleId: string;
+  kind: 'posture' | 'event';
+  severity: Severity;
+  title: string;
+  account: string;
+  region?: string;
+  resource: string;
+  /** Short name of the resource (role name, trail name). */
+  resourceName: string;
+  /** Name of the role the finding is about, when it is about a role. */
+  roleName?: string;
+  qualifier?: string;
+  detail: string;
+  evidence?: Record<string, unknown>;
+  diff?: string[];
+  rationale: string;
+  remediation: string;
+  /** Event time (epoch ms) of what produced the finding. */
+  at: number;
+  event?: EventSummary;
+}
+
+/** The parts of a CloudTrail event a person needs to investigate a finding. */
+export interface EventSummary {
+  eventId: string;
+  eventName: string;
+  eventTime: string;
+  region: string;
+  actor?: string;
+  actorType?: string;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+export interface Finding extends FindingDraft {
+  status: FindingStatus;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  /** The last few eventIDs counted, so a redelivery is not counted twice. */
+  recentEventIds: string[];
+  suppression?: { reason: string; by: string; until?: string };
+  resolvedAt?: number;
+  resolution?: string;
+  /** Alert delivery: none (below threshold or suppressed), pending, or sent at a time for a severity. */
+  alert: { state: 'none' | 'pending' | 'sent'; sentAt?: number; severity?: Severity };
+}
+
+/** What recording a draft did to the stored finding. */
+export type FindingTransition = 'opened' | 'reopened' | 'escalated' | 'repeated' | 'duplicate' | 'suppressed';
+
+export interface FindingStore {
+  /** Records an occurrence: opens, re-opens, escalates or counts a repeat. Idempotent per (finding, eventId). */
+  record(
+    draft: FindingDraft,
+    options: { suppression?: { reason: string; by: string; until?: string }; alert: boolean },
+  ): Promise<{ finding: Finding; transition: FindingTransition }>;
+  /** Resolves open or suppressed posture findings of a resource that are not in `stillTrue`. */
+  resolveMissing(
+    account: string,
+    resource: string,
+    stillTrue: ReadonlySet<string>,
+    at: number,
+    reason: string,
+  ): Promise<Finding[]>;
+  get(id: string): Promise<Finding | undefined>;
+  forResource(account: string, resource: string): Promise<Finding[]>;
+  /** Marks a finding's pending alert as sent (for the severity it was sent at). */
+  markAlerted(id: string, at: number, severity: Severity): Promise<void>;
+}
+
+/** Remembers processed eventIDs so a redelivered event is a no-op. */
+export interface EventLedger {
+  isProcessed(eventId: string): Promise<boolean>;
+  markProcessed(eventId: string, at: number): Promise<void>;
+}

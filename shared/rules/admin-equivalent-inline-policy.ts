@@ -1,0 +1,28 @@
+import { analysePermissions } from '../analysis/permissions';
+import { changedPermissionPolicies } from './support';
+import type { Rule } from './types';
+
+export const adminEquivalentInlinePolicy: Rule = {
+  id: 'admin-equivalent-inline-policy',
+  title: 'Role has an admin-equivalent inline policy',
+  severity: 'critical',
+  kind: 'posture',
+  events: ['PutRolePolicy'],
+  rationale:
+    'An inline policy allowing every action on every resource makes the role a full administrator, out of sight of managed-policy inventories.',
+  remediation: 'Replace the inline policy with one listing the actions and resources the workload needs.',
+  evaluate: (ctx) =>
+    changedPermissionPolicies(ctx)
+      .filter((ref) => ref.kind === 'inline')
+      .flatMap((ref) => {
+        const admin = analysePermissions(ref.document).adminEquivalent;
+        if (admin.length === 0) return [];
+        return [
+          {
+            qualifier: `inline:${ref.name}`,
+            detail: `inline policy ${ref.name} of role ${ctx.role?.name} is admin-equivalent (statement ${admin.map((h) => h.statement).join(', ')}: ${admin[0]?.element} ${admin[0]?.patterns.join(', ')})`,
+            evidence: { policy: ref.name, statements: admin.map((hit) => hit.statement) },
+          },
+        ];
+      }),
+};

@@ -1,0 +1,25 @@
+import { actorPrincipal } from '../cloudtrail/accessors';
+import { actorMatches, ROLE_CHANGE_EVENTS } from './support';
+import type { Rule } from './types';
+
+export const changeOutsideIac: Rule = {
+  id: 'change-outside-iac',
+  title: 'Role changed outside infrastructure as code',
+  severity: 'low',
+  kind: 'event',
+  events: ROLE_CHANGE_EVENTS,
+  rationale:
+    'Roles managed by CloudFormation, CDK or Terraform pipelines should change only through them; a console or CLI change bypasses review and drifts from the code.',
+  remediation: "Make the change in the infrastructure code, or add the pipeline's principal to iacPrincipals if it is one.",
+  evaluate: (ctx) => {
+    const event = ctx.event;
+    if (!event || actorMatches(ctx, ctx.config.iacPrincipals)) return [];
+    const name = ctx.role?.name ?? ctx.previous?.name;
+    return [
+      {
+        detail: `${event.eventName} on ${name ? `role ${name}` : 'a role'} by ${actorPrincipal(event.actor)}, not through infrastructure as code`,
+        evidence: { actor: actorPrincipal(event.actor), userAgent: event.userAgent },
+      },
+    ];
+  },
+};

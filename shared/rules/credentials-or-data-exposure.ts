@@ -1,0 +1,30 @@
+import { actionsOf, changedNonAdminPolicies, listForPeople, PERMISSION_EVENTS, policyLabel } from './support';
+import type { Rule } from './types';
+
+export const credentialsOrDataExposure: Rule = {
+  id: 'credentials-or-data-exposure',
+  title: 'Role may read credentials or bulk data on all resources',
+  severity: 'medium',
+  kind: 'posture',
+  events: PERMISSION_EVENTS,
+  rationale:
+    'Actions that return credentials (access keys, tokens, secrets, parameters) or read data in bulk on every resource turn one compromised role into many.',
+  remediation: 'Scope these actions to the specific secrets, parameters, buckets and tables the workload needs.',
+  evaluate: (ctx) =>
+    changedNonAdminPolicies(ctx).flatMap(({ ref, analysis }) => {
+      const credentials = actionsOf(analysis.credentialExposure);
+      const data = actionsOf(analysis.dataRead);
+      if (credentials.length === 0 && data.length === 0) return [];
+      const parts = [
+        ...(credentials.length > 0 ? [`credentials through ${listForPeople(credentials, 5)}`] : []),
+        ...(data.length > 0 ? [`bulk data through ${listForPeople(data, 5)}`] : []),
+      ];
+      return [
+        {
+          qualifier: policyLabel(ref),
+          detail: `${policyLabel(ref)} exposes ${parts.join(' and ')} on all resources`,
+          evidence: { policy: policyLabel(ref), credentialActions: credentials, dataActions: data },
+        },
+      ];
+    }),
+};

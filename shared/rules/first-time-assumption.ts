@@ -1,0 +1,24 @@
+import type { Rule } from './types';
+
+export const firstTimeAssumption: Rule = {
+  id: 'first-time-assumption',
+  title: 'Principal assumed a role for the first time',
+  severity: 'low',
+  kind: 'event',
+  events: ['AssumeRole'],
+  rationale:
+    'After the learning period, a principal using a role it never used before is a change in who accesses what, worth a glance.',
+  remediation: "Confirm the new access path is expected; if not, narrow the role's trust policy.",
+  evaluate: (ctx) => {
+    const facts = ctx.assumption;
+    // Services assume the roles made for them; chained sessions and web identities have their own rules.
+    if (!facts || !facts.isFirstTime || facts.isLearning || facts.sourceType !== 'aws' || facts.isChained) return [];
+    return [
+      {
+        qualifier: facts.source,
+        detail: `${facts.source} assumed role ${facts.roleName} for the first time`,
+        evidence: { source: facts.source, sourceAccount: facts.sourceAccount },
+      },
+    ];
+  },
+};

@@ -1,0 +1,26 @@
+import { actionsOf, changedNonAdminPolicies, listForPeople, PERMISSION_EVENTS, policyLabel } from './support';
+import type { Rule } from './types';
+
+export const iamWildcardPermissions: Rule = {
+  id: 'iam-wildcard-permissions',
+  title: 'Role may manage IAM permissions on all resources',
+  severity: 'high',
+  kind: 'posture',
+  events: PERMISSION_EVENTS,
+  rationale:
+    'iam:* or permissions-management actions (attach, put or create policies, update trust) on every resource let the role grant itself or anyone else any permission.',
+  remediation:
+    'Scope IAM actions to the specific roles and policies the workload manages, ideally under a permissions boundary requirement.',
+  evaluate: (ctx) =>
+    changedNonAdminPolicies(ctx).flatMap(({ ref, analysis }) => {
+      if (analysis.iamWildcard.length === 0) return [];
+      const actions = actionsOf(analysis.iamWildcard);
+      return [
+        {
+          qualifier: policyLabel(ref),
+          detail: `${policyLabel(ref)} grants permissions-management actions on all resources: ${listForPeople(actions, 6)}`,
+          evidence: { policy: policyLabel(ref), actions, statements: analysis.iamWildcard.map((hit) => hit.statement) },
+        },
+      ];
+    }),
+};

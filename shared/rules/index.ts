@@ -1,0 +1,85 @@
+import { adminEquivalentInlinePolicy } from './admin-equivalent-inline-policy';
+import { adminPolicyAttached } from './admin-policy-attached';
+import { allowWithNotActionOrNotResource } from './allow-with-not-action-or-not-resource';
+import { assumedAfterTrustChange } from './assumed-after-trust-change';
+import { assumedByLongTermCredentials } from './assumed-by-long-term-credentials';
+import { assumedFromUnknownAccount } from './assumed-from-unknown-account';
+import { changeOutsideIac } from './change-outside-iac';
+import { credentialsOrDataExposure } from './credentials-or-data-exposure';
+import { firstTimeAssumption } from './first-time-assumption';
+import { iamChangeRecorded } from './iam-change-recorded';
+import { iamWildcardPermissions } from './iam-wildcard-permissions';
+import { identityProviderChanged } from './identity-provider-changed';
+import { malformedPolicy } from './malformed-policy';
+import { monitorTampering } from './monitor-tampering';
+import { newRoleGetsAdmin } from './new-role-gets-admin';
+import { passroleAnyResource } from './passrole-any-resource';
+import { permissionsBoundaryRemoved } from './permissions-boundary-removed';
+import { policyVersionEscalation } from './policy-version-escalation';
+import { privilegeEscalationPath } from './privilege-escalation-path';
+import { protectedRoleAssumed } from './protected-role-assumed';
+import { roleChaining } from './role-chaining';
+import { serviceWildcardPermissions } from './service-wildcard-permissions';
+import { trustAnyPrincipal } from './trust-any-principal';
+import { trustAnyPrincipalWithConditions } from './trust-any-principal-with-conditions';
+import { trustCrossAccountWithoutExternalId } from './trust-cross-account-without-external-id';
+import { trustEnumeration } from './trust-enumeration';
+import { trustForallvaluesSingleValuedKey } from './trust-forallvalues-single-valued-key';
+import { trustGithubOidcWithoutSubject } from './trust-github-oidc-without-subject';
+import { trustOidcBroadSubject } from './trust-oidc-broad-subject';
+import { trustPolicyChanged } from './trust-policy-changed';
+import { trustServiceWithoutSourceCondition } from './trust-service-without-source-condition';
+import { trustUnknownAccount } from './trust-unknown-account';
+import { trustWebIdentityWithoutConditions } from './trust-web-identity-without-conditions';
+import type { Rule } from './types';
+import { webIdentityNewSubject } from './web-identity-new-subject';
+
+/** Every rule RoleWatch runs, in catalogue order. Ids are a contract: CLI, API, suppressions and tests use them. */
+export const RULES: readonly Rule[] = [
+  // Permission policies
+  adminPolicyAttached,
+  adminEquivalentInlinePolicy,
+  iamWildcardPermissions,
+  serviceWildcardPermissions,
+  passroleAnyResource,
+  privilegeEscalationPath,
+  allowWithNotActionOrNotResource,
+  credentialsOrDataExposure,
+  policyVersionEscalation,
+  permissionsBoundaryRemoved,
+  malformedPolicy,
+  // Trust policies
+  trustAnyPrincipal,
+  trustAnyPrincipalWithConditions,
+  trustUnknownAccount,
+  trustCrossAccountWithoutExternalId,
+  trustGithubOidcWithoutSubject,
+  trustOidcBroadSubject,
+  trustWebIdentityWithoutConditions,
+  trustServiceWithoutSourceCondition,
+  trustForallvaluesSingleValuedKey,
+  trustPolicyChanged,
+  // Lifecycle and correlation
+  newRoleGetsAdmin,
+  assumedAfterTrustChange,
+  changeOutsideIac,
+  identityProviderChanged,
+  monitorTampering,
+  trustEnumeration,
+  iamChangeRecorded,
+  // Role assumptions
+  assumedFromUnknownAccount,
+  protectedRoleAssumed,
+  firstTimeAssumption,
+  roleChaining,
+  webIdentityNewSubject,
+  assumedByLongTermCredentials,
+];
+
+/** The ids of all rules, for validating configuration. */
+export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((rule) => rule.id));
+
+/** Every CloudTrail eventName some rule listens to, sorted. */
+export function ruleEventNames(rules: readonly Rule[] = RULES): string[] {
+  return [...new Set(rules.flatMap((rule) => rule.events))].sort();
+}

@@ -1,0 +1,63 @@
+import { getString } from '../cloudtrail/accessors';
+import { wildcardMatch } from '../policy/match';
+import type { Rule } from './types';
+
+const TRAIL_EVENTS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'];
+const EVENTBRIDGE_EVENTS = ['DisableRule', 'DeleteRule', 'RemoveTargets', 'PutRule'];
+const ANALYZER_EVENTS = ['DeleteAnalyzer', 'CreateArchiveRule'];
+
+export const monitorTampering: Rule = {
+  id: 'monitor-tampering',
+  title: 'Monitoring tampered with',
+  severity: 'high',
+  kind: 'event',
+  events: [...TRAIL_EVENTS, ...EVENTBRIDGE_EVENTS, ...ANALYZER_EVENTS],
+  rationale:
+    "Stopping or narrowing CloudTrail, disabling RoleWatch's EventBridge rules or silencing Access Analyzer blinds the monitor; attackers do it before they act.",
+  remediation:
+    'Restore the trail, rule or analyzer at once, find who made the call, and review IAM changes made while monitoring was impaired.',
+  evaluate: (ctx) => {
+    const event = ctx.event;
+    if (!event) return [];
+    const { request, eventName, eventSource } = event;
+    if (eventSource === 'cloudtrail.amazonaws.com' && TRAIL_EVENTS.includes(eventName)) {
+      const trail = getString(request, 'name') ?? getString(request, 'trailName') ?? 'unknown trail';
+      return [
+        {
+          resource: trailArn(trail, event.region, event.account),
+          qualifier: eventName,
+          detail: `${eventName} on CloudTrail trail ${trail}`,
+        },
+      ];
+    }
+    if (eventSource === 'events.amazonaws.com' && EVENTBRIDGE_EVENTS.includes(eventName)) {
+      const rule = getString(request, 'name') ?? getString(request, 'rule');
+      if (!rule || !ctx.config.monitorRuleNames.some((pattern) => wildcardMatch(pattern, rule))) return [];
+      // PutRule only tampers when it turns the rule off.
+      if (eventName === 'PutRule' && getString(request, 'state') !== 'DISABLED') return [];
+      const bus = getString(request, 'eventBusName') ?? 'default';
+      return [
+        {
+          resource: `arn:aws:events:${event.region}:${event.account}:rule/${bus === 'default' ? '' : `${bus}/`}${rule}`,
+          qualifier: eventName,
+          detail: `${eventName} on RoleWatch EventBridge rule ${rule}`,
+        },
+      ];
+    }
+    if (eventSource === 'access-analyzer.amazonaws.com' && ANALYZER_EVENTS.includes(eventName)) {
+      const analyzer = getString(request, 'analyzerName') ?? 'unknown analyzer';
+      return [
+        {
+          resource: `arn:aws:access-analyzer:${event.region}:${event.account}:analyzer/${analyzer}`,
+          qualifier: eventName,
+          detail: `${eventName} on IAM Access Analyzer ${analyzer}${getString(request, 'ruleName') ? ` (archive rule ${getString(request, 'ruleName')})` : ''}`,
+        },
+      ];
+    }
+    return [];
+  },
+};
+
+function trailArn(trail: string, region: string, account: string): string {
+  return trail.startsWith('arn:') ? trail : `arn:aws:cloudtrail:${region}:${account}:trail/${trail}`;
+}

@@ -1,0 +1,43 @@
+import { analysePermissions, escalationMethods } from '../analysis/permissions';
+import { changedPermissionPolicies, documentsOf, hoursBetween, policyLabel } from './support';
+import type { Rule } from './types';
+
+export const newRoleGetsAdmin: Rule = {
+  id: 'new-role-gets-admin',
+  title: 'Newly created role receives admin or escalation rights',
+  severity: 'high',
+  kind: 'event',
+  events: ['AttachRolePolicy', 'PutRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion'],
+  rationale:
+    'Creating a role and granting it administrator or privilege-escalation rights within a short time is how attackers mint persistent, powerful identities.',
+  remediation: 'Confirm who created the role and why it needs these rights; scope its policies down or delete the role.',
+  evaluate: (ctx) => {
+    const role = ctx.role;
+    const event = ctx.event;
+    if (!role?.createdAt || !event) return [];
+    const age = hoursBetween(role.createdAt, event.time);
+    if (age < 0 || age > ctx.config.correlation.windowHours) return [];
+    const admin = changedPermissionPolicies(ctx).filter((ref) => analysePermissions(ref.document).adminEquivalent.length > 0);
+    const before = new Set(
+      ctx.previous
+        ? escalationMethods(documentsOf(ctx.previous.policies), ctx.previous.boundary?.document).map((m) => m.name)
+        : [],
+    );
+    const methods = escalationMethods(documentsOf(role.policies), role.boundary?.document).filter((m) => !before.has(m.name));
+    if (admin.length === 0 && methods.length === 0) return [];
+    const what =
+      admin.length > 0
+        ? `admin rights through ${admin.map(policyLabel).join(', ')}`
+        : `escalation methods ${methods.map((m) => m.name).join(', ')}`;
+    return [
+      {
+        detail: `role ${role.name}, created ${age.toFixed(1)} h earlier, received ${what}`,
+        evidence: {
+          createdAt: new Date(role.createdAt).toISOString(),
+          adminPolicies: admin.map(policyLabel),
+          methods: methods.map((m) => m.name),
+        },
+      },
+    ];
+  },
+};

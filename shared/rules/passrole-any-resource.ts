@@ -1,0 +1,25 @@
+import { changedNonAdminPolicies, PERMISSION_EVENTS, policyLabel } from './support';
+import type { Rule } from './types';
+
+export const passroleAnyResource: Rule = {
+  id: 'passrole-any-resource',
+  title: 'Role may pass any role to a service',
+  severity: 'high',
+  kind: 'posture',
+  events: PERMISSION_EVENTS,
+  rationale:
+    "iam:PassRole on * lets the holder hand any role, admin included, to compute it controls, and act with that role's permissions.",
+  remediation: 'Scope iam:PassRole to the role ARNs the workload needs, with an iam:PassedToService condition.',
+  evaluate: (ctx) =>
+    changedNonAdminPolicies(ctx).flatMap(({ ref, analysis }) => {
+      if (analysis.passRoleAnyResource.length === 0) return [];
+      const resources = [...new Set(analysis.passRoleAnyResource.flatMap((hit) => hit.resources))];
+      return [
+        {
+          qualifier: policyLabel(ref),
+          detail: `${policyLabel(ref)} allows iam:PassRole on ${resources.join(', ')}`,
+          evidence: { policy: policyLabel(ref), resources, statements: analysis.passRoleAnyResource.map((hit) => hit.statement) },
+        },
+      ];
+    }),
+};

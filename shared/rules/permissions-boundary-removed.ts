@@ -1,0 +1,38 @@
+import { diffPolicies, formatDiff } from '../policy/diff';
+import type { Rule } from './types';
+
+export const permissionsBoundaryRemoved: Rule = {
+  id: 'permissions-boundary-removed',
+  title: 'Permissions boundary removed or loosened',
+  severity: 'medium',
+  kind: 'event',
+  events: ['DeleteRolePermissionsBoundary', 'PutRolePermissionsBoundary'],
+  rationale:
+    'A permissions boundary caps what a role can do whatever its policies say; removing or widening it releases every permission the policies grant, often on purpose before an escalation.',
+  remediation:
+    'Put the previous boundary back, and require the boundary in the policies of whoever manages this role (iam:PermissionsBoundary condition).',
+  evaluate: (ctx) => {
+    const before = ctx.previous?.boundary;
+    const role = ctx.role;
+    if (!before || !role) return [];
+    const after = role.boundary;
+    if (!after) {
+      return [
+        {
+          detail: `permissions boundary ${before.arn ?? before.name} removed from role ${role.name}`,
+          evidence: { previous: before.arn },
+        },
+      ];
+    }
+    if (after.arn === before.arn && !after.previous) return [];
+    const diff = diffPolicies(before.document, after.document);
+    if (diff.isEmpty || diff.narrowsOnly) return [];
+    return [
+      {
+        detail: `permissions boundary of role ${role.name} replaced by a looser one: ${before.arn ?? before.name} → ${after.arn ?? after.name}`,
+        evidence: { previous: before.arn, current: after.arn },
+        diff: formatDiff(diff),
+      },
+    ];
+  },
+};

@@ -1,0 +1,36 @@
+import { analysePermissions, escalationMethods } from '../analysis/permissions';
+import { diffPolicies, formatDiff } from '../policy/diff';
+import { changedPermissionPolicies, policyLabel } from './support';
+import type { Rule } from './types';
+
+export const policyVersionEscalation: Rule = {
+  id: 'policy-version-escalation',
+  title: 'New default policy version adds admin or escalation rights',
+  severity: 'high',
+  kind: 'event',
+  events: ['CreatePolicyVersion', 'SetDefaultPolicyVersion'],
+  rationale:
+    'A new default version of a customer-managed policy silently changes every role it is attached to; adding admin or escalation rights this way bypasses reviews of the roles themselves.',
+  remediation:
+    'Set the previous version back as default (SetDefaultPolicyVersion), delete the new version, and find who created it.',
+  evaluate: (ctx) => {
+    if (!ctx.role) return [];
+    return changedPermissionPolicies(ctx).flatMap((ref) => {
+      const now = analysePermissions(ref.document);
+      const before = ref.previous ? analysePermissions(ref.previous) : undefined;
+      const gainsAdmin = now.adminEquivalent.length > 0 && (before?.adminEquivalent.length ?? 0) === 0;
+      const known = new Set(ref.previous ? escalationMethods([ref.previous]).map((hit) => hit.name) : []);
+      const methods = escalationMethods([ref.document]).filter((hit) => !known.has(hit.name));
+      if (!gainsAdmin && methods.length === 0) return [];
+      const gained = gainsAdmin ? 'admin-equivalent rights' : `escalation methods ${methods.map((hit) => hit.name).join(', ')}`;
+      return [
+        {
+          qualifier: policyLabel(ref),
+          detail: `new default version of ${policyLabel(ref)} (attached to role ${ctx.role?.name}) adds ${gained}${ref.previous ? '' : '; the previous version is unknown'}`,
+          evidence: { policy: policyLabel(ref), admin: gainsAdmin, methods: methods.map((hit) => hit.name) },
+          diff: formatDiff(diffPolicies(ref.previous, ref.document)),
+        },
+      ];
+    });
+  },
+};

@@ -1,0 +1,117 @@
+import { analysePermissions, type PermissionAnalysis } from '../analysis/permissions';
+import { analyseTrust, type TrustAnalysis } from '../analysis/trust';
+import { actorPrincipal } from '../cloudtrail/accessors';
+import type { Config } from '../config/config';
+import { wildcardMatch } from '../policy/match';
+import type { PolicyDocument } from '../policy/types';
+import type { PolicyRef, RuleContext } from './types';
+
+/** Events that change a role's permission policies or boundary. */
+export const PERMISSION_EVENTS = [
+  'PutRolePolicy',
+  'AttachRolePolicy',
+  'CreatePolicyVersion',
+  'SetDefaultPolicyVersion',
+  'PutRolePermissionsBoundary',
+  'DeleteRolePermissionsBoundary',
+  'DeleteRolePolicy',
+  'DetachRolePolicy',
+] as const;
+
+/** Events that set a role's trust policy. */
+export const TRUST_EVENTS = ['CreateRole', 'UpdateAssumeRolePolicy'] as const;
+
+/** Every call that changes a role, directly or through a managed policy attached to it. */
+export const ROLE_CHANGE_EVENTS = [
+  ...TRUST_EVENTS,
+  'DeleteRole',
+  'UpdateRole',
+  'UpdateRoleDescription',
+  'TagRole',
+  'UntagRole',
+  ...PERMISSION_EVENTS,
+] as const;
+
+/** Role assumptions. */
+export const ASSUME_EVENTS = ['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'] as const;
+
+const trustCache = new WeakMap<PolicyDocument, { config: Config; account: string; analysis: TrustAnalysis }>();
+
+/**
+ * The analysis of the trust policy the event set (or the role's, on a re-evaluation); undefined when the
+ * event did not touch trust or the document is unusable. Memoised per document: every trust rule asks.
+ */
+export function changedTrust(ctx: RuleContext): TrustAnalysis | undefined {
+  const doc = ctx.trustChanged ? ctx.role?.trust : undefined;
+  if (!doc || !ctx.role) return undefined;
+  const cached = trustCache.get(doc);
+  if (cached && cached.config === ctx.config && cached.account === ctx.role.account) return cached.analysis;
+  const analysis = analyseTrust(doc, {
+    account: ctx.role.account,
+    knownAccounts: ctx.config.knownAccounts,
+    thirdParties: ctx.config.trustedThirdParties,
+  });
+  trustCache.set(doc, { config: ctx.config, account: ctx.role.account, analysis });
+  return analysis;
+}
+
+/** Permission policies (not boundaries) this event set, with their documents. */
+export function changedPermissionPolicies(ctx: RuleContext): (PolicyRef & { document: PolicyDocument })[] {
+  return ctx.changed.filter(
+    (ref): ref is PolicyRef & { document: PolicyDocument } => ref.kind !== 'boundary' && ref.document !== undefined,
+  );
+}
+
+/** How a policy is named in a finding: its ARN for managed policies, `inline:<name>` for inline ones. */
+export function policyLabel(ref: PolicyRef): string {
+  return ref.arn ?? `inline:${ref.name}`;
+}
+
+/** True when the actor matches any of the patterns (ARN wildcards, or a service name such as cloudformation.amazonaws.com). */
+export function actorMatches(ctx: RuleContext, patterns: readonly string[]): boolean {
+  const actor = ctx.event?.actor;
+  if (!actor) return false;
+  const candidates = [actor.invokedBy, actor.arn, actor.sessionIssuer?.arn, actorPrincipal(actor)].filter(
+    (value): value is string => value !== undefined,
+  );
+  return patterns.some((pattern) => candidates.some((candidate) => wildcardMatch(pattern, candidate)));
+}
+
+/** "a, b and 3 more" for detail lines. */
+export function listForPeople(items: readonly string[], max = 4): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** Hours between two epoch-ms times. */
+export function hoursBetween(from: number, to: number): number {
+  return (to - from) / 3_600_000;
+}
+
+/** The documents of policy references that have one. */
+export function documentsOf(refs: readonly PolicyRef[]): PolicyDocument[] {
+  return refs.flatMap((ref) => (ref.document ? [ref.document] : []));
+}
+
+/**
+ * True when a policy is admin-equivalent. Rules about narrower grants (iam wildcards, PassRole, NotAction,
+ * credentials, escalation paths) skip such policies: the admin finding already says everything, and
+ * fifty findings for one AdministratorAccess attachment would bury it.
+ */
+export function isAdminPolicy(doc: PolicyDocument): boolean {
+  return analysePermissions(doc).adminEquivalent.length > 0;
+}
+
+/** Changed permission policies that are not admin-equivalent, with their analysis. */
+export function changedNonAdminPolicies(
+  ctx: RuleContext,
+): { ref: PolicyRef & { document: PolicyDocument }; analysis: PermissionAnalysis }[] {
+  return changedPermissionPolicies(ctx)
+    .map((ref) => ({ ref, analysis: analysePermissions(ref.document) }))
+    .filter(({ analysis }) => analysis.adminEquivalent.length === 0);
+}
+
+/** Concrete actions of statement hits, de-duplicated, for detail lines. */
+export function actionsOf(hits: readonly { actions: string[]; patterns: string[] }[]): string[] {
+  return [...new Set(hits.flatMap((hit) => (hit.actions.length > 0 ? hit.actions : hit.patterns)))];
+}

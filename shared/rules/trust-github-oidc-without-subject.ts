@@ -1,0 +1,22 @@
+import { changedTrust, TRUST_EVENTS } from './support';
+import type { Rule } from './types';
+
+export const trustGithubOidcWithoutSubject: Rule = {
+  id: 'trust-github-oidc-without-subject',
+  title: 'GitHub OIDC trust without a subject condition',
+  severity: 'critical',
+  kind: 'posture',
+  events: TRUST_EVENTS,
+  rationale:
+    'Without a condition on token.actions.githubusercontent.com:sub, a workflow in any GitHub repository, of any owner, can assume the role.',
+  remediation:
+    'Add StringEquals (or a narrow StringLike) on token.actions.githubusercontent.com:sub, e.g. repo:ORG/REPO:ref:refs/heads/main or repo:ORG/REPO:environment:prod.',
+  evaluate: (ctx) =>
+    (changedTrust(ctx)?.webIdentity ?? [])
+      .filter((entry) => entry.kind === 'github' && entry.problems.includes('no-sub'))
+      .map((entry) => ({
+        qualifier: entry.provider,
+        detail: `role ${ctx.role?.name} trusts GitHub Actions OIDC with no condition on ${entry.host}:sub: any repository can assume it`,
+        evidence: { provider: entry.provider, problems: entry.problems },
+      })),
+};

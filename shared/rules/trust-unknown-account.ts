@@ -1,0 +1,24 @@
+import { changedTrust, TRUST_EVENTS } from './support';
+import type { Rule } from './types';
+
+export const trustUnknownAccount: Rule = {
+  id: 'trust-unknown-account',
+  title: 'Role trusts an unknown AWS account',
+  severity: 'high',
+  kind: 'posture',
+  events: TRUST_EVENTS,
+  rationale:
+    'A trust policy naming an account outside the organization and outside the declared vendors hands the role to whoever controls that account: the classic persistence backdoor.',
+  remediation:
+    'Remove the account from the trust policy, or, if it is legitimate, add it to knownAccounts (own organization) or trustedThirdParties (vendor, with an ExternalId).',
+  evaluate: (ctx) => {
+    const accounts = changedTrust(ctx)?.accounts.filter((entry) => entry.relation === 'unknown') ?? [];
+    const byAccount = new Map<string, string[]>();
+    for (const entry of accounts) byAccount.set(entry.account, [...(byAccount.get(entry.account) ?? []), entry.principal]);
+    return [...byAccount].map(([account, principals]) => ({
+      qualifier: account,
+      detail: `role ${ctx.role?.name} trusts unknown account ${account} (${principals.join(', ')})`,
+      evidence: { account, principals },
+    }));
+  },
+};

@@ -1,0 +1,22 @@
+import { changedTrust, TRUST_EVENTS } from './support';
+import type { Rule } from './types';
+
+export const trustWebIdentityWithoutConditions: Rule = {
+  id: 'trust-web-identity-without-conditions',
+  title: 'Web identity trust without subject or audience conditions',
+  severity: 'high',
+  kind: 'posture',
+  events: TRUST_EVENTS,
+  rationale:
+    'An OIDC, Cognito, EKS, Google or GitLab provider trusted without sub/aud conditions lets any identity that provider can vouch for assume the role.',
+  remediation:
+    "Add StringEquals conditions on the provider's :aud (client, pool or app id) and :sub (the service account, project or user) claims.",
+  evaluate: (ctx) =>
+    (changedTrust(ctx)?.webIdentity ?? [])
+      .filter((entry) => entry.kind !== 'github' && entry.problems.includes('no-sub'))
+      .map((entry) => ({
+        qualifier: entry.provider,
+        detail: `role ${ctx.role?.name} trusts web identity provider ${entry.host} without a condition on who (${entry.problems.join(', ')})`,
+        evidence: { provider: entry.provider, kind: entry.kind, problems: entry.problems },
+      })),
+};

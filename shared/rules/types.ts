@@ -1,0 +1,108 @@
+import type { TrailEvent } from '../cloudtrail/types';
+import type { Config, Severity } from '../config/config';
+import type { PolicyDocument } from '../policy/types';
+
+export type { Severity } from '../config/config';
+
+/**
+ * A permission policy (or boundary) as the rules see it: resolved to its document when possible.
+ * `error` says why there is no document (malformed, or a customer policy that could not be read).
+ */
+export interface PolicyRef {
+  kind: 'inline' | 'managed' | 'boundary';
+  /** Inline policy name, or managed policy name. */
+  name: string;
+  arn?: string;
+  awsManaged: boolean;
+  document?: PolicyDocument;
+  error?: string;
+  /** The document this event replaced (new policy version, inline policy overwritten, boundary replaced). */
+  previous?: PolicyDocument;
+}
+
+/** A role as the rules see it at one point in time. */
+export interface RoleView {
+  account: string;
+  name: string;
+  arn: string;
+  /** Epoch ms of CreateRole, when known. */
+  createdAt?: number;
+  trust?: PolicyDocument;
+  trustError?: string;
+  /** Current permission policies: inline and attached. */
+  policies: PolicyRef[];
+  boundary?: PolicyRef;
+  /** The latest trust change: when, and the principals it added ('AWS:…', 'Service:…', 'Federated:…', '*'). */
+  trustChange?: { at: number; added: string[] };
+}
+
+/** What the engine knows about a role assumption (AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */
+export interface AssumptionFacts {
+  roleArn: string;
+  roleName: string;
+  roleAccount: string;
+  /** Canonical source: principal ARN, service name, `provider:subject`, or account id. */
+  source: string;
+  sourceAccount?: string;
+  sourceType: 'aws' | 'service' | 'web-identity' | 'saml';
+  /** This source never assumed this role before. */
+  isFirstTime: boolean;
+  /** Still within the learning period after monitoring began: no "first time" alerts yet. */
+  isLearning: boolean;
+  /** The caller is itself an assumed-role session. */
+  isChained: boolean;
+}
+
+/** Everything a rule may look at. No I/O, no clock: time comes from events and state. */
+export interface RuleContext {
+  /** The event under evaluation; absent when the engine re-evaluates a role's whole state (reconcile, resolution). */
+  event?: TrailEvent;
+  /** The role after the event. */
+  role?: RoleView;
+  /** The role before the event; absent when it was unknown. */
+  previous?: RoleView;
+  /** Permission and boundary policies this event introduced or replaced; all of the role's on a re-evaluation. */
+  changed: PolicyRef[];
+  /** The trust policy was set or replaced by this event (always true on a re-evaluation). */
+  trustChanged: boolean;
+  assumption?: AssumptionFacts;
+  /** Failed UpdateAssumeRolePolicy calls by the same principal within the enumeration window, this one included. */
+  failedTrustUpdates?: number;
+  config: Config;
+}
+
+/** One thing a rule found. Several matches of one rule on one resource are told apart by `qualifier`. */
+export interface RuleMatch {
+  /** ARN of what the finding is about; defaults to the role's ARN. */
+  resource?: string;
+  /** Distinguishes findings of one rule on one resource: a policy ARN, a principal, a method name. */
+  qualifier?: string;
+  /** One line a person reads first. */
+  detail: string;
+  /** Overrides the rule's default severity for this match (e.g. a narrowing trust change is info). */
+  severity?: Severity;
+  /** Structured facts for the API and alerts (principals, actions, conditions). */
+  evidence?: Record<string, unknown>;
+  /** Human-readable policy diff lines. */
+  diff?: string[];
+}
+
+/**
+ * A detection rule: data plus a pure function.
+ * - posture rules describe the role's current state; the engine re-checks them on every change and
+ *   resolves their findings when they no longer hold;
+ * - event rules describe something that happened; their findings stay until a person acts.
+ */
+export interface Rule {
+  id: string;
+  title: string;
+  severity: Severity;
+  kind: 'posture' | 'event';
+  /** CloudTrail eventNames the rule listens to. */
+  events: readonly string[];
+  /** Also sees calls that failed (errorCode set), e.g. to detect probing. Other rules never do. */
+  includeFailedCalls?: boolean;
+  rationale: string;
+  remediation: string;
+  evaluate(ctx: RuleContext): RuleMatch[];
+}

@@ -1,0 +1,201 @@
+import type { Severity } from '../config/config';
+import { nextFinding, type RecordOptions, resolveFinding } from '../engine/lifecycle';
+import type {
+  AssumptionEdge,
+  AssumptionObservation,
+  EventLedger,
+  Finding,
+  FindingDraft,
+  FindingStore,
+  FindingTransition,
+  HistoryEntry,
+  PolicyChange,
+  PolicyRecord,
+  StateStore,
+} from '../engine/ports';
+import {
+  applyRoleChanges,
+  emptyRoleRecord,
+  isNewerStamp,
+  liveParts,
+  type RoleChange,
+  type RoleRecord,
+  roleExists,
+} from '../engine/roleRecord';
+
+/** Sample source IPs kept per assumption edge. */
+export const SAMPLE_IPS = 5;
+
+const key = (...parts: string[]) => parts.join('\u0000');
+
+/**
+ * State, findings and the event ledger in memory: for `rolewatch evaluate` replays and engine tests.
+ * Same semantics as the DynamoDB adapters (last writer wins per part, idempotent recording).
+ */
+export class MemoryStore implements StateStore, FindingStore, EventLedger {
+  private readonly roles = new Map<string, RoleRecord>();
+  private readonly policies = new Map<string, PolicyRecord>();
+  private readonly history = new Map<string, HistoryEntry[]>();
+  private readonly edges = new Map<string, AssumptionEdge & { recentEventIds: string[] }>();
+  private readonly trustFailures = new Map<string, { at: number; eventId: string }[]>();
+  private readonly findingsById = new Map<string, Finding>();
+  private readonly processed = new Set<string>();
+  private since: number | undefined;
+
+  // StateStore
+
+  async getRole(account: string, roleName: string): Promise<RoleRecord | undefined> {
+    return this.roles.get(key(account, roleName));
+  }
+
+  async applyRoleChanges(account: string, roleName: string, arn: string, changes: readonly RoleChange[]): Promise<void> {
+    const current = this.roles.get(key(account, roleName)) ?? emptyRoleRecord(account, roleName, arn);
+    this.roles.set(key(account, roleName), applyRoleChanges({ ...current, arn }, changes));
+  }
+
+  async rolesWithPolicy(account: string, policyArn: string): Promise<string[]> {
+    const names: string[] = [];
+    for (const record of this.roles.values()) {
+      if (record.account === account && roleExists(record) && liveParts(record).attached.includes(policyArn))
+        names.push(record.roleName);
+    }
+    return names.sort();
+  }
+
+  async getPolicy(account: string, arn: string): Promise<PolicyRecord | undefined> {
+    return this.policies.get(key(account, arn));
+  }
+
+  async applyPolicyChanges(account: string, arn: string, changes: readonly PolicyChange[]): Promise<void> {
+    const current = this.policies.get(key(account, arn)) ?? { account, arn, versions: {} };
+    const next: PolicyRecord = { ...current, versions: { ...current.versions } };
+    for (const change of changes) {
+      if (change.kind === 'version') next.versions[change.versionId] ??= change.document;
+      if (change.kind === 'default' && isNewerStamp(change.stamp, next.defaultVersion)) {
+        next.defaultVersion = { ...change.stamp, versionId: change.versionId };
+      }
+      if (change.kind === 'deleted' && isNewerStamp(change.stamp, next.deleted)) next.deleted = change.stamp;
+    }
+    this.policies.set(key(account, arn), next);
+  }
+
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    const list = this.history.get(key(entry.account, entry.roleName)) ?? [];
+    if (list.some((e) => e.eventId === entry.eventId && e.summary === entry.summary)) return;
+    list.push(entry);
+    this.history.set(key(entry.account, entry.roleName), list);
+  }
+
+  /** A role's history, newest first. */
+  async roleHistory(account: string, roleName: string): Promise<HistoryEntry[]> {
+    return [...(this.history.get(key(account, roleName)) ?? [])].sort(
+      (a, b) => b.at - a.at || b.eventId.localeCompare(a.eventId),
+    );
+  }
+
+  async getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
+    const edge = this.edges.get(key(account, roleArn, source));
+    if (!edge) return undefined;
+    const { recentEventIds: _ids, ...rest } = edge;
+    return rest;
+  }
+
+  async recordAssumption(o: AssumptionObservation): Promise<void> {
+    const id = key(o.account, o.roleArn, o.source);
+    const edge = this.edges.get(id);
+    if (!edge) {
+      this.edges.set(id, {
+        account: o.account,
+        roleArn: o.roleArn,
+        source: o.source,
+        ...(o.sourceAccount ? { sourceAccount: o.sourceAccount } : {}),
+        sourceType: o.sourceType,
+        firstSeen: o.at,
+        lastSeen: o.at,
+        count: 1,
+        regions: [o.region],
+        sampleIps: o.sourceIp ? [o.sourceIp] : [],
+        recentEventIds: [o.eventId],
+      });
+      return;
+    }
+    if (edge.recentEventIds.includes(o.eventId)) return;
+    edge.count += 1;
+    edge.firstSeen = Math.min(edge.firstSeen, o.at);
+    edge.lastSeen = Math.max(edge.lastSeen, o.at);
+    if (!edge.regions.includes(o.region)) edge.regions.push(o.region);
+    if (o.sourceIp && edge.sampleIps.length < SAMPLE_IPS && !edge.sampleIps.includes(o.sourceIp)) edge.sampleIps.push(o.sourceIp);
+    edge.recentEventIds = [...edge.recentEventIds.slice(-7), o.eventId];
+  }
+
+  /** All assumption edges (for reports and tests). */
+  async assumptions(): Promise<AssumptionEdge[]> {
+    return [...this.edges.values()].map(({ recentEventIds: _ids, ...edge }) => edge);
+  }
+
+  async countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number> {
+    const list = this.trustFailures.get(key(account, principal)) ?? [];
+    if (!list.some((f) => f.eventId === eventId)) list.push({ at, eventId });
+    this.trustFailures.set(key(account, principal), list);
+    return list.filter((f) => f.at <= at && f.at > at - windowMs).length;
+  }
+
+  async monitoringSince(at: number): Promise<number> {
+    if (this.since === undefined || at < this.since) this.since = at;
+    return this.since;
+  }
+
+  // FindingStore
+
+  async record(draft: FindingDraft, options: RecordOptions): Promise<{ finding: Finding; transition: FindingTransition }> {
+    const result = nextFinding(this.findingsById.get(draft.id), draft, options);
+    this.findingsById.set(draft.id, result.finding);
+    return result;
+  }
+
+  async resolveMissing(
+    account: string,
+    resource: string,
+    stillTrue: ReadonlySet<string>,
+    at: number,
+    reason: string,
+  ): Promise<Finding[]> {
+    const resolved: Finding[] = [];
+    for (const finding of this.findingsById.values()) {
+      if (finding.account !== account || finding.resource !== resource || finding.kind !== 'posture') continue;
+      if (finding.status === 'resolved' || stillTrue.has(finding.id)) continue;
+      const next = resolveFinding(finding, at, reason);
+      this.findingsById.set(finding.id, next);
+      resolved.push(next);
+    }
+    return resolved;
+  }
+
+  async get(id: string): Promise<Finding | undefined> {
+    return this.findingsById.get(id);
+  }
+
+  async forResource(account: string, resource: string): Promise<Finding[]> {
+    return [...this.findingsById.values()].filter((f) => f.account === account && f.resource === resource);
+  }
+
+  async markAlerted(id: string, at: number, severity: Severity): Promise<void> {
+    const finding = this.findingsById.get(id);
+    if (finding) this.findingsById.set(id, { ...finding, alert: { state: 'sent', sentAt: at, severity } });
+  }
+
+  /** Every finding (for reports and tests). */
+  async allFindings(): Promise<Finding[]> {
+    return [...this.findingsById.values()];
+  }
+
+  // EventLedger
+
+  async isProcessed(eventId: string): Promise<boolean> {
+    return this.processed.has(eventId);
+  }
+
+  async markProcessed(eventId: string): Promise<void> {
+    this.processed.add(eventId);
+  }
+}

@@ -1,0 +1,356 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import {
+  collectTrailEvents,
+  readTrailInputs,
+  readTrailText,
+  type TrailInput,
+  type TrailReadError,
+} from '../../shared/cloudtrail/read';
+import { ValidationError } from '../../shared/errors';
+
+function record(eventID: string, eventTime = '2024-01-15T10:30:00Z', eventName = 'CreateRole'): Record<string, unknown> {
+  return {
+    eventVersion: '1.08',
+    eventID,
+    eventName,
+    eventSource: 'iam.amazonaws.com',
+    eventTime,
+    awsRegion: 'us-east-1',
+    recipientAccountId: '123456789012',
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', accountId: '123456789012' },
+    requestParameters: { roleName: `role-${eventID}` },
+  };
+}
+
+function envelope(detail: unknown): Record<string, unknown> {
+  return { version: '0', id: 'eb-1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', detail };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'rolewatch-cloudtrail-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes a file under the temp dir (creating folders) and returns its path. */
+function put(name: string, content: string | Uint8Array): string {
+  const file = path.join(dir, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  return file;
+}
+
+async function readAll(paths: string[]): Promise<TrailInput[]> {
+  const items: TrailInput[] = [];
+  for await (const item of readTrailInputs(paths)) items.push(item);
+  return items;
+}
+
+/** `source → eventID` for records, `source → !error` for errors: one readable line per item. */
+function summary(items: TrailInput[]): string[] {
+  return items.map((item) => {
+    const source = path.relative(dir, item.source);
+    if ('error' in item) return `${source} !${item.error}`;
+    const value = item.record as { eventID?: unknown; detail?: { eventID?: unknown } } | null;
+    return `${source} ${String(value?.eventID ?? value?.detail?.eventID ?? JSON.stringify(value))}`;
+  });
+}
+
+describe('readTrailInputs: input forms', () => {
+  it('reads a file holding one record', async () => {
+    const file = put('one.json', JSON.stringify(record('a'), null, 2));
+    expect(await readAll([file])).toEqual([{ source: file, record: record('a') }]);
+  });
+
+  it('reads a file holding one EventBridge event as it is, for the parser to unwrap', async () => {
+    const file = put('eb.json', JSON.stringify(envelope(record('a'))));
+    expect(await readAll([file])).toEqual([{ source: file, record: envelope(record('a')) }]);
+  });
+
+  it('reads every record of a CloudTrail log file, numbered from 1', async () => {
+    const file = put('log.json', JSON.stringify({ Records: [record('a'), record('b')] }));
+    expect(summary(await readAll([file]))).toEqual(['log.json#1 a', 'log.json#2 b']);
+  });
+
+  it('reads every element of a JSON array of records', async () => {
+    const file = put('array.json', JSON.stringify([record('a'), envelope(record('b'))]));
+    expect(summary(await readAll([file]))).toEqual(['array.json#1 a', 'array.json#2 b']);
+  });
+
+  it('reads JSON Lines of records, EventBridge events and log files, skipping blank lines and CR', async () => {
+    const lines = [
+      JSON.stringify(record('a')),
+      JSON.stringify(envelope(record('b'))),
+      JSON.stringify({ Records: [record('c'), record('d')] }),
+      '',
+      `${JSON.stringify(record('e'))}\r`,
+      '',
+    ];
+    const file = put('events.jsonl', lines.join('\n'));
+    expect(summary(await readAll([file]))).toEqual([
+      'events.jsonl:1 a',
+      'events.jsonl:2 b',
+      'events.jsonl:3#1 c',
+      'events.jsonl:3#2 d',
+      'events.jsonl:5 e',
+    ]);
+  });
+
+  it('reports each bad JSON Lines line on its own and goes on with the rest', async () => {
+    const lines = [JSON.stringify(record('a')), '{"eventID": "broken', 'not json at all', JSON.stringify(record('d'))];
+    const file = put('events.jsonl', lines.join('\n'));
+    const items = summary(await readAll([file]));
+    expect(items).toHaveLength(4);
+    expect(items[0]).toBe('events.jsonl:1 a');
+    expect(items[1]).toMatch(/^events\.jsonl:2 !invalid JSON: /);
+    expect(items[2]).toMatch(/^events\.jsonl:3 !invalid JSON: /);
+    expect(items[3]).toBe('events.jsonl:4 d');
+  });
+
+  it('reports a JSON Lines file cut in the middle of its last line at that line', async () => {
+    const full = [record('a'), record('b'), record('c')].map((r) => JSON.stringify(r)).join('\n');
+    const file = put('cut.jsonl', full.slice(0, -20));
+    const items = summary(await readAll([file]));
+    expect(items.slice(0, 2)).toEqual(['cut.jsonl:1 a', 'cut.jsonl:2 b']);
+    expect(items[2]).toMatch(/^cut\.jsonl:3 !invalid JSON/);
+  });
+
+  it('decompresses a gzipped log file', async () => {
+    const file = put('log.json.gz', gzipSync(JSON.stringify({ Records: [record('a'), record('b')] })));
+    expect(summary(await readAll([file]))).toEqual(['log.json.gz#1 a', 'log.json.gz#2 b']);
+  });
+
+  it('decompresses gzipped JSON Lines', async () => {
+    const file = put('events.jsonl.gz', gzipSync([record('a'), record('b')].map((r) => JSON.stringify(r)).join('\n')));
+    expect(summary(await readAll([file]))).toEqual(['events.jsonl.gz:1 a', 'events.jsonl.gz:2 b']);
+  });
+
+  it('detects gzip by its magic bytes, not by the file name', async () => {
+    const disguised = put('really-gzip.json', gzipSync(JSON.stringify(record('a'))));
+    const plain = put('not-gzip.json.gz', JSON.stringify(record('b')));
+    expect(summary(await readAll([disguised, plain]))).toEqual(['really-gzip.json a', 'not-gzip.json.gz b']);
+  });
+
+  it('reads a file that starts with a UTF-8 byte order mark', async () => {
+    const file = put('bom.json', `\uFEFF${JSON.stringify(record('a'))}`);
+    expect(summary(await readAll([file]))).toEqual(['bom.json a']);
+  });
+
+  it('passes a JSON scalar on as a record for the parser to reject', async () => {
+    const file = put('number.json', '42');
+    expect(await readAll([file])).toEqual([{ source: file, record: 42 }]);
+  });
+
+  it('skips CloudTrail digest files, which hold no events', async () => {
+    const digest = put(
+      'digest.json.gz',
+      gzipSync(JSON.stringify({ awsAccountId: '123456789012', digestStartTime: '2024-01-15T10:00:00Z', logFiles: [] })),
+    );
+    expect(await readAll([digest])).toEqual([]);
+  });
+});
+
+describe('readTrailInputs: files that cannot be read', () => {
+  it('reports a truncated log file once, not once per line, and goes on with the next file', async () => {
+    const pretty = JSON.stringify({ Records: [record('a'), record('b')] }, null, 2);
+    const truncated = put('a-truncated.json', pretty.slice(0, Math.floor(pretty.length / 2)));
+    const good = put('b-good.json', JSON.stringify(record('c')));
+    const items = summary(await readAll([truncated, good]));
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatch(/^a-truncated\.json !invalid JSON: /);
+    expect(items[1]).toBe('b-good.json c');
+  });
+
+  it('reports a truncated single-line log file as CloudTrail writes them', async () => {
+    const compact = JSON.stringify({ Records: [record('a'), record('b')] });
+    const file = put('cut.json', compact.slice(0, -10));
+    expect(summary(await readAll([file]))).toEqual([expect.stringMatching(/^cut\.json !invalid JSON: /)]);
+  });
+
+  it('reports a broken gzip file and goes on with the next file', async () => {
+    const zipped = gzipSync(JSON.stringify({ Records: [record('a')] }));
+    const cut = put('a.json.gz', zipped.subarray(0, zipped.length - 12));
+    const garbage = put('b.json.gz', Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not really gzip')]));
+    const good = put('c.json', JSON.stringify(record('c')));
+    const items = summary(await readAll([cut, garbage, good]));
+    expect(items).toHaveLength(3);
+    expect(items[0]).toMatch(/^a\.json\.gz !cannot decompress gzip data: /);
+    expect(items[1]).toMatch(/^b\.json\.gz !cannot decompress gzip data: /);
+    expect(items[2]).toBe('c.json c');
+  });
+
+  it('reports a file that is not valid UTF-8 and goes on', async () => {
+    const bad = put('latin1.json', Buffer.concat([Buffer.from('{"eventID": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]));
+    const good = put('z.json', JSON.stringify(record('z')));
+    expect(summary(await readAll([bad, good]))).toEqual(['latin1.json !invalid UTF-8', 'z.json z']);
+  });
+
+  it('reports an empty file', async () => {
+    const file = put('empty.json', '  \n');
+    expect(summary(await readAll([file]))).toEqual(['empty.json !empty file']);
+  });
+
+  it('reports a log file whose Records is not an array', async () => {
+    const file = put('log.json', JSON.stringify({ Records: record('a') }));
+    expect(summary(await readAll([file]))).toEqual(['log.json !log file Records is not an array']);
+  });
+
+  it('throws a ValidationError naming a path that does not exist, before yielding anything', async () => {
+    const good = put('good.json', JSON.stringify(record('a')));
+    const missing = path.join(dir, 'nope', 'missing.json');
+    const reader = readTrailInputs([good, missing]);
+    const first = reader.next();
+    await expect(first).rejects.toThrow(ValidationError);
+    await expect(first).rejects.toThrow(`${missing}: no such file or directory`);
+  });
+});
+
+describe('readTrailInputs: directories', () => {
+  it('walks directories recursively in sorted order, skipping hidden entries and files that are not JSON', async () => {
+    put('b/2.json', JSON.stringify(record('b2')));
+    put('b/1.json.gz', gzipSync(JSON.stringify({ Records: [record('b1')] })));
+    put('a.json', JSON.stringify(record('a')));
+    put('c.jsonl', `${JSON.stringify(record('c1'))}\n${JSON.stringify(record('c2'))}\n`);
+    put('noextension', JSON.stringify(record('n')));
+    put('.hidden.json', JSON.stringify(record('hidden')));
+    put('.git/HEAD.json', JSON.stringify(record('git')));
+    put('README.md', '# notes');
+    put('notes.txt', 'not json');
+    put('config.yml', 'a: 1');
+    expect(summary(await readAll([dir]))).toEqual([
+      'a.json a',
+      'b/1.json.gz#1 b1',
+      'b/2.json b2',
+      'c.jsonl:1 c1',
+      'c.jsonl:2 c2',
+      'noextension n',
+    ]);
+  });
+
+  it('reads a file named on the command line whatever its extension', async () => {
+    const file = put('events.txt', JSON.stringify(record('t')));
+    expect(summary(await readAll([file]))).toEqual(['events.txt t']);
+  });
+
+  it('walks a directory reached twice through a symbolic link only once', async () => {
+    put('sub/a.json', JSON.stringify(record('a')));
+    symlinkSync(dir, path.join(dir, 'sub', 'loop'));
+    expect(summary(await readAll([dir]))).toEqual(['sub/a.json a']);
+  });
+
+  it('reports a dangling symbolic link and goes on', async () => {
+    put('b.json', JSON.stringify(record('b')));
+    symlinkSync(path.join(dir, 'gone.json'), path.join(dir, 'a-link.json'));
+    const items = summary(await readAll([dir]));
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatch(/^a-link\.json !cannot read file: ENOENT/);
+    expect(items[1]).toBe('b.json b');
+  });
+
+  it('yields nothing for an empty directory', async () => {
+    mkdirSync(path.join(dir, 'empty'));
+    expect(await readAll([path.join(dir, 'empty')])).toEqual([]);
+  });
+});
+
+describe('readTrailText', () => {
+  it('never throws and yields only well-formed items, whatever the text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.json(),
+          fc.array(fc.json()).map((lines) => lines.join('\n')),
+        ),
+        (text) => {
+          for (const item of readTrailText('f', text)) {
+            expect(item.source.startsWith('f')).toBe(true);
+            if ('error' in item) expect(typeof item.error).toBe('string');
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('yields one record per line of any JSON Lines text of objects, with its line number', () => {
+    const line = fc.dictionary(
+      fc.string().filter((key) => key !== 'Records' && key !== 'digestStartTime'),
+      fc.jsonValue(),
+      { minKeys: 1 },
+    );
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 2, maxLength: 8 }), (objects) => {
+        const lines = objects.map((o) => JSON.stringify(o));
+        const items = [...readTrailText('f', lines.join('\n'))];
+        expect(items).toEqual(lines.map((text, i) => ({ source: `f:${i + 1}`, record: JSON.parse(text) })));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('collectTrailEvents', () => {
+  it('returns the events of all inputs sorted by eventTime, ties by eventID, duplicates in reading order', async () => {
+    const first = put(
+      'a.json',
+      JSON.stringify({ Records: [record('z', '2024-01-15T10:30:02Z'), record('m', '2024-01-15T10:30:00Z')] }),
+    );
+    const second = put(
+      'b.jsonl',
+      [
+        record('b', '2024-01-15 10:30:01'),
+        record('a', '2024-01-15T10:30:01Z'),
+        record('m', '2024-01-15T10:30:00Z', 'CreateRoleAgain'),
+        record('early', '2024-01-15T12:30:00+05:00'),
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const errors: TrailReadError[] = [];
+    const events = await collectTrailEvents([first, second], (error) => errors.push(error));
+    expect(errors).toEqual([]);
+    expect(events.map((e) => `${e.eventId}/${e.eventName}`)).toEqual([
+      'early/CreateRole',
+      'm/CreateRole',
+      'm/CreateRoleAgain',
+      'a/CreateRole',
+      'b/CreateRole',
+      'z/CreateRole',
+    ]);
+  });
+
+  it('puts events whose eventTime cannot be read first', async () => {
+    const file = put('log.json', JSON.stringify({ Records: [record('late'), record('unknown', 'not a time')] }));
+    const events = await collectTrailEvents([file], () => undefined);
+    expect(events.map((e) => e.eventId)).toEqual(['unknown', 'late']);
+  });
+
+  it('reports unreadable files and invalid records with their source and eventID, and returns the rest', async () => {
+    const log = put(
+      'a.json',
+      JSON.stringify({ Records: [record('ok-1'), { ...record('no-name'), eventName: 7 }, 'junk', record('ok-2')] }),
+    );
+    const broken = put('b.json', '{"Records": [');
+    const errors: TrailReadError[] = [];
+    const events = await collectTrailEvents([log, broken], (error) => errors.push(error));
+    expect(events.map((e) => e.eventId)).toEqual(['ok-1', 'ok-2']);
+    expect(errors).toEqual([
+      { source: `${log}#2`, message: expect.stringMatching(/no-name has no eventName/), eventId: 'no-name' },
+      { source: `${log}#3`, message: expect.stringMatching(/must be a JSON object, got a string/) },
+      { source: broken, message: expect.stringMatching(/^invalid JSON: /) },
+    ]);
+  });
+
+  it('rejects when a path does not exist', async () => {
+    await expect(collectTrailEvents([path.join(dir, 'missing')], () => undefined)).rejects.toThrow(
+      /missing: no such file or directory/,
+    );
+  });
+});
