@@ -83,6 +83,8 @@ export interface EscalationGrant {
   element: 'Action' | 'NotAction';
   /** The granting statement's entries responsible (the Action patterns that match, or the NotAction list). */
   patterns: string[];
+  /** The granting statement's Resource entries, or its NotResource entries prefixed with `!`. */
+  resources: string[];
   conditioned: boolean;
 }
 
@@ -94,6 +96,11 @@ export interface EscalationHit {
   actions: EscalationGrant[];
   /** True when at least one needed action is granted only under a Condition. */
   conditioned: boolean;
+  /**
+   * True when at least one needed action is granted only on specific resources: the method then reaches
+   * only those (a role that can rewrite the trust of one role can still become that role).
+   */
+  resourceScoped: boolean;
 }
 
 /** A privilege-escalation method of `data/privescMethods.json`. */
@@ -232,6 +239,11 @@ function isDenied(c: CompiledDocument, action: string): boolean {
   return denied;
 }
 
+/** Prefer the grant that says most about the risk: unconditioned first, then on all resources. */
+function grantRank(s: Statement): number {
+  return (s.conditions.length === 0 ? 2 : 0) + (allowCoversAllResources(s) ? 1 : 0);
+}
+
 function allowingStatement(c: CompiledDocument, action: string): Statement | undefined {
   const key = action.toLowerCase();
   const known = c.grants.get(key);
@@ -239,11 +251,8 @@ function allowingStatement(c: CompiledDocument, action: string): Statement | und
   let best: Statement | undefined;
   for (const s of c.doc.statements) {
     if (s.effect !== 'Allow' || !statementMatchesAction(s, key)) continue;
-    if (s.conditions.length === 0) {
-      best = s;
-      break;
-    }
-    best ??= s;
+    if (!best || grantRank(s) > grantRank(best)) best = s;
+    if (grantRank(best) === 3) break;
   }
   c.grants.set(key, best ?? null);
   return best;
@@ -282,9 +291,15 @@ function baseHit(s: Statement, patterns: string[], actions: string[]): Statement
     element: s.action ? 'Action' : 'NotAction',
     patterns,
     actions,
-    resources: s.resource ? [...s.resource] : (s.notResource ?? []).map((r) => `!${r}`),
+    resources: resourcesOf(s),
     conditioned: s.conditions.length > 0,
   };
+}
+
+function resourcesOf(s: Statement): string[] {
+  if (s.resource) return [...s.resource];
+  if (s.notResource) return s.notResource.map((r) => `!${r}`);
+  return ['*'];
 }
 
 /**
@@ -293,8 +308,9 @@ function baseHit(s: Statement, patterns: string[], actions: string[]): Statement
  * glue:GetStage...): without this, ReadOnlyAccess and SecurityAudit would "grant permissions management".
  */
 export function isPermissionsManagementAction(action: string): boolean {
-  if (accessLevel(action) !== 'Permissions management') return false;
-  const name = action.slice(action.indexOf(':') + 1);
+  const canonical = canonicalAction(action);
+  if (!canonical || accessLevel(canonical) !== 'Permissions management') return false;
+  const name = canonical.slice(canonical.indexOf(':') + 1);
   return !/^(Get|BatchGet|List|Describe|Search|View|Validate)[A-Z]/.test(name);
 }
 
@@ -445,7 +461,9 @@ function iamWildcardHit(c: CompiledDocument, s: Statement): StatementHit | undef
   const granted = new Set<string>();
   for (const p of s.action ?? []) {
     const pm = permissionsManagementOf(p).filter((a) => !isDenied(c, a));
-    const wholeIam = wildcardMatch(p, 'iam:*', { caseInsensitive: true });
+    // Matching the literal text 'iam:*' means the pattern covers every IAM action; a hard Deny that
+    // matches that text removes them all.
+    const wholeIam = wildcardMatch(p, 'iam:*', { caseInsensitive: true }) && !isDenied(c, 'iam:*');
     if (pm.length === 0 && !wholeIam) continue;
     patterns.push(p);
     for (const a of pm) granted.add(a);
@@ -458,9 +476,7 @@ function effectiveGrant(docs: CompiledDocument[], action: string): { policy: num
   let best: { policy: number; statement: Statement } | undefined;
   for (const [policy, c] of docs.entries()) {
     const statement = allowingStatement(c, action);
-    if (!statement) continue;
-    if (statement.conditions.length === 0) return { policy, statement };
-    best ??= { policy, statement };
+    if (statement && (!best || grantRank(statement) > grantRank(best.statement))) best = { policy, statement };
   }
   return best;
 }
@@ -502,6 +518,7 @@ export function escalationMethods(docs: PolicyDocument[], boundary?: PolicyDocum
         statement: statement.index,
         element: statement.action ? 'Action' : 'NotAction',
         patterns: responsiblePatterns(statement, needed),
+        resources: resourcesOf(statement),
         conditioned: statement.conditions.length > 0,
       });
     }
@@ -511,6 +528,7 @@ export function escalationMethods(docs: PolicyDocument[], boundary?: PolicyDocum
       reference: method.reference,
       actions: grants,
       conditioned: grants.some((g) => g.conditioned),
+      resourceScoped: grants.some((g) => !g.resources.some((r) => r.startsWith('!') || isAllResourcesPattern(r))),
     });
   }
   return hits;

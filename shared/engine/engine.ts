@@ -2,7 +2,7 @@ import { actorPrincipal, getString } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import { type Config, severityRank } from '../config/config';
 import type { IamReader } from '../iam/reader';
-import { diffPolicies, formatDiff } from '../policy/diff';
+import { diffPolicies, formatDiff, principalStrings } from '../policy/diff';
 import type { PolicyDocument } from '../policy/types';
 import type { AssumptionFacts, PolicyRef, RoleView, Rule, RuleContext } from '../rules/types';
 import { isAssumption, type PolicyEventEffect, policyEventEffect, type RoleEventEffect, roleEventEffect } from './events';
@@ -16,7 +16,16 @@ import type {
   FindingTransition,
   StateStore,
 } from './ports';
-import { applyRoleChanges, emptyRoleRecord, isNewerStamp, type RoleChange, type RoleRecord, type Stamp } from './roleRecord';
+import {
+  addedPrincipals,
+  applyRoleChanges,
+  emptyRoleRecord,
+  foldRoleChanges,
+  isNewerStamp,
+  type RoleChange,
+  type RoleRecord,
+  type Stamp,
+} from './roleRecord';
 import { allPolicies, PolicyResolver, withDocument } from './roleView';
 
 const HOUR = 3_600_000;
@@ -40,6 +49,14 @@ export interface EngineDeps {
 export interface RecordedFinding {
   finding: Finding;
   transition: FindingTransition;
+}
+
+/** The findings one role event produces, with the role before and after it. */
+interface RoleEvaluation {
+  eventId: string;
+  drafts: FindingDraft[];
+  previous?: RoleView;
+  role?: RoleView;
 }
 
 export interface ProcessResult {
@@ -122,26 +139,18 @@ export class Engine {
   private async processRoleEvent(event: TrailEvent, effect: RoleEventEffect): Promise<ProcessResult> {
     const { state } = this.deps;
     const account = event.account;
+    const stamp: Stamp = { at: event.time, eventId: event.eventId };
     const record = await state.getRole(account, effect.roleName);
     const arn = effect.arn ?? record?.arn ?? `arn:aws:iam::${account}:role/${effect.roleName}`;
-    const before: RoleRecord = { ...(record ?? emptyRoleRecord(account, effect.roleName, arn)), arn };
-    const previous = await this.resolver.view(record);
-    const changes = effect.changes.map((change) => this.withAddedPrincipals(change, previous?.trust));
-    const asEventMadeIt = await this.resolver.view(applyRoleChanges(before, changes, { force: true }));
-    const stored = applyRoleChanges(before, changes);
-    const isStale = changes.some((change) => !isNewerStamp(change.stamp, currentStamp(before, change)));
-    const current = isStale ? await this.resolver.view(stored) : asEventMadeIt;
+    const base: RoleRecord = { ...(record ?? emptyRoleRecord(account, effect.roleName, arn)), arn };
+    const changes = effect.changes.map((change) => this.withPrincipals(change));
+    const isLate = record?.lastChange !== undefined && isNewerStamp(record.lastChange, stamp);
 
-    const changed = changedPolicies(changes, asEventMadeIt, previous);
-    const context: RuleContext = {
-      event,
-      ...(asEventMadeIt ? { role: asEventMadeIt } : {}),
-      ...(previous ? { previous } : {}),
-      changed,
-      trustChanged: changes.some((change) => change.part === 'trust'),
-      config: this.deps.config,
-    };
-    const drafts = this.runRules(event, context, { account, resource: arn, roleName: effect.roleName, at: event.time });
+    const where = { account, resource: arn, roleName: effect.roleName };
+    const evaluations = isLate
+      ? await this.replayRoleFrom(event, base, where)
+      : [await this.evaluateRoleChange(event, base, changes, where)];
+    const own = evaluations[0];
 
     await state.applyRoleChanges(account, effect.roleName, arn, changes);
     await state.appendHistory({
@@ -153,17 +162,81 @@ export class Engine {
       eventName: event.eventName,
       ...actorFields(event),
       summary: effect.summary,
-      ...historyDiff(changes, previous, asEventMadeIt),
+      ...historyDiff(changes, own?.previous, own?.role),
+      event: { ...event, response: {} },
     });
+    const drafts = evaluations.flatMap((evaluation) => evaluation.drafts);
     const findings = await this.record(drafts, event.time);
-    const resolved = await this.resolvePosture(
-      account,
-      arn,
-      current,
-      event.time,
-      `${event.eventName} by ${actorPrincipal(event.actor)}`,
-    );
+    if (isLate) await this.retractUnreproduced(account, arn, new Set(evaluations.map((e) => e.eventId)), new Set(drafts.map((d) => d.id)));
+    const current = isLate ? await this.resolver.view(await state.getRole(account, effect.roleName)) : own?.role;
+    const resolved = await this.resolvePosture(account, arn, current, event.time, `${event.eventName} by ${actorPrincipal(event.actor)}`);
     return { eventId: event.eventId, status: 'processed', findings, resolved };
+  }
+
+  /** Evaluates one role change against the role as it was just before it. */
+  private async evaluateRoleChange(
+    event: TrailEvent,
+    before: RoleRecord,
+    changes: readonly RoleChange[],
+    where: { account: string; resource: string; roleName: string },
+  ): Promise<RoleEvaluation> {
+    const previous = await this.resolver.view(before);
+    const role = await this.resolver.view(applyRoleChanges(before, changes));
+    const trustChanged = changes.some((change) => change.part === 'trust');
+    const context: RuleContext = {
+      event,
+      ...(role ? { role } : {}),
+      ...(previous ? { previous } : {}),
+      changed: changedPolicies(changes, role, previous),
+      trustChanged,
+      ...(trustChanged && role ? { assumptionEdges: await this.deps.state.assumptionsOf(where.account, role.arn) } : {}),
+      config: this.deps.config,
+    };
+    const drafts = this.runRules(event, context, { ...where, at: event.time });
+    return { eventId: event.eventId, drafts, ...(previous ? { previous } : {}), ...(role ? { role } : {}) };
+  }
+
+  /**
+   * After a replay, findings whose every occurrence came from the replayed events and that the replay no
+   * longer produces were artefacts of evaluating with events missing: they are retracted.
+   */
+  private async retractUnreproduced(account: string, arn: string, replayed: ReadonlySet<string>, reproduced: ReadonlySet<string>): Promise<void> {
+    for (const finding of await this.deps.findings.forResource(account, arn)) {
+      const allReplayed = finding.count === finding.recentEventIds.length && finding.recentEventIds.every((id) => replayed.has(id));
+      if (allReplayed && !reproduced.has(finding.id)) await this.deps.findings.retract(finding.id);
+    }
+  }
+
+  /**
+   * An event older than the role's newest change arrived late: the role is rewound to just before it
+   * (from its history) and this event and every later one are evaluated again in time order, so the
+   * findings are those an in-order arrival would have given. The first evaluation is the late event's own.
+   */
+  private async replayRoleFrom(
+    event: TrailEvent,
+    current: RoleRecord,
+    where: { account: string; resource: string; roleName: string },
+  ): Promise<RoleEvaluation[]> {
+    const stampOf = (e: TrailEvent): Stamp => ({ at: e.time, eventId: e.eventId });
+    const history = (await this.deps.state.roleHistory(where.account, where.roleName))
+      .flatMap((entry) => (entry.event && entry.eventId !== event.eventId ? [entry.event] : []))
+      .filter((e, i, all) => all.findIndex((other) => other.eventId === e.eventId) === i);
+    const timeline = [...history, event].sort((a, b) => a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+    const changesOf = (e: TrailEvent) => (roleEventEffect(e, stampOf(e))?.changes ?? []).map((change) => this.withPrincipals(change));
+    const index = timeline.findIndex((e) => e.eventId === event.eventId);
+    const later = timeline.slice(index);
+    let record = rewind(
+      current,
+      later.flatMap(changesOf),
+      timeline.slice(0, index).map((e) => ({ changes: changesOf(e) })),
+    );
+    const evaluations: RoleEvaluation[] = [];
+    for (const e of later) {
+      const changes = changesOf(e);
+      evaluations.push(await this.evaluateRoleChange(e, record, changes, where));
+      record = applyRoleChanges(record, changes);
+    }
+    return evaluations;
   }
 
   private async processPolicyEvent(event: TrailEvent, effect: PolicyEventEffect, stamp: Stamp): Promise<ProcessResult> {
@@ -286,7 +359,7 @@ export class Engine {
       arn: roleArn,
       policies: [],
       ...(record?.created ? { createdAt: record.created.at } : {}),
-      ...(trust ? { trustChange: { at: trust.at, added: trust.added } } : {}),
+      ...(trust ? { trustChange: { at: trust.at, added: addedPrincipals(trust) } } : {}),
     };
     const context: RuleContext = { event, role, assumption: facts, changed: [], trustChanged: false, config };
     const drafts = this.runRules(event, context, { account: roleAccount, resource: roleArn, roleName, at: event.time });
@@ -407,24 +480,43 @@ export class Engine {
     return out;
   }
 
-  private withAddedPrincipals(change: RoleChange, previousTrust: PolicyDocument | undefined): RoleChange {
+  /** Fills in the principals a trust change trusts (what "newly added" is computed from). */
+  private withPrincipals(change: RoleChange): RoleChange {
     if (change.part !== 'trust') return change;
     const parsed = this.resolver.parse(change.document);
-    if (!parsed.ok) return change;
-    return { ...change, added: diffPolicies(previousTrust, parsed.document).addedPrincipals };
+    return parsed.ok ? { ...change, principals: trustedPrincipals(parsed.document) } : change;
   }
+
 }
 
-/** The stamp currently stored for the part a change touches. */
-function currentStamp(record: RoleRecord, change: RoleChange): Stamp | undefined {
-  switch (change.part) {
-    case 'inline':
-      return record.inline[change.name];
-    case 'attached':
-      return record.attached[change.arn];
-    default:
-      return record[change.part];
+/**
+ * The record as it was before a set of changes: every part they touch is taken back to its newest value
+ * among `earlier` changes (or removed when none set it).
+ */
+function rewind(record: RoleRecord, touching: readonly RoleChange[], earlier: readonly { changes: readonly RoleChange[] }[]): RoleRecord {
+  const rewound: RoleRecord = { ...record, inline: { ...record.inline }, attached: { ...record.attached } };
+  delete rewound.lastChange;
+  for (const change of touching) {
+    if (change.part === 'inline') delete rewound.inline[change.name];
+    else if (change.part === 'attached') delete rewound.attached[change.arn];
+    else delete rewound[change.part];
   }
+  const keys = new Set(touching.map(partKey));
+  return foldRoleChanges(
+    rewound,
+    earlier.map((entry) => ({ changes: entry.changes.filter((change) => keys.has(partKey(change))) })),
+  );
+}
+
+function partKey(change: RoleChange): string {
+  if (change.part === 'inline') return `inline:${change.name}`;
+  if (change.part === 'attached') return `attached:${change.arn}`;
+  return change.part;
+}
+
+/** Principals of a trust policy's Allow statements, sorted. */
+function trustedPrincipals(document: PolicyDocument): string[] {
+  return [...new Set(document.statements.filter((s) => s.effect === 'Allow').flatMap((s) => principalStrings(s.principal)))].sort();
 }
 
 /** The permission and boundary policies an event set, as the event made them, with what they replaced. */

@@ -27,7 +27,7 @@ export const ROLE_EVENTS: Readonly<Record<string, RoleEffectReader>> = {
     const document = req(event, 'assumeRolePolicyDocument');
     const boundary = req(event, 'permissionsBoundary');
     const changes: RoleChange[] = [{ part: 'created', stamp, ...(event.actor.arn ? { by: event.actor.arn } : {}) }];
-    if (document !== undefined) changes.push({ part: 'trust', stamp, document, added: [] });
+    if (document !== undefined) changes.push({ part: 'trust', stamp, document, principals: [], initial: true });
     if (boundary) changes.push({ part: 'boundary', stamp, arn: boundary });
     const arn = getString(getRecord(event.response, 'role'), 'arn');
     return { ...(arn ? { arn } : {}), changes, summary: 'created the role' };
@@ -36,7 +36,7 @@ export const ROLE_EVENTS: Readonly<Record<string, RoleEffectReader>> = {
   UpdateAssumeRolePolicy: (event, stamp) => {
     const document = req(event, 'policyDocument');
     if (document === undefined) return undefined;
-    return { changes: [{ part: 'trust', stamp, document, added: [] }], summary: 'replaced the trust policy' };
+    return { changes: [{ part: 'trust', stamp, document, principals: [], initial: false }], summary: 'replaced the trust policy' };
   },
   PutRolePolicy: (event, stamp) => {
     const name = req(event, 'policyName');

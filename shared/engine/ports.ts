@@ -1,3 +1,4 @@
+import type { TrailEvent } from '../cloudtrail/types';
 import type { Severity } from '../config/config';
 import type { RoleChange, RoleRecord, Stamp } from './roleRecord';
 
@@ -62,6 +63,11 @@ export interface HistoryEntry {
   summary: string;
   /** Policy diff lines for trust and permission changes. */
   diff?: string[];
+  /**
+   * The event itself (response elements dropped), so that the role's later events can be evaluated
+   * again when an older event arrives late.
+   */
+  event?: TrailEvent;
 }
 
 /**
@@ -76,8 +82,13 @@ export interface StateStore {
   rolesWithPolicy(account: string, policyArn: string): Promise<string[]>;
   getPolicy(account: string, arn: string): Promise<PolicyRecord | undefined>;
   applyPolicyChanges(account: string, arn: string, changes: readonly PolicyChange[]): Promise<void>;
+  /** Appends to a role's history (idempotent per eventId and summary). */
   appendHistory(entry: HistoryEntry): Promise<void>;
+  /** A role's history, newest first. */
+  roleHistory(account: string, roleName: string): Promise<HistoryEntry[]>;
   getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined>;
+  /** Every source that assumed a role. */
+  assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]>;
   /** Aggregates one assumption event into its edge (idempotent per eventId). */
   recordAssumption(observation: AssumptionObservation): Promise<void>;
   /** Records a failed trust-policy update by `principal` and returns how many happened within `windowMs` before `at`. */
@@ -159,6 +170,8 @@ export interface FindingStore {
   ): Promise<Finding[]>;
   get(id: string): Promise<Finding | undefined>;
   forResource(account: string, resource: string): Promise<Finding[]>;
+  /** Deletes a finding that turned out to be an artefact of events arriving out of order. */
+  retract(id: string): Promise<void>;
   /** Marks a finding's pending alert as sent (for the severity it was sent at). */
   markAlerted(id: string, at: number, severity: Severity): Promise<void>;
 }

@@ -12,23 +12,38 @@ export interface Stamp {
   eventId: string;
 }
 
+/**
+ * The trust part keeps, beside the current document, the principals of the version before it (the newest
+ * older version seen), so "who was just added" does not depend on arrival order either.
+ */
+export interface TrustPart extends Stamp {
+  document: string;
+  /** Principals the document trusts ('AWS:…', 'Service:…', 'Federated:…', '*'). */
+  principals: string[];
+  /** Set by CreateRole: everything it trusts is new. */
+  initial: boolean;
+  previous?: Stamp & { principals: string[] };
+}
+
 export interface RoleRecord {
   account: string;
   roleName: string;
   arn: string;
   created?: Stamp & { by?: string };
   deleted?: Stamp;
-  trust?: Stamp & { document: string; added: string[] };
+  trust?: TrustPart;
   inline: Record<string, Stamp & { document: string | null }>;
   attached: Record<string, Stamp & { attached: boolean }>;
   boundary?: Stamp & { arn: string | null };
+  /** The newest change applied to any part: an event older than this arrived late. */
+  lastChange?: Stamp;
 }
 
 /** One change to one part of a role. */
 export type RoleChange =
   | { part: 'created'; stamp: Stamp; by?: string }
   | { part: 'deleted'; stamp: Stamp }
-  | { part: 'trust'; stamp: Stamp; document: string; added: string[] }
+  | { part: 'trust'; stamp: Stamp; document: string; principals: string[]; initial: boolean }
   | { part: 'inline'; stamp: Stamp; name: string; document: string | null }
   | { part: 'attached'; stamp: Stamp; arn: string; attached: boolean }
   | { part: 'boundary'; stamp: Stamp; arn: string | null };
@@ -44,43 +59,61 @@ export function emptyRoleRecord(account: string, roleName: string, arn: string):
   return { account, roleName, arn, inline: {}, attached: {} };
 }
 
-/**
- * Applies changes with last-writer-wins per part. Returns a new record; the input is not modified.
- * `force` applies them whatever their time: the role as this event made it, for evaluating the event
- * itself even when it arrived after a newer one.
- */
-export function applyRoleChanges(
-  record: RoleRecord,
-  changes: readonly RoleChange[],
-  options: { force?: boolean } = {},
-): RoleRecord {
+/** Applies changes with last-writer-wins per part. Returns a new record; the input is not modified. */
+export function applyRoleChanges(record: RoleRecord, changes: readonly RoleChange[]): RoleRecord {
   const next: RoleRecord = { ...record, inline: { ...record.inline }, attached: { ...record.attached } };
-  const isNewer = options.force ? () => true : isNewerStamp;
   for (const change of changes) {
+    if (isNewerStamp(change.stamp, next.lastChange)) next.lastChange = change.stamp;
     switch (change.part) {
       case 'created':
-        if (isNewer(change.stamp, next.created)) next.created = { ...change.stamp, ...(change.by ? { by: change.by } : {}) };
+        if (isNewerStamp(change.stamp, next.created)) next.created = { ...change.stamp, ...(change.by ? { by: change.by } : {}) };
         break;
       case 'deleted':
-        if (isNewer(change.stamp, next.deleted)) next.deleted = change.stamp;
+        if (isNewerStamp(change.stamp, next.deleted)) next.deleted = change.stamp;
         break;
       case 'trust':
-        if (isNewer(change.stamp, next.trust)) next.trust = { ...change.stamp, document: change.document, added: change.added };
+        next.trust = applyTrust(next.trust, change);
         break;
       case 'inline':
-        if (isNewer(change.stamp, next.inline[change.name]))
-          next.inline[change.name] = { ...change.stamp, document: change.document };
+        if (isNewerStamp(change.stamp, next.inline[change.name])) next.inline[change.name] = { ...change.stamp, document: change.document };
         break;
       case 'attached':
-        if (isNewer(change.stamp, next.attached[change.arn]))
-          next.attached[change.arn] = { ...change.stamp, attached: change.attached };
+        if (isNewerStamp(change.stamp, next.attached[change.arn])) next.attached[change.arn] = { ...change.stamp, attached: change.attached };
         break;
       case 'boundary':
-        if (isNewer(change.stamp, next.boundary)) next.boundary = { ...change.stamp, arn: change.arn };
+        if (isNewerStamp(change.stamp, next.boundary)) next.boundary = { ...change.stamp, arn: change.arn };
         break;
     }
   }
   return next;
+}
+
+function applyTrust(current: TrustPart | undefined, change: Extract<RoleChange, { part: 'trust' }>): TrustPart | undefined {
+  const version = { ...change.stamp, principals: change.principals };
+  if (isNewerStamp(change.stamp, current)) {
+    const { stamp, document, principals, initial } = change;
+    if (!current) return { ...stamp, document, principals, initial };
+    return {
+      ...stamp,
+      document,
+      principals,
+      initial,
+      previous: { at: current.at, eventId: current.eventId, principals: current.principals },
+    };
+  }
+  if (!current || (change.stamp.at === current.at && change.stamp.eventId === current.eventId)) return current;
+  // An older version arriving late becomes the predecessor if it is newer than the one known.
+  return isNewerStamp(change.stamp, current.previous) ? { ...current, previous: version } : current;
+}
+
+/** Principals the current trust policy added compared with the version before it. */
+export function addedPrincipals(trust: TrustPart): string[] {
+  if (trust.previous) {
+    const before = new Set(trust.previous.principals);
+    return trust.principals.filter((principal) => !before.has(principal));
+  }
+  // Without a known predecessor, only a CreateRole trust is known to be new in full.
+  return trust.initial ? trust.principals : [];
 }
 
 /** A role exists unless its latest deletion is newer than its latest creation. */
@@ -93,7 +126,7 @@ export function roleExists(record: RoleRecord): boolean {
  * same name and are ignored.
  */
 export function liveParts(record: RoleRecord): {
-  trust?: RoleRecord['trust'];
+  trust?: TrustPart;
   inline: { name: string; document: string }[];
   attached: string[];
   boundary?: string;
@@ -111,4 +144,9 @@ export function liveParts(record: RoleRecord): {
   const trust = record.trust && live(record.trust) ? record.trust : undefined;
   const boundary = record.boundary && record.boundary.arn !== null && live(record.boundary) ? record.boundary.arn : undefined;
   return { ...(trust ? { trust } : {}), inline, attached, ...(boundary ? { boundary } : {}) };
+}
+
+/** Replays changes in time order onto a record: the role as of the newest of them. */
+export function foldRoleChanges(base: RoleRecord, entries: readonly { changes: readonly RoleChange[] }[]): RoleRecord {
+  return entries.reduce((record, entry) => applyRoleChanges(record, entry.changes), base);
 }

@@ -4,7 +4,7 @@ import { parsePolicy } from '../policy/parse';
 import type { PolicyParseResult } from '../policy/types';
 import type { PolicyRef, RoleView } from '../rules/types';
 import type { StateStore } from './ports';
-import { liveParts, type RoleRecord, roleExists } from './roleRecord';
+import { addedPrincipals, liveParts, type RoleRecord, roleExists } from './roleRecord';
 
 const PARSE_CACHE_LIMIT = 5_000;
 
@@ -98,7 +98,7 @@ export class PolicyResolver {
       const trust = this.parse(parts.trust.document);
       if (trust.ok) view.trust = trust.document;
       else view.trustError = trust.error;
-      view.trustChange = { at: parts.trust.at, added: parts.trust.added };
+      view.trustChange = { at: parts.trust.at, added: addedPrincipals(parts.trust) };
     }
     for (const inline of parts.inline) {
       view.policies.push(withDocument({ kind: 'inline', name: inline.name, awsManaged: false }, this.parse(inline.document)));

@@ -78,17 +78,21 @@ export function formatDiff(diff: PolicyDiff): string[] {
     const parts = [...change.added.map((c) => `+ ${formatClause(c)}`), ...change.removed.map((c) => `- ${formatClause(c)}`)];
     lines.push(`~ condition on ${describeStatement(change.after)}: ${parts.join('; ')}`);
   }
+  const flattenedLines = lines.length > 0;
+  for (const [before, after] of pairGrantChanges(diff.removedStatements, diff.addedStatements)) {
+    if (paired.has(before) || paired.has(after) || !flattenedLines) continue;
+    paired.add(before);
+    paired.add(after);
+  }
   const addedPrincipals = new Set(diff.addedPrincipals);
   const removedPrincipals = new Set(diff.removedPrincipals);
-  const addedActions = new Set(diff.addedActions);
-  const removedActions = new Set(diff.removedActions);
-  // Statements whose change is not visible in the lines above (a Deny, a resource or NotAction change).
+  // Statements whose change the lines above do not show (a Deny, a resource, a NotAction, a condition).
   for (const s of diff.addedStatements) {
-    if (paired.has(s) || (s.effect === 'Allow' && explainedBy(s, addedPrincipals, addedActions))) continue;
+    if (paired.has(s) || isPlainTrustGrantOf(s, addedPrincipals)) continue;
     lines.push(`+ statement ${summariseStatement(s)}`);
   }
   for (const s of diff.removedStatements) {
-    if (paired.has(s) || (s.effect === 'Allow' && explainedBy(s, removedPrincipals, removedActions))) continue;
+    if (paired.has(s) || isPlainTrustGrantOf(s, removedPrincipals)) continue;
     lines.push(`- statement ${summariseStatement(s)}`);
   }
   return lines;
@@ -261,10 +265,37 @@ function conditionsNarrower(narrow: ConditionClause[], wide: ConditionClause[]):
   );
 }
 
-function explainedBy(s: Statement, principals: Set<string>, actions: Set<string>): boolean {
-  return (
-    principalStrings(s.principal).some((p) => principals.has(p)) || (s.action ?? []).some((a) => actions.has(a.toLowerCase()))
-  );
+/** Everything but the Principal and Action lists: statements equal in this differ only in who or what. */
+function grantShape(s: Statement): string {
+  return JSON.stringify([
+    s.effect,
+    s.action ? 'Action' : (s.notAction ?? []).map((a) => a.toLowerCase()).sort(),
+    s.resource ? [...s.resource].sort() : null,
+    s.notResource ? [...s.notResource].sort() : null,
+    s.principal ? 'Principal' : null,
+    s.notPrincipal ? principalStrings(s.notPrincipal).sort() : null,
+    s.conditions.map(canonicalClause).sort(),
+  ]);
+}
+
+function pairGrantChanges(removed: Statement[], added: Statement[]): [Statement, Statement][] {
+  const pairs: [Statement, Statement][] = [];
+  const used = new Set<Statement>();
+  for (const before of removed) {
+    const shape = grantShape(before);
+    const after = added.find((s) => !used.has(s) && grantShape(s) === shape);
+    if (!after) continue;
+    used.add(after);
+    pairs.push([before, after]);
+  }
+  return pairs;
+}
+
+/** A trust statement that only grants to principals the principal lines already name. */
+function isPlainTrustGrantOf(s: Statement, principals: Set<string>): boolean {
+  if (s.effect !== 'Allow' || s.resource || s.notResource || s.notAction || s.conditions.length > 0) return false;
+  const own = principalStrings(s.principal);
+  return own.length > 0 && own.every((p) => principals.has(p));
 }
 
 function formatClause(c: ConditionClause): string {

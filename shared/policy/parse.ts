@@ -1,7 +1,12 @@
 import type { ConditionClause, Effect, PolicyDocument, PolicyParseResult, PrincipalSet, Statement } from './types';
 
-/** Larger documents are refused before parsing: IAM's own limits are far below this (inline 10,240, managed 6,144 characters). */
-export const MAX_POLICY_CHARS = 131_072;
+/**
+ * Larger documents are refused before parsing. IAM's limits for customer policies are far below this
+ * (inline 10,240, managed 6,144 characters, whitespace not counted), but AWS-managed policies are exempt:
+ * AWSSupportServiceRolePolicy is 152 K characters as compact JSON and about 430 K URL-encoded with
+ * indentation, as GetAccountAuthorizationDetails returns it.
+ */
+export const MAX_POLICY_CHARS = 1_048_576;
 
 /**
  * Decodes a policy document as CloudTrail and IAM deliver it: a plain JSON string (CloudTrail request

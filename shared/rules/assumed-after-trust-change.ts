@@ -1,39 +1,70 @@
-import { principalMatchesSource } from '../analysis/trust';
-import { ASSUME_EVENTS, hoursBetween } from './support';
-import type { Rule } from './types';
+import { type AssumeSource, principalMatchesSource } from '../analysis/trust';
+import type { AssumptionEdge } from '../engine/ports';
+import { ASSUME_EVENTS, hoursBetween, TRUST_EVENTS } from './support';
+import type { Rule, RuleContext, RuleMatch } from './types';
 
 export const assumedAfterTrustChange: Rule = {
   id: 'assumed-after-trust-change',
   title: 'Role assumed by a principal just added to its trust policy',
   severity: 'high',
   kind: 'event',
-  events: ASSUME_EVENTS,
+  // Trust events too: an assumption that arrives before the trust change it followed is matched then.
+  events: [...ASSUME_EVENTS, ...TRUST_EVENTS],
   rationale:
     'A principal added to a trust policy that uses the role soon after is the signature of a backdoor being exercised, or of access granted outside review being used at once.',
-  remediation:
-    "Verify the trust change and the session (who, from where); if unexpected, revert the trust policy and revoke the role's active sessions.",
-  evaluate: (ctx) => {
-    const change = ctx.role?.trustChange;
-    const facts = ctx.assumption;
-    const event = ctx.event;
-    if (!change || !facts || !event || change.added.length === 0) return [];
-    const elapsed = hoursBetween(change.at, event.time);
-    if (elapsed < 0 || elapsed > ctx.config.correlation.windowHours) return [];
-    const caller = event.actor;
-    const source = {
-      ...((caller.sessionIssuer?.arn ?? caller.arn) ? { arn: caller.sessionIssuer?.arn ?? caller.arn } : {}),
-      ...(facts.sourceAccount ? { account: facts.sourceAccount } : {}),
-      ...(facts.sourceType === 'service' ? { service: facts.source } : {}),
-      ...(caller.identityProvider ? { provider: caller.identityProvider } : {}),
-    };
-    const matched = change.added.filter((principal) => principal !== '*' && principalMatchesSource(principal, source));
-    if (matched.length === 0) return [];
-    return [
-      {
-        qualifier: facts.source,
-        detail: `${facts.source} assumed role ${facts.roleName} ${elapsed.toFixed(1)} h after ${matched.join(', ')} was added to its trust policy`,
-        evidence: { source: facts.source, addedPrincipals: matched, trustChangedAt: new Date(change.at).toISOString() },
-      },
-    ];
-  },
+  remediation: "Verify the trust change and the session (who, from where); if unexpected, revert the trust policy and revoke the role's active sessions.",
+  evaluate: (ctx) => (ctx.assumption ? onAssumption(ctx) : onTrustChange(ctx)),
 };
+
+function onAssumption(ctx: RuleContext): RuleMatch[] {
+  const change = ctx.role?.trustChange;
+  const facts = ctx.assumption;
+  const event = ctx.event;
+  if (!change || !facts || !event) return [];
+  const caller = event.actor;
+  const arn = caller.sessionIssuer?.arn ?? caller.arn;
+  const source: AssumeSource = {
+    ...(arn ? { arn } : {}),
+    ...(facts.sourceAccount ? { account: facts.sourceAccount } : {}),
+    ...(facts.sourceType === 'service' ? { service: facts.source } : {}),
+    ...(caller.identityProvider ? { provider: caller.identityProvider } : {}),
+  };
+  return match(ctx, change, facts.source, facts.roleName, source, event.time);
+}
+
+function onTrustChange(ctx: RuleContext): RuleMatch[] {
+  const change = ctx.role?.trustChange;
+  const role = ctx.role;
+  if (!change || !role || !ctx.trustChanged || !ctx.event) return [];
+  return (ctx.assumptionEdges ?? []).flatMap((edge) => match(ctx, change, edge.source, role.name, sourceOfEdge(edge), edge.lastSeen));
+}
+
+function match(
+  ctx: RuleContext,
+  change: { at: number; added: string[] },
+  label: string,
+  roleName: string,
+  source: AssumeSource,
+  assumedAt: number,
+): RuleMatch[] {
+  const elapsed = hoursBetween(change.at, assumedAt);
+  if (elapsed < 0 || elapsed > ctx.config.correlation.windowHours) return [];
+  const matched = change.added.filter((principal) => principal !== '*' && principalMatchesSource(principal, source));
+  if (matched.length === 0) return [];
+  return [
+    {
+      qualifier: label,
+      detail: `${label} assumed role ${roleName} ${elapsed.toFixed(1)} h after ${matched.join(', ')} was added to its trust policy`,
+      evidence: { source: label, addedPrincipals: matched, trustChangedAt: new Date(change.at).toISOString() },
+    },
+  ];
+}
+
+function sourceOfEdge(edge: AssumptionEdge): AssumeSource {
+  if (edge.sourceType === 'service') return { service: edge.source };
+  if (edge.sourceType === 'aws') {
+    return { ...(edge.source.startsWith('arn:') ? { arn: edge.source } : {}), ...(edge.sourceAccount ? { account: edge.sourceAccount } : {}) };
+  }
+  // Web-identity and SAML edges are keyed by provider and subject; they are matched when the assumption arrives.
+  return {};
+}

@@ -1,5 +1,6 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config, Severity } from '../config/config';
+import type { AssumptionEdge } from '../engine/ports';
 import type { PolicyDocument } from '../policy/types';
 
 export type { Severity } from '../config/config';
@@ -66,6 +67,8 @@ export interface RuleContext {
   /** The trust policy was set or replaced by this event (always true on a re-evaluation). */
   trustChanged: boolean;
   assumption?: AssumptionFacts;
+  /** On a trust change: every source that assumed the role so far (to correlate assumptions that arrived first). */
+  assumptionEdges?: AssumptionEdge[];
   /** Failed UpdateAssumeRolePolicy calls by the same principal within the enumeration window, this one included. */
   failedTrustUpdates?: number;
   config: Config;

@@ -128,6 +128,10 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     edge.recentEventIds = [...edge.recentEventIds.slice(-7), o.eventId];
   }
 
+  async assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]> {
+    return (await this.assumptions()).filter((edge) => edge.account === account && edge.roleArn === roleArn);
+  }
+
   /** All assumption edges (for reports and tests). */
   async assumptions(): Promise<AssumptionEdge[]> {
     return [...this.edges.values()].map(({ recentEventIds: _ids, ...edge }) => edge);
@@ -177,6 +181,10 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   async forResource(account: string, resource: string): Promise<Finding[]> {
     return [...this.findingsById.values()].filter((f) => f.account === account && f.resource === resource);
+  }
+
+  async retract(id: string): Promise<void> {
+    this.findingsById.delete(id);
   }
 
   async markAlerted(id: string, at: number, severity: Severity): Promise<void> {

