@@ -15,7 +15,11 @@ export interface MemoryContext {
  * The composition root for in-memory runs (`rolewatch evaluate`, engine tests): memory store, IAM reader
  * over known policies (offline, nothing else is readable), every rule.
  */
-export function createMemoryContext(options: { config: Config; policies?: PolicyFixtures; logger?: EngineLogger }): MemoryContext {
+export function createMemoryContext(options: {
+  config: Config;
+  policies?: PolicyFixtures;
+  logger?: EngineLogger;
+}): MemoryContext {
   const store = new MemoryStore();
   const engine = new Engine({
     state: store,

@@ -149,8 +149,10 @@ export const BULK_DATA_READ_ACTIONS: readonly string[] = [
 
 /**
  * A NotAction (or near-total Action) grant is admin-equivalent when it leaves at least this share of all
- * known actions. 90%: `NotAction: ["iam:*", "organizations:*", "account:*"]` (PowerUserAccess) leaves
- * about 97%, while excluding the large compute and data services (ec2, s3, lambda...) drops well below.
+ * known actions, keeps IAM (the power to grant itself whatever else is missing) and keeps most high-impact
+ * services. 90%: excluding the large compute and data services (ec2, s3, lambda...) drops well below.
+ * `NotAction: ["iam:*", "organizations:*", "account:*"]` (PowerUserAccess) leaves about 97% but not IAM:
+ * it is reported as a NotAction grant, not as admin.
  */
 export const ADMIN_COVERAGE_THRESHOLD = 0.9;
 
@@ -309,14 +311,19 @@ function resourcesOf(s: Statement): string[] {
  */
 export function isPermissionsManagementAction(action: string): boolean {
   const canonical = canonicalAction(action);
-  if (!canonical || accessLevel(canonical) !== 'Permissions management') return false;
+  return canonical !== undefined && isCanonicalPermissionsManagement(canonical);
+}
+
+/** {@link isPermissionsManagementAction} for names already in AWS's spelling (from the table). */
+function isCanonicalPermissionsManagement(canonical: string): boolean {
+  if (accessLevel(canonical) !== 'Permissions management') return false;
   const name = canonical.slice(canonical.indexOf(':') + 1);
   return !/^(Get|BatchGet|List|Describe|Search|View|Validate)[A-Z]/.test(name);
 }
 
 let permissionsManagementActions: string[] | undefined;
 function allPermissionsManagementActions(): string[] {
-  permissionsManagementActions ??= allActions().filter(isPermissionsManagementAction);
+  permissionsManagementActions ??= allActions().filter(isCanonicalPermissionsManagement);
   return permissionsManagementActions;
 }
 
@@ -325,7 +332,7 @@ function permissionsManagementOf(pattern: string): readonly string[] {
   const key = pattern.toLowerCase();
   const known = pmByPattern.get(key);
   if (known) return known;
-  const list = expandActionPatternShared(key).filter(isPermissionsManagementAction);
+  const list = expandActionPatternShared(key).filter(isCanonicalPermissionsManagement);
   if (pmByPattern.size > 10_000) pmByPattern.clear();
   pmByPattern.set(key, list);
   return list;
@@ -364,7 +371,8 @@ function adminHit(c: CompiledDocument, s: Statement): AdminHit | undefined {
     const left = actions.filter((a) => statementMatchesAction(s, a) && !denied.has(a.toLowerCase())).length;
     if (actions.length > 0 && left * 2 >= actions.length) kept.add(service);
   }
-  if (kept.size < ADMIN_MIN_HIGH_IMPACT) return undefined;
+  // Without IAM the holder cannot grant itself what is missing (PowerUserAccess): broad, not admin.
+  if (kept.size < ADMIN_MIN_HIGH_IMPACT || !kept.has('iam')) return undefined;
   const patterns = s.action
     ? s.action.filter((p) => p.indexOf(':') < 0 || /[*?]/.test(p.split(':')[0] ?? ''))
     : [...(s.notAction ?? [])];
@@ -532,4 +540,21 @@ export function escalationMethods(docs: PolicyDocument[], boundary?: PolicyDocum
     });
   }
   return hits;
+}
+
+/**
+ * Actions that `candidate` allows and `reference` does not (checked over every known action), e.g. to
+ * tell whether a new permissions boundary is looser than the one it replaced. Returns at most `limit`.
+ */
+export function actionsAllowedBeyond(candidate: PolicyDocument, reference: PolicyDocument, limit = 20): string[] {
+  const wider = compile(candidate);
+  const narrower = compile(reference);
+  const beyond: string[] = [];
+  for (const action of allActions()) {
+    if (effectiveGrant([wider], action) !== undefined && effectiveGrant([narrower], action) === undefined) {
+      beyond.push(action);
+      if (beyond.length >= limit) break;
+    }
+  }
+  return beyond;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { collectTrailEvents } from '../cloudtrail/read';
-import { severityRank, type Severity } from '../config/config';
+import { type Severity, severityRank } from '../config/config';
 import { createMemoryContext } from '../context';
 import type { RecordedFinding } from '../engine/engine';
 import { ValidationError } from '../errors';
@@ -75,7 +75,9 @@ export async function runEvaluate(args: string[]): Promise<number> {
     } catch (error) {
       // One event that cannot be evaluated must not end the replay.
       failed += 1;
-      process.stderr.write(`error evaluating eventID ${event.eventId} (${event.eventName}): ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `error evaluating eventID ${event.eventId} (${event.eventName}): ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
     progress.tick();
   }
@@ -83,14 +85,25 @@ export async function runEvaluate(args: string[]): Promise<number> {
 
   if (format === 'table') {
     process.stdout.write(
-      reported.length > 0 ? `${formatTable(FINDING_HEADERS, reported.map((r) => findingRow(r.finding)))}\n` : 'no findings\n',
+      reported.length > 0
+        ? `${formatTable(
+            FINDING_HEADERS,
+            reported.map((r) => findingRow(r.finding)),
+          )}\n`
+        : 'no findings\n',
     );
   }
   process.stderr.write(`${summary(events.length, reported, suppressed, skipped, failed)}\n`);
   return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
 }
 
-function summary(events: number, reported: readonly RecordedFinding[], suppressed: number, skipped: number, failed: number): string {
+function summary(
+  events: number,
+  reported: readonly RecordedFinding[],
+  suppressed: number,
+  skipped: number,
+  failed: number,
+): string {
   const bySeverity = new Map<Severity, number>();
   for (const { finding } of reported) bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
   const counts = [...bySeverity].map(([severity, count]) => `${count} ${severity}`).join(', ');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Config, type Severity, SEVERITIES, defaultConfig, loadConfigFile } from '../config/config';
+import { type Config, defaultConfig, loadConfigFile, SEVERITIES, type Severity } from '../config/config';
 import { ValidationError } from '../errors';
 import { RULE_IDS } from '../rules';
 

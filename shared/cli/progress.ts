@@ -6,7 +6,8 @@ export function createProgress(total: number, label: string, stream: NodeJS.Writ
   return {
     tick(): void {
       done += 1;
-      if (enabled && (done % step === 0 || done === total)) stream.write(`\r${label}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
+      if (enabled && (done % step === 0 || done === total))
+        stream.write(`\r${label}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
     },
     finish(): void {
       if (enabled) stream.write('\n');

@@ -1,7 +1,7 @@
 import type { Config, Severity } from '../config/config';
 import { parsePolicy } from '../policy/parse';
 import { RULES } from '../rules';
-import type { PolicyRef, Rule, RuleContext, RoleView } from '../rules/types';
+import type { PolicyRef, RoleView, Rule, RuleContext } from '../rules/types';
 
 /** One problem found in a standalone policy document. */
 export interface PolicyCheckResult {
@@ -29,7 +29,12 @@ export interface PolicyCheckOptions {
 export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions): PolicyCheckResult[] {
   const parsed = parsePolicy(input);
   if (!parsed.ok) return [{ ruleId: 'malformed-policy', severity: 'low', detail: `policy cannot be analysed: ${parsed.error}` }];
-  const role: RoleView = { account: options.account, name: options.name, arn: `arn:aws:iam::${options.account}:role/${options.name}`, policies: [] };
+  const role: RoleView = {
+    account: options.account,
+    name: options.name,
+    arn: `arn:aws:iam::${options.account}:role/${options.name}`,
+    policies: [],
+  };
   let context: RuleContext;
   if (options.trust) {
     context = { role: { ...role, trust: parsed.document }, changed: [], trustChanged: true, config: options.config };
@@ -43,7 +48,9 @@ export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions)
     };
     context = { role: { ...role, policies: [ref] }, changed: [ref], trustChanged: false, config: options.config };
   }
-  const rules = (options.rules ?? RULES).filter((rule) => rule.kind === 'posture' && options.config.rules[rule.id]?.enabled !== false);
+  const rules = (options.rules ?? RULES).filter(
+    (rule) => rule.kind === 'posture' && options.config.rules[rule.id]?.enabled !== false,
+  );
   return rules.flatMap((rule) =>
     rule.evaluate(context).map((match) => ({
       ruleId: rule.id,

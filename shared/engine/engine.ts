@@ -167,9 +167,16 @@ export class Engine {
     });
     const drafts = evaluations.flatMap((evaluation) => evaluation.drafts);
     const findings = await this.record(drafts, event.time);
-    if (isLate) await this.retractUnreproduced(account, arn, new Set(evaluations.map((e) => e.eventId)), new Set(drafts.map((d) => d.id)));
+    if (isLate)
+      await this.retractUnreproduced(account, arn, new Set(evaluations.map((e) => e.eventId)), new Set(drafts.map((d) => d.id)));
     const current = isLate ? await this.resolver.view(await state.getRole(account, effect.roleName)) : own?.role;
-    const resolved = await this.resolvePosture(account, arn, current, event.time, `${event.eventName} by ${actorPrincipal(event.actor)}`);
+    const resolved = await this.resolvePosture(
+      account,
+      arn,
+      current,
+      event.time,
+      `${event.eventName} by ${actorPrincipal(event.actor)}`,
+    );
     return { eventId: event.eventId, status: 'processed', findings, resolved };
   }
 
@@ -200,9 +207,15 @@ export class Engine {
    * After a replay, findings whose every occurrence came from the replayed events and that the replay no
    * longer produces were artefacts of evaluating with events missing: they are retracted.
    */
-  private async retractUnreproduced(account: string, arn: string, replayed: ReadonlySet<string>, reproduced: ReadonlySet<string>): Promise<void> {
+  private async retractUnreproduced(
+    account: string,
+    arn: string,
+    replayed: ReadonlySet<string>,
+    reproduced: ReadonlySet<string>,
+  ): Promise<void> {
     for (const finding of await this.deps.findings.forResource(account, arn)) {
-      const allReplayed = finding.count === finding.recentEventIds.length && finding.recentEventIds.every((id) => replayed.has(id));
+      const allReplayed =
+        finding.count === finding.recentEventIds.length && finding.recentEventIds.every((id) => replayed.has(id));
       if (allReplayed && !reproduced.has(finding.id)) await this.deps.findings.retract(finding.id);
     }
   }
@@ -221,8 +234,11 @@ export class Engine {
     const history = (await this.deps.state.roleHistory(where.account, where.roleName))
       .flatMap((entry) => (entry.event && entry.eventId !== event.eventId ? [entry.event] : []))
       .filter((e, i, all) => all.findIndex((other) => other.eventId === e.eventId) === i);
-    const timeline = [...history, event].sort((a, b) => a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-    const changesOf = (e: TrailEvent) => (roleEventEffect(e, stampOf(e))?.changes ?? []).map((change) => this.withPrincipals(change));
+    const timeline = [...history, event].sort(
+      (a, b) => a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+    );
+    const changesOf = (e: TrailEvent) =>
+      (roleEventEffect(e, stampOf(e))?.changes ?? []).map((change) => this.withPrincipals(change));
     const index = timeline.findIndex((e) => e.eventId === event.eventId);
     const later = timeline.slice(index);
     let record = rewind(
@@ -486,14 +502,17 @@ export class Engine {
     const parsed = this.resolver.parse(change.document);
     return parsed.ok ? { ...change, principals: trustedPrincipals(parsed.document) } : change;
   }
-
 }
 
 /**
  * The record as it was before a set of changes: every part they touch is taken back to its newest value
  * among `earlier` changes (or removed when none set it).
  */
-function rewind(record: RoleRecord, touching: readonly RoleChange[], earlier: readonly { changes: readonly RoleChange[] }[]): RoleRecord {
+function rewind(
+  record: RoleRecord,
+  touching: readonly RoleChange[],
+  earlier: readonly { changes: readonly RoleChange[] }[],
+): RoleRecord {
   const rewound: RoleRecord = { ...record, inline: { ...record.inline }, attached: { ...record.attached } };
   delete rewound.lastChange;
   for (const change of touching) {
@@ -516,7 +535,9 @@ function partKey(change: RoleChange): string {
 
 /** Principals of a trust policy's Allow statements, sorted. */
 function trustedPrincipals(document: PolicyDocument): string[] {
-  return [...new Set(document.statements.filter((s) => s.effect === 'Allow').flatMap((s) => principalStrings(s.principal)))].sort();
+  return [
+    ...new Set(document.statements.filter((s) => s.effect === 'Allow').flatMap((s) => principalStrings(s.principal))),
+  ].sort();
 }
 
 /** The permission and boundary policies an event set, as the event made them, with what they replaced. */

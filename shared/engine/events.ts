@@ -36,7 +36,10 @@ export const ROLE_EVENTS: Readonly<Record<string, RoleEffectReader>> = {
   UpdateAssumeRolePolicy: (event, stamp) => {
     const document = req(event, 'policyDocument');
     if (document === undefined) return undefined;
-    return { changes: [{ part: 'trust', stamp, document, principals: [], initial: false }], summary: 'replaced the trust policy' };
+    return {
+      changes: [{ part: 'trust', stamp, document, principals: [], initial: false }],
+      summary: 'replaced the trust policy',
+    };
   },
   PutRolePolicy: (event, stamp) => {
     const name = req(event, 'policyName');

@@ -75,10 +75,12 @@ export function applyRoleChanges(record: RoleRecord, changes: readonly RoleChang
         next.trust = applyTrust(next.trust, change);
         break;
       case 'inline':
-        if (isNewerStamp(change.stamp, next.inline[change.name])) next.inline[change.name] = { ...change.stamp, document: change.document };
+        if (isNewerStamp(change.stamp, next.inline[change.name]))
+          next.inline[change.name] = { ...change.stamp, document: change.document };
         break;
       case 'attached':
-        if (isNewerStamp(change.stamp, next.attached[change.arn])) next.attached[change.arn] = { ...change.stamp, attached: change.attached };
+        if (isNewerStamp(change.stamp, next.attached[change.arn]))
+          next.attached[change.arn] = { ...change.stamp, attached: change.attached };
         break;
       case 'boundary':
         if (isNewerStamp(change.stamp, next.boundary)) next.boundary = { ...change.stamp, arn: change.arn };

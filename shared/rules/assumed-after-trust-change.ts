@@ -12,7 +12,8 @@ export const assumedAfterTrustChange: Rule = {
   events: [...ASSUME_EVENTS, ...TRUST_EVENTS],
   rationale:
     'A principal added to a trust policy that uses the role soon after is the signature of a backdoor being exercised, or of access granted outside review being used at once.',
-  remediation: "Verify the trust change and the session (who, from where); if unexpected, revert the trust policy and revoke the role's active sessions.",
+  remediation:
+    "Verify the trust change and the session (who, from where); if unexpected, revert the trust policy and revoke the role's active sessions.",
   evaluate: (ctx) => (ctx.assumption ? onAssumption(ctx) : onTrustChange(ctx)),
 };
 
@@ -36,7 +37,9 @@ function onTrustChange(ctx: RuleContext): RuleMatch[] {
   const change = ctx.role?.trustChange;
   const role = ctx.role;
   if (!change || !role || !ctx.trustChanged || !ctx.event) return [];
-  return (ctx.assumptionEdges ?? []).flatMap((edge) => match(ctx, change, edge.source, role.name, sourceOfEdge(edge), edge.lastSeen));
+  return (ctx.assumptionEdges ?? []).flatMap((edge) =>
+    match(ctx, change, edge.source, role.name, sourceOfEdge(edge), edge.lastSeen),
+  );
 }
 
 function match(
@@ -63,7 +66,10 @@ function match(
 function sourceOfEdge(edge: AssumptionEdge): AssumeSource {
   if (edge.sourceType === 'service') return { service: edge.source };
   if (edge.sourceType === 'aws') {
-    return { ...(edge.source.startsWith('arn:') ? { arn: edge.source } : {}), ...(edge.sourceAccount ? { account: edge.sourceAccount } : {}) };
+    return {
+      ...(edge.source.startsWith('arn:') ? { arn: edge.source } : {}),
+      ...(edge.sourceAccount ? { account: edge.sourceAccount } : {}),
+    };
   }
   // Web-identity and SAML edges are keyed by provider and subject; they are matched when the assumption arrives.
   return {};

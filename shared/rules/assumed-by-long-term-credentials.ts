@@ -18,7 +18,7 @@ export const assumedByLongTermCredentials: Rule = {
     return [
       {
         qualifier: actor.arn ?? actor.accessKeyId,
-        detail: `role ${facts.roleName} assumed by IAM user ${actor.userName ?? actor.arn} with long-term access key ${actor.accessKeyId}`,
+        detail: `role ${facts.roleName} assumed by IAM user ${actor.arn ?? actor.userName} with long-term access key ${actor.accessKeyId}`,
         evidence: { user: actor.arn, accessKeyId: actor.accessKeyId },
       },
     ];

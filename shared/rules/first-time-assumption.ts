@@ -11,8 +11,8 @@ export const firstTimeAssumption: Rule = {
   remediation: "Confirm the new access path is expected; if not, narrow the role's trust policy.",
   evaluate: (ctx) => {
     const facts = ctx.assumption;
-    // Services assume the roles made for them; chained sessions and web identities have their own rules.
-    if (!facts || !facts.isFirstTime || facts.isLearning || facts.sourceType !== 'aws' || facts.isChained) return [];
+    // Services assume the roles made for them; web identities have their own rule.
+    if (!facts || !facts.isFirstTime || facts.isLearning || facts.sourceType !== 'aws') return [];
     return [
       {
         qualifier: facts.source,

@@ -15,10 +15,11 @@ export const iamWildcardPermissions: Rule = {
     changedNonAdminPolicies(ctx).flatMap(({ ref, analysis }) => {
       if (analysis.iamWildcard.length === 0) return [];
       const actions = actionsOf(analysis.iamWildcard);
+      const written = [...new Set(analysis.iamWildcard.flatMap((hit) => hit.patterns))];
       return [
         {
           qualifier: policyLabel(ref),
-          detail: `${policyLabel(ref)} grants permissions-management actions on all resources: ${listForPeople(actions, 6)}`,
+          detail: `${policyLabel(ref)} grants ${listForPeople(written, 4)} on all resources: ${actions.length} permissions-management actions such as ${listForPeople(actions, 4)}`,
           evidence: { policy: policyLabel(ref), actions, statements: analysis.iamWildcard.map((hit) => hit.statement) },
         },
       ];

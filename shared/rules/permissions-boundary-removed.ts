@@ -1,4 +1,6 @@
+import { actionsAllowedBeyond } from '../analysis/permissions';
 import { diffPolicies, formatDiff } from '../policy/diff';
+import { listForPeople } from './support';
 import type { Rule } from './types';
 
 export const permissionsBoundaryRemoved: Rule = {
@@ -25,13 +27,14 @@ export const permissionsBoundaryRemoved: Rule = {
       ];
     }
     if (after.arn === before.arn && !after.previous) return [];
-    const diff = diffPolicies(before.document, after.document);
-    if (diff.isEmpty || diff.narrowsOnly) return [];
+    if (!before.document || !after.document) return [];
+    const beyond = actionsAllowedBeyond(after.document, before.document, 5);
+    if (beyond.length === 0) return [];
     return [
       {
-        detail: `permissions boundary of role ${role.name} replaced by a looser one: ${before.arn ?? before.name} → ${after.arn ?? after.name}`,
-        evidence: { previous: before.arn, current: after.arn },
-        diff: formatDiff(diff),
+        detail: `permissions boundary of role ${role.name} replaced by a looser one: ${before.arn ?? before.name} → ${after.arn ?? after.name} now also allows ${listForPeople(beyond, 4)}`,
+        evidence: { previous: before.arn, current: after.arn, newlyAllowed: beyond },
+        diff: formatDiff(diffPolicies(before.document, after.document)),
       },
     ];
   },

@@ -1,6 +1,6 @@
 import { analysePermissions, escalationMethods } from '../analysis/permissions';
 import { diffPolicies, formatDiff } from '../policy/diff';
-import { changedPermissionPolicies, policyLabel } from './support';
+import { changedPermissionPolicies, listForPeople, policyLabel } from './support';
 import type { Rule } from './types';
 
 export const policyVersionEscalation: Rule = {
@@ -22,13 +22,20 @@ export const policyVersionEscalation: Rule = {
       const known = new Set(ref.previous ? escalationMethods([ref.previous]).map((hit) => hit.name) : []);
       const methods = escalationMethods([ref.document]).filter((hit) => !known.has(hit.name));
       if (!gainsAdmin && methods.length === 0) return [];
-      const gained = gainsAdmin ? 'admin-equivalent rights' : `escalation methods ${methods.map((hit) => hit.name).join(', ')}`;
+      const diff = diffPolicies(ref.previous, ref.document);
+      const gained = gainsAdmin
+        ? 'admin-equivalent rights'
+        : `escalation methods ${listForPeople(
+            methods.map((hit) => hit.name),
+            4,
+          )}`;
+      const through = diff.addedActions.length > 0 ? ` through ${listForPeople(diff.addedActions, 4)}` : '';
       return [
         {
           qualifier: policyLabel(ref),
-          detail: `new default version of ${policyLabel(ref)} (attached to role ${ctx.role?.name}) adds ${gained}${ref.previous ? '' : '; the previous version is unknown'}`,
+          detail: `new default version of ${policyLabel(ref)} (attached to role ${ctx.role?.name}) adds ${gained}${through}${ref.previous ? '' : '; the previous version is unknown'}`,
           evidence: { policy: policyLabel(ref), admin: gainsAdmin, methods: methods.map((hit) => hit.name) },
-          diff: formatDiff(diffPolicies(ref.previous, ref.document)),
+          diff: formatDiff(diff),
         },
       ];
     });

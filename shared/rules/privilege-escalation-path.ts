@@ -1,5 +1,5 @@
 import { type EscalationHit, escalationMethods } from '../analysis/permissions';
-import { documentsOf, isAdminPolicy, PERMISSION_EVENTS } from './support';
+import { documentsOf, isAdminPolicy, listForPeople, PERMISSION_EVENTS } from './support';
 import type { RoleView, Rule } from './types';
 
 export const privilegeEscalationPath: Rule = {
@@ -15,18 +15,25 @@ export const privilegeEscalationPath: Rule = {
   evaluate: (ctx) => {
     const role = ctx.role;
     if (!role || role.policies.some((ref) => ref.document && isAdminPolicy(ref.document))) return [];
+    const methods = methodsOf(role);
     const known = ctx.event && ctx.previous ? new Set(methodsOf(ctx.previous).map((hit) => hit.name)) : new Set<string>();
-    return methodsOf(role)
-      .filter((hit) => !known.has(hit.name))
-      .map((hit) => ({
-        qualifier: hit.name,
-        detail: `role ${role.name} can escalate privileges by ${hit.name} using ${hit.actions.map((grant) => grant.action).join(' + ')}${hit.conditioned ? ' (some actions are conditioned)' : ''}`,
+    const added = methods.filter((hit) => !known.has(hit.name));
+    if (added.length === 0) return [];
+    // One finding per role: the methods are one problem (too much IAM power), not twenty.
+    const describe = (hit: EscalationHit) => `${hit.name} (${hit.actions.map((grant) => grant.action).join(' + ')})`;
+    return [
+      {
+        detail: `role ${role.name} can escalate its privileges: ${listForPeople(added.map(describe), 3)}${added.some((hit) => hit.conditioned) ? '; some actions are conditioned' : ''}`,
         evidence: {
-          method: hit.name,
-          reference: hit.reference,
-          actions: hit.actions.map((grant) => ({ action: grant.action, statement: grant.statement, patterns: grant.patterns })),
+          methods: methods.map((hit) => ({
+            method: hit.name,
+            reference: hit.reference,
+            actions: hit.actions.map((grant) => ({ action: grant.action, statement: grant.statement, patterns: grant.patterns })),
+          })),
+          newMethods: added.map((hit) => hit.name),
         },
-      }));
+      },
+    ];
   },
 };
 

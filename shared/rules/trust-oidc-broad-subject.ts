@@ -15,7 +15,8 @@ export const trustOidcBroadSubject: Rule = {
     (changedTrust(ctx)?.webIdentity ?? []).flatMap((entry) => {
       const broad = entry.problems.includes('broad-sub') || entry.problems.includes('for-all-values-sub');
       // Without any subject condition, trust-github-oidc-without-subject or trust-web-identity-without-conditions reports it.
-      const noAudience = entry.problems.includes('no-aud') && !entry.problems.includes('no-sub');
+      const noAudience =
+        entry.problems.includes('no-aud') && !entry.problems.includes('no-sub') && entry.subjectConditions.length > 0;
       if (!broad && !noAudience) return [];
       const reasons = [
         ...(broad

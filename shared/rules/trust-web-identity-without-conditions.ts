@@ -13,7 +13,13 @@ export const trustWebIdentityWithoutConditions: Rule = {
     "Add StringEquals conditions on the provider's :aud (client, pool or app id) and :sub (the service account, project or user) claims.",
   evaluate: (ctx) =>
     (changedTrust(ctx)?.webIdentity ?? [])
-      .filter((entry) => entry.kind !== 'github' && entry.problems.includes('no-sub'))
+      // Providers controlled by subject (EKS, GitLab, generic OIDC) miss :sub; those controlled by audience
+      // (Cognito pools, Google and other social apps) miss :aud and have no subject condition either.
+      .filter(
+        (entry) =>
+          entry.kind !== 'github' &&
+          (entry.problems.includes('no-sub') || (entry.problems.includes('no-aud') && entry.subjectConditions.length === 0)),
+      )
       .map((entry) => ({
         qualifier: entry.provider,
         detail: `role ${ctx.role?.name} trusts web identity provider ${entry.host} without a condition on who (${entry.problems.join(', ')})`,

@@ -56,13 +56,21 @@ describe('adminEquivalent', () => {
     expect(isAllResourcesPattern('arn:aws:s3:::*')).toBe(false);
   });
 
-  it('flags a NotAction that only leaves out IAM, with the share of actions it leaves', () => {
+  it('flags a NotAction that only leaves out a few services but keeps IAM, with the share of actions it leaves', () => {
     const [hit] = analysePermissions(
-      statements({ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }),
+      statements({ Effect: 'Allow', NotAction: ['organizations:*', 'account:*'], Resource: '*' }),
     ).adminEquivalent;
     expect(hit?.element).toBe('NotAction');
-    expect(hit?.patterns).toEqual(['iam:*', 'organizations:*', 'account:*']);
+    expect(hit?.patterns).toEqual(['organizations:*', 'account:*']);
     expect(hit?.coverage).toBeGreaterThan(ADMIN_COVERAGE_THRESHOLD);
+  });
+
+  it('does not call a NotAction that leaves out IAM admin-equivalent: without IAM it cannot grant itself the rest', () => {
+    const analysis = analysePermissions(
+      statements({ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }),
+    );
+    expect(analysis.adminEquivalent).toEqual([]);
+    expect(analysis.notActionOrNotResource).toHaveLength(1);
   });
 
   it('does not flag a NotAction that leaves out most high-impact services', () => {
@@ -402,12 +410,13 @@ describe('AWS-managed policy corpus (1,641 policies, iann0036/iam-dataset)', () 
     }
   });
 
-  it('calls the bundled AdministratorAccess and PowerUserAccess admin-equivalent, with every escalation method for the former', () => {
+  it('calls the bundled AdministratorAccess admin-equivalent with every escalation method, and PowerUserAccess not', () => {
     const admin = awsManagedPolicy('arn:aws:iam::aws:policy/AdministratorAccess');
     const powerUser = awsManagedPolicy('arn:aws:iam::aws:policy/PowerUserAccess');
     if (!admin || !powerUser) throw new Error('bundled catalogue lacks AdministratorAccess or PowerUserAccess');
     expect(analysePermissions(admin.document).adminEquivalent).toHaveLength(1);
-    expect(analysePermissions(powerUser.document).adminEquivalent[0]?.element).toBe('NotAction');
+    expect(analysePermissions(powerUser.document).adminEquivalent).toEqual([]);
+    expect(analysePermissions(powerUser.document).notActionOrNotResource[0]?.element).toBe('NotAction');
     expect(escalationMethods([admin.document])).toHaveLength(ESCALATION_METHODS.length);
   });
 

@@ -10,12 +10,12 @@ import type { Rule } from '../../shared/rules/types';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import {
   ACCOUNT,
-  FOREIGN_ACCOUNT,
   assumeRole,
   attachRolePolicy,
   createRole,
   detachRolePolicy,
   events,
+  FOREIGN_ACCOUNT,
   failed,
   iamRecord,
   putRolePolicy,
@@ -31,7 +31,10 @@ const FOREIGN_ROOT = `arn:aws:iam::${FOREIGN_ACCOUNT}:root`;
 
 function setup(config: ConfigInput = {}) {
   const warnings: unknown[] = [];
-  const context = createMemoryContext({ config: validateConfig(config), logger: { warn: (message, data) => warnings.push({ message, data }) } });
+  const context = createMemoryContext({
+    config: validateConfig(config),
+    logger: { warn: (message, data) => warnings.push({ message, data }) },
+  });
   return { ...context, warnings };
 }
 
@@ -48,7 +51,10 @@ beforeEach(() => resetClock());
 describe('Engine on role changes', () => {
   it('reports a backdoor role: trust to a foreign account, then AdministratorAccess', async () => {
     const { engine } = setup();
-    const [created, attached] = await run(engine, events(createRole('backdoor', trustDocument(FOREIGN_ROOT)), attachRolePolicy('backdoor', ADMIN)));
+    const [created, attached] = await run(
+      engine,
+      events(createRole('backdoor', trustDocument(FOREIGN_ROOT)), attachRolePolicy('backdoor', ADMIN)),
+    );
     expect(rulesOf(created)).toEqual(expect.arrayContaining(['trust-unknown-account']));
     expect(rulesOf(attached)).toEqual(expect.arrayContaining(['admin-policy-attached', 'new-role-gets-admin']));
     const unknown = created?.findings.find((f) => f.finding.ruleId === 'trust-unknown-account')?.finding;
@@ -58,7 +64,10 @@ describe('Engine on role changes', () => {
 
   it('reports a trust update adding a foreign account, naming the added principal', async () => {
     const { engine } = setup();
-    const results = await run(engine, events(createRole('deploy', trustDocument(OWN_ROOT)), updateTrust('deploy', trustDocument(OWN_ROOT, FOREIGN_ROOT))));
+    const results = await run(
+      engine,
+      events(createRole('deploy', trustDocument(OWN_ROOT)), updateTrust('deploy', trustDocument(OWN_ROOT, FOREIGN_ROOT))),
+    );
     const update = results[1];
     expect(rulesOf(update)).toEqual(expect.arrayContaining(['trust-unknown-account', 'trust-policy-changed']));
     const changed = update?.findings.find((f) => f.finding.ruleId === 'trust-policy-changed')?.finding;
@@ -69,7 +78,10 @@ describe('Engine on role changes', () => {
 
   it('lowers trust-policy-changed to info when the change only removes a principal', async () => {
     const { engine } = setup({ knownAccounts: [FOREIGN_ACCOUNT] });
-    const results = await run(engine, events(createRole('deploy', trustDocument(OWN_ROOT, FOREIGN_ROOT)), updateTrust('deploy', trustDocument(OWN_ROOT))));
+    const results = await run(
+      engine,
+      events(createRole('deploy', trustDocument(OWN_ROOT, FOREIGN_ROOT)), updateTrust('deploy', trustDocument(OWN_ROOT))),
+    );
     const changed = results[1]?.findings.find((f) => f.finding.ruleId === 'trust-policy-changed')?.finding;
     expect(changed?.severity).toBe('info');
   });
@@ -84,7 +96,9 @@ describe('Engine on role changes', () => {
         failed(attachRolePolicy('app', ADMIN)),
         failed(updateTrust('app', trustDocument(FOREIGN_ROOT))),
         failed(iamRecord('DeleteRole', { roleName: 'app' }), 'DeleteConflict'),
-        failed(putRolePolicy('app', 'all', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })),
+        failed(
+          putRolePolicy('app', 'all', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+        ),
       ),
     );
     expect(results.flatMap((r) => r.findings)).toEqual([]);
@@ -135,8 +149,15 @@ describe('Engine on role changes', () => {
 
   it('never lets an older event overwrite newer state', async () => {
     const { engine, store } = setup();
-    const [create, attach, detach] = events(createRole('app', trustDocument(OWN_ROOT)), attachRolePolicy('app', ADMIN), detachRolePolicy('app', ADMIN));
-    await run(engine, [create, detach, attach].filter((e): e is TrailEvent => e !== undefined));
+    const [create, attach, detach] = events(
+      createRole('app', trustDocument(OWN_ROOT)),
+      attachRolePolicy('app', ADMIN),
+      detachRolePolicy('app', ADMIN),
+    );
+    await run(
+      engine,
+      [create, detach, attach].filter((e): e is TrailEvent => e !== undefined),
+    );
     expect(liveParts((await store.getRole(ACCOUNT, 'app')) ?? fail('role missing')).attached).toEqual([]);
   });
 
@@ -144,7 +165,12 @@ describe('Engine on role changes', () => {
     const { engine, store } = setup();
     const results = await run(
       engine,
-      events(createRole('app', trustDocument(OWN_ROOT)), attachRolePolicy('app', ADMIN), detachRolePolicy('app', ADMIN), attachRolePolicy('app', ADMIN)),
+      events(
+        createRole('app', trustDocument(OWN_ROOT)),
+        attachRolePolicy('app', ADMIN),
+        detachRolePolicy('app', ADMIN),
+        attachRolePolicy('app', ADMIN),
+      ),
     );
     const adminId = results[1]?.findings.find((f) => f.finding.ruleId === 'admin-policy-attached')?.finding.id;
     expect(results[2]?.resolved.map((f) => f.id)).toContain(adminId);
@@ -164,7 +190,11 @@ describe('Engine on role changes', () => {
   });
 
   it('applies a configured suppression, and re-opens the finding once it expires', async () => {
-    const { engine } = setup({ suppressions: [{ rule: 'trust-unknown-account', resource: 'role/legacy-*', reason: 'vendor migration', until: '2026-11-02' }] });
+    const { engine } = setup({
+      suppressions: [
+        { rule: 'trust-unknown-account', resource: 'role/legacy-*', reason: 'vendor migration', until: '2026-11-02' },
+      ],
+    });
     const [created] = await run(engine, events(createRole('legacy-sync', trustDocument(FOREIGN_ROOT))));
     const suppressed = created?.findings.find((f) => f.finding.ruleId === 'trust-unknown-account');
     expect(suppressed?.transition).toBe('suppressed');
@@ -184,8 +214,14 @@ describe('Engine on role changes', () => {
 
   it('evaluates a new default policy version against every role it is attached to', async () => {
     const arn = `arn:aws:iam::${ACCOUNT}:policy/ci-deploy`;
-    const v1 = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::artifacts/*' }] };
-    const v2 = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], Resource: '*' }] };
+    const v1 = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::artifacts/*' }],
+    };
+    const v2 = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], Resource: '*' }],
+    };
     const store = new MemoryStore();
     const engine = new Engine({
       state: store,
@@ -201,7 +237,11 @@ describe('Engine on role changes', () => {
       createRole('ci-b', trustDocument(OWN_ROOT)),
       attachRolePolicy('ci-a', arn),
       attachRolePolicy('ci-b', arn),
-      iamRecord('CreatePolicyVersion', { policyArn: arn, policyDocument: JSON.stringify(v2), setAsDefault: true }, { responseElements: { policyVersion: { versionId: 'v2', isDefaultVersion: true } } }),
+      iamRecord(
+        'CreatePolicyVersion',
+        { policyArn: arn, policyDocument: JSON.stringify(v2), setAsDefault: true },
+        { responseElements: { policyVersion: { versionId: 'v2', isDefaultVersion: true } } },
+      ),
     );
     const results = await run(engine, list);
     const escalation = results[4]?.findings.filter((f) => f.finding.ruleId === 'policy-version-escalation') ?? [];
@@ -217,8 +257,14 @@ describe('Engine on role changes', () => {
       events(
         createRole('app', trustDocument(OWN_ROOT)),
         putRolePolicy('app', 'broken', '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '),
-        putRolePolicy('app', 'huge', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'x'.repeat(1_000_000) }] }),
-        putRolePolicy('app', 'unicode', { Version: '2012-10-17', Statement: [{ Sid: 'Ünïcødé\u0000\ud83d\ude00', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }),
+        putRolePolicy('app', 'huge', {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'x'.repeat(1_000_000) }],
+        }),
+        putRolePolicy('app', 'unicode', {
+          Version: '2012-10-17',
+          Statement: [{ Sid: 'Ünïcødé\u0000\ud83d\ude00', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+        }),
         attachRolePolicy('app', ADMIN),
       ),
     );
@@ -226,7 +272,11 @@ describe('Engine on role changes', () => {
     expect(results[2]?.status).toBe('processed');
     expect(rulesOf(results[3])).not.toContain('malformed-policy');
     expect(rulesOf(results[4])).toContain('admin-policy-attached');
-    expect(liveParts((await store.getRole(ACCOUNT, 'app')) ?? fail('role missing')).inline.map((p) => p.name)).toEqual(['broken', 'huge', 'unicode']);
+    expect(liveParts((await store.getRole(ACCOUNT, 'app')) ?? fail('role missing')).inline.map((p) => p.name)).toEqual([
+      'broken',
+      'huge',
+      'unicode',
+    ]);
   });
 
   it('keeps going when a rule throws, and logs the rule and event', async () => {
@@ -255,7 +305,9 @@ describe('Engine on role changes', () => {
     });
     const [created] = await run(engine, events(createRole('app', trustDocument(FOREIGN_ROOT))));
     expect(rulesOf(created)).toContain('trust-unknown-account');
-    expect(warnings).toEqual([{ message: 'rule failed; skipped', data: expect.objectContaining({ ruleId: 'broken', error: 'boom' }) }]);
+    expect(warnings).toEqual([
+      { message: 'rule failed; skipped', data: expect.objectContaining({ ruleId: 'broken', error: 'boom' }) },
+    ]);
   });
 });
 
@@ -289,7 +341,13 @@ describe('Engine on role assumptions', () => {
     const early = await run(engine, events(assumeRole(roleArn, `arn:aws:iam::${ACCOUNT}:user/bob`)));
     expect(rulesOf(early[0])).not.toContain('first-time-assumption');
     resetClock('2026-11-05T09:00:00Z');
-    const later = await run(engine, events(assumeRole(roleArn, `arn:aws:iam::${ACCOUNT}:user/carol`), assumeRole(roleArn, `arn:aws:iam::${ACCOUNT}:user/carol`)));
+    const later = await run(
+      engine,
+      events(
+        assumeRole(roleArn, `arn:aws:iam::${ACCOUNT}:user/carol`),
+        assumeRole(roleArn, `arn:aws:iam::${ACCOUNT}:user/carol`),
+      ),
+    );
     expect(rulesOf(later[0])).toContain('first-time-assumption');
     expect(rulesOf(later[1])).not.toContain('first-time-assumption');
   });

@@ -107,6 +107,18 @@ describe('matchesAction', () => {
     expect(matchesAction('s3:*', 's3express:CreateSession')).toBe(false);
   });
 
+  it('matches without loading the action table', () => {
+    jest.isolateModules(() => {
+      jest.doMock('../../shared/policy/data/iamActions.json', () => {
+        throw new Error('table loaded');
+      });
+      const isolated: typeof import('../../shared/policy/actions') = require('../../shared/policy/actions');
+      expect(isolated.matchesAction('iam:Pass*', 'iam:PassRole')).toBe(true);
+      expect(() => isolated.accessLevel('iam:PassRole')).toThrow('table loaded');
+    });
+    jest.dontMock('../../shared/policy/data/iamActions.json');
+  });
+
   it('matches actions the table does not know (new services)', () => {
     expect(matchesAction('madeup:Do*', 'madeup:DoThing')).toBe(true);
     expect(isKnownAction('madeup:DoThing')).toBe(false);

@@ -58,7 +58,12 @@ export function iamRecord(
 /** A trust policy document trusting the given AWS principals. */
 export function trustDocument(...principals: string[]): string {
   return JSON.stringify(
-    { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principals.length === 1 ? principals[0] : principals }, Action: 'sts:AssumeRole' }] },
+    {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: principals.length === 1 ? principals[0] : principals }, Action: 'sts:AssumeRole' },
+      ],
+    },
     null,
     2,
   );
@@ -84,7 +89,11 @@ export function createRole(roleName: string, trust: string, overrides: Record<st
   );
 }
 
-export function attachRolePolicy(roleName: string, policyArn: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function attachRolePolicy(
+  roleName: string,
+  policyArn: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return iamRecord('AttachRolePolicy', { roleName, policyArn }, overrides);
 }
 
@@ -97,7 +106,11 @@ export function updateTrust(roleName: string, trust: string, overrides: Record<s
 }
 
 export function putRolePolicy(roleName: string, policyName: string, document: unknown): Record<string, unknown> {
-  return iamRecord('PutRolePolicy', { roleName, policyName, policyDocument: typeof document === 'string' ? document : JSON.stringify(document) });
+  return iamRecord('PutRolePolicy', {
+    roleName,
+    policyName,
+    policyDocument: typeof document === 'string' ? document : JSON.stringify(document),
+  });
 }
 
 /** Marks a record as a call that failed, as CloudTrail records it. */
@@ -125,11 +138,24 @@ export function assumeRole(roleArn: string, callerArn: string, overrides: Record
           accountId: callerAccount,
           accessKeyId: 'ASIAEXAMPLESESSION01',
           sessionContext: {
-            sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLECALLER', arn: callerArn, accountId: callerAccount, userName: callerArn.split('/').pop() },
+            sessionIssuer: {
+              type: 'Role',
+              principalId: 'AROAEXAMPLECALLER',
+              arn: callerArn,
+              accountId: callerAccount,
+              userName: callerArn.split('/').pop(),
+            },
             attributes: { creationDate: '2026-11-02T08:00:00Z', mfaAuthenticated: 'false' },
           },
         }
-      : { type: 'IAMUser', principalId: 'AIDAEXAMPLECALLER', arn: callerArn, accountId: callerAccount, accessKeyId: 'AKIAEXAMPLECALLER01', userName: callerArn.split('/').pop() },
+      : {
+          type: 'IAMUser',
+          principalId: 'AIDAEXAMPLECALLER',
+          arn: callerArn,
+          accountId: callerAccount,
+          accessKeyId: 'AKIAEXAMPLECALLER01',
+          userName: callerArn.split('/').pop(),
+        },
     eventTime: nextTime(),
     eventSource: 'sts.amazonaws.com',
     eventName: 'AssumeRole',
@@ -139,7 +165,10 @@ export function assumeRole(roleArn: string, callerArn: string, overrides: Record
     requestParameters: { roleArn, roleSessionName: 'session', durationSeconds: 3600 },
     responseElements: {
       credentials: { accessKeyId: 'ASIAEXAMPLENEWKEY001', sessionToken: 'token', expiration: 'Nov 2, 2026, 10:00:00 AM' },
-      assumedRoleUser: { assumedRoleId: 'AROAEXAMPLEROLEID1234:session', arn: `arn:aws:sts::${roleAccount}:assumed-role/${roleArn.split('/').pop()}/session` },
+      assumedRoleUser: {
+        assumedRoleId: 'AROAEXAMPLEROLEID1234:session',
+        arn: `arn:aws:sts::${roleAccount}:assumed-role/${roleArn.split('/').pop()}/session`,
+      },
     },
     requestID: randomUUID(),
     eventID: randomUUID(),
