@@ -388,7 +388,7 @@ export class Engine {
       region: event.region,
       ...(event.sourceIp ? { sourceIp: event.sourceIp } : {}),
     };
-    await state.recordAssumption(observation);
+    await state.recordAssumption(observation, edge);
     const findings = await this.record(drafts, event.time);
     return { eventId: event.eventId, status: 'processed', findings, resolved: [] };
   }

@@ -89,8 +89,11 @@ export interface StateStore {
   getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined>;
   /** Every source that assumed a role. */
   assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]>;
-  /** Aggregates one assumption event into its edge (idempotent per eventId). */
-  recordAssumption(observation: AssumptionObservation): Promise<void>;
+  /**
+   * Aggregates one assumption event into its edge. `previous` is the edge as read before (it spares the
+   * adapter a read). A retry of the same event right after a failure is not counted twice.
+   */
+  recordAssumption(observation: AssumptionObservation, previous?: AssumptionEdge): Promise<void>;
   /** Records a failed trust-policy update by `principal` and returns how many happened within `windowMs` before `at`. */
   countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number>;
   /** The earliest event time the monitor has seen; `at` lowers it if earlier. */

@@ -90,7 +90,11 @@ export function applyRoleChanges(record: RoleRecord, changes: readonly RoleChang
   return next;
 }
 
-function applyTrust(current: TrustPart | undefined, change: Extract<RoleChange, { part: 'trust' }>): TrustPart | undefined {
+/** Applies a trust change: newer replaces (the old one becomes the predecessor); older may become the predecessor. */
+export function applyTrust(
+  current: TrustPart | undefined,
+  change: Extract<RoleChange, { part: 'trust' }>,
+): TrustPart | undefined {
   const version = { ...change.stamp, principals: change.principals };
   if (isNewerStamp(change.stamp, current)) {
     const { stamp, document, principals, initial } = change;

@@ -1,19 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import type { TrailEvent } from '../../shared/cloudtrail/types';
+import {
+  awsTrustPolicy,
+  type Caller,
+  failedCall,
+  nameOfArn,
+  type TrailRecord,
+  TrailRecordBuilder,
+} from '../../shared/demo/records';
 
 /** The monitored account in tests. */
 export const ACCOUNT = '123456789012';
 export const FOREIGN_ACCOUNT = '444455556666';
 
-const ADMIN_USER = {
-  type: 'IAMUser',
-  principalId: 'AIDAJ45Q7YFFAREXAMPLE',
-  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-  accountId: ACCOUNT,
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  userName: 'alice',
-};
+// One seeded builder per test file (jest gives every file its own module registry): records and their
+// eventIDs are the same on every run, and never repeat within a file, whatever resetClock does.
+const builder = new TrailRecordBuilder({ seed: 'rolewatch-tests', account: ACCOUNT });
+
+const ADMIN_USER = builder.iamUser(ACCOUNT, 'alice', 'AKIAIOSFODNN7EXAMPLE');
+const CLI_USER_AGENT = 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5 exe/x86_64.ubuntu.22 prompt/off command/iam';
 
 let clock = Date.parse('2026-11-02T09:00:00Z');
 
@@ -22,9 +27,14 @@ export function resetClock(iso = '2026-11-02T09:00:00Z'): void {
   clock = Date.parse(iso);
 }
 
-function nextTime(minutes = 5): string {
+/** Every record is stamped five minutes after the previous one. */
+function nextTime(minutes = 5): number {
   clock += minutes * 60_000;
-  return new Date(clock).toISOString().replace('.000Z', 'Z');
+  return clock;
+}
+
+function adminCall(): Caller {
+  return { at: nextTime(), identity: ADMIN_USER, sourceIp: '198.51.100.23', userAgent: CLI_USER_AGENT };
 }
 
 /** A CloudTrail record of an IAM call, shaped like the ones CloudTrail writes (policy documents as JSON strings). */
@@ -32,156 +42,59 @@ export function iamRecord(
   eventName: string,
   requestParameters: Record<string, unknown>,
   overrides: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    eventVersion: '1.08',
-    userIdentity: ADMIN_USER,
-    eventTime: nextTime(),
-    eventSource: 'iam.amazonaws.com',
-    eventName,
-    awsRegion: 'us-east-1',
-    sourceIPAddress: '198.51.100.23',
-    userAgent: 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5 exe/x86_64.ubuntu.22 prompt/off command/iam',
-    requestParameters,
-    responseElements: null,
-    requestID: randomUUID(),
-    eventID: randomUUID(),
-    readOnly: false,
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: ACCOUNT,
-    eventCategory: 'Management',
-    ...overrides,
-  };
+): TrailRecord {
+  return { ...builder.iamCall(adminCall(), eventName, requestParameters), ...overrides };
 }
 
 /** A trust policy document trusting the given AWS principals. */
 export function trustDocument(...principals: string[]): string {
-  return JSON.stringify(
-    {
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Principal: { AWS: principals.length === 1 ? principals[0] : principals }, Action: 'sts:AssumeRole' },
-      ],
-    },
-    null,
-    2,
-  );
+  return JSON.stringify(awsTrustPolicy(principals), null, 2);
 }
 
-export function createRole(roleName: string, trust: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return iamRecord(
-    'CreateRole',
-    { roleName, assumeRolePolicyDocument: trust },
-    {
-      responseElements: {
-        role: {
-          path: '/',
-          roleName,
-          roleId: 'AROAEXAMPLEROLEID1234',
-          arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
-          createDate: 'Nov 2, 2026, 9:00:00 AM',
-          assumeRolePolicyDocument: encodeURIComponent(trust),
-        },
-      },
-      ...overrides,
-    },
-  );
+export function createRole(roleName: string, trust: string, overrides: Record<string, unknown> = {}): TrailRecord {
+  return { ...builder.createRole(adminCall(), { roleName, trust }), ...overrides };
 }
 
-export function attachRolePolicy(
-  roleName: string,
-  policyArn: string,
-  overrides: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return iamRecord('AttachRolePolicy', { roleName, policyArn }, overrides);
+export function attachRolePolicy(roleName: string, policyArn: string, overrides: Record<string, unknown> = {}): TrailRecord {
+  return { ...builder.attachRolePolicy(adminCall(), roleName, policyArn), ...overrides };
 }
 
-export function detachRolePolicy(roleName: string, policyArn: string): Record<string, unknown> {
-  return iamRecord('DetachRolePolicy', { roleName, policyArn });
+export function detachRolePolicy(roleName: string, policyArn: string): TrailRecord {
+  return builder.detachRolePolicy(adminCall(), roleName, policyArn);
 }
 
-export function updateTrust(roleName: string, trust: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return iamRecord('UpdateAssumeRolePolicy', { roleName, policyDocument: trust }, overrides);
+export function updateTrust(roleName: string, trust: string, overrides: Record<string, unknown> = {}): TrailRecord {
+  return { ...builder.updateAssumeRolePolicy(adminCall(), roleName, trust), ...overrides };
 }
 
-export function putRolePolicy(roleName: string, policyName: string, document: unknown): Record<string, unknown> {
-  return iamRecord('PutRolePolicy', {
+export function putRolePolicy(roleName: string, policyName: string, document: unknown): TrailRecord {
+  return builder.putRolePolicy(
+    adminCall(),
     roleName,
     policyName,
-    policyDocument: typeof document === 'string' ? document : JSON.stringify(document),
-  });
+    typeof document === 'string' ? document : JSON.stringify(document),
+  );
 }
 
 /** Marks a record as a call that failed, as CloudTrail records it. */
-export function failed(record: Record<string, unknown>, errorCode = 'AccessDenied'): Record<string, unknown> {
-  return {
-    ...record,
-    errorCode,
-    errorMessage: `User: ${ADMIN_USER.arn} is not authorized to perform: iam:${String(record.eventName)}`,
-    responseElements: null,
-  };
+export function failed(record: TrailRecord, errorCode = 'AccessDenied'): TrailRecord {
+  return failedCall(record, errorCode, `User: ${ADMIN_USER.arn} is not authorized to perform: iam:${String(record.eventName)}`);
 }
 
-/** An AssumeRole record by an IAM principal of `callerAccount`. */
-export function assumeRole(roleArn: string, callerArn: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+/** An AssumeRole record by an IAM principal of `callerArn`'s account: a role session when it is a role, else an IAM user. */
+export function assumeRole(roleArn: string, callerArn: string, overrides: Record<string, unknown> = {}): TrailRecord {
+  const at = nextTime();
   const callerAccount = callerArn.split(':')[4] ?? ACCOUNT;
-  const isRole = callerArn.includes(':role/');
-  const roleAccount = roleArn.split(':')[4] ?? ACCOUNT;
-  return {
-    eventVersion: '1.08',
-    userIdentity: isRole
-      ? {
-          type: 'AssumedRole',
-          principalId: 'AROAEXAMPLECALLER:session',
-          arn: callerArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + '/session',
-          accountId: callerAccount,
-          accessKeyId: 'ASIAEXAMPLESESSION01',
-          sessionContext: {
-            sessionIssuer: {
-              type: 'Role',
-              principalId: 'AROAEXAMPLECALLER',
-              arn: callerArn,
-              accountId: callerAccount,
-              userName: callerArn.split('/').pop(),
-            },
-            attributes: { creationDate: '2026-11-02T08:00:00Z', mfaAuthenticated: 'false' },
-          },
-        }
-      : {
-          type: 'IAMUser',
-          principalId: 'AIDAEXAMPLECALLER',
-          arn: callerArn,
-          accountId: callerAccount,
-          accessKeyId: 'AKIAEXAMPLECALLER01',
-          userName: callerArn.split('/').pop(),
-        },
-    eventTime: nextTime(),
-    eventSource: 'sts.amazonaws.com',
-    eventName: 'AssumeRole',
-    awsRegion: 'us-east-1',
-    sourceIPAddress: '203.0.113.50',
-    userAgent: 'aws-cli/2.15.30',
-    requestParameters: { roleArn, roleSessionName: 'session', durationSeconds: 3600 },
-    responseElements: {
-      credentials: { accessKeyId: 'ASIAEXAMPLENEWKEY001', sessionToken: 'token', expiration: 'Nov 2, 2026, 10:00:00 AM' },
-      assumedRoleUser: {
-        assumedRoleId: 'AROAEXAMPLEROLEID1234:session',
-        arn: `arn:aws:sts::${roleAccount}:assumed-role/${roleArn.split('/').pop()}/session`,
-      },
-    },
-    requestID: randomUUID(),
-    eventID: randomUUID(),
-    readOnly: true,
-    resources: [{ accountId: roleAccount, type: 'AWS::IAM::Role', ARN: roleArn }],
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: roleAccount,
-    eventCategory: 'Management',
-    ...overrides,
-  };
+  const identity = callerArn.includes(':role/')
+    ? builder.roleSession(callerArn, 'session', { createdAt: at - 3_600_000 })
+    : builder.iamUser(callerAccount, nameOfArn(callerArn));
+  const record = builder.assumeRole(
+    { at, identity, sourceIp: '203.0.113.50', userAgent: 'aws-cli/2.15.30' },
+    { roleArn, roleSessionName: 'session', durationSeconds: 3600 },
+  );
+  return { ...record, ...overrides };
 }
 
-export function events(...records: Record<string, unknown>[]): TrailEvent[] {
+export function events(...records: TrailRecord[]): TrailEvent[] {
   return records.map((record) => parseTrailRecord(record));
 }

@@ -1,0 +1,421 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { TrailEvent } from '../../cloudtrail/types';
+import type {
+  AssumptionEdge,
+  AssumptionObservation,
+  HistoryEntry,
+  PolicyChange,
+  PolicyRecord,
+  StateStore,
+} from '../../engine/ports';
+import {
+  applyTrust,
+  emptyRoleRecord,
+  isNewerStamp,
+  liveParts,
+  type RoleChange,
+  type RoleRecord,
+  roleExists,
+  type Stamp,
+  type TrustPart,
+} from '../../engine/roleRecord';
+import type { DynamoTable, Item } from './DynamoTable';
+import { keys, timeKey } from './keys';
+
+const DAY = 86_400_000;
+
+/** Last writer wins: the stored part is replaced only by a newer (eventTime, eventID). */
+const NEWER_THAN_STORED = 'attribute_not_exists(#at) OR #at < :at OR (#at = :at AND #eid < :eid)';
+
+export interface DynamoStateStoreOptions {
+  /** How long a role's history is kept, counted from each event's time. */
+  historyTtlDays: number;
+  /** Sample source IPs kept per assumption edge. */
+  sampleIps?: number;
+  /** Clock for TTLs of short-lived items (trust-failure counters). */
+  now?: () => number;
+}
+
+/**
+ * Role, policy, history and assumption state in DynamoDB. Each part of a role is its own item, written
+ * only if newer than the stored one, so concurrent writers on one role never lose each other's update
+ * and a redelivered or late event cannot overwrite newer state.
+ */
+export class DynamoStateStore implements StateStore {
+  private readonly knownRoles = new Set<string>();
+  private since: number | undefined;
+
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly options: DynamoStateStoreOptions,
+  ) {}
+
+  async getRole(account: string, roleName: string): Promise<RoleRecord | undefined> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      values: { ':pk': keys.role(account, roleName) },
+      ConsistentRead: true,
+    });
+    if (items.length === 0) return undefined;
+    return toRoleRecord(account, roleName, items);
+  }
+
+  async applyRoleChanges(account: string, roleName: string, arn: string, changes: readonly RoleChange[]): Promise<void> {
+    const pk = keys.role(account, roleName);
+    await this.ensureRoleListed(account, roleName, arn);
+    for (const change of changes) {
+      if (change.part === 'trust') {
+        await this.applyTrustChange(pk, arn, change);
+        continue;
+      }
+      const { sk, set, remove } = partWrite(account, roleName, change);
+      const values: Item = { ':at': change.stamp.at, ':eid': change.stamp.eventId, ':arn': arn };
+      const assignments = ['#at = :at', '#eid = :eid', 'arn = :arn'];
+      for (const [name, value] of Object.entries(set)) {
+        values[`:${name}`] = value;
+        assignments.push(`${name} = :${name}`);
+      }
+      await this.table.update(
+        { pk, sk },
+        {
+          expression: `SET ${assignments.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          condition: NEWER_THAN_STORED,
+          names: { '#at': 'at', '#eid': 'eventId' },
+          values,
+        },
+      );
+    }
+  }
+
+  /** The trust part also tracks its predecessor, so it is read, merged and written back with a version check. */
+  private async applyTrustChange(pk: string, arn: string, change: Extract<RoleChange, { part: 'trust' }>): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const item = await this.table.get({ pk, sk: 'TRUST' });
+      const current = item ? toTrustPart(item) : undefined;
+      const next = applyTrust(current, change);
+      if (!next || next === current) return;
+      const version = Number(item?.version ?? 0);
+      const written = await this.table.put(
+        { pk, sk: 'TRUST', arn, ...next, version: version + 1 },
+        item ? { expression: 'version = :v', values: { ':v': version } } : { expression: 'attribute_not_exists(pk)' },
+      );
+      if (written) return;
+    }
+    throw new Error(`could not update the trust policy of ${arn}: too many concurrent writers`);
+  }
+
+  /** The role's index entry, written once; a per-container cache spares the write for roles already listed. */
+  private async ensureRoleListed(account: string, roleName: string, arn: string): Promise<void> {
+    const cacheKey = `${account}#${roleName}`;
+    if (this.knownRoles.has(cacheKey)) return;
+    await this.table.put(
+      {
+        pk: keys.role(account, roleName),
+        sk: 'META',
+        account,
+        roleName,
+        arn,
+        gsi3pk: keys.roleIndex(),
+        gsi3sk: keys.roleIndexSort(account, roleName),
+      },
+      { expression: 'attribute_not_exists(pk)' },
+    );
+    if (this.knownRoles.size > 10_000) this.knownRoles.clear();
+    this.knownRoles.add(cacheKey);
+  }
+
+  async rolesWithPolicy(account: string, policyArn: string): Promise<string[]> {
+    const items = await this.table.queryAll({
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk',
+      values: { ':pk': keys.attachedIndex(account, policyArn) },
+    });
+    const names: string[] = [];
+    for (const roleName of new Set(items.map((item) => String(item.gsi3sk)))) {
+      // The index is eventually consistent and ignores re-creation: confirm against the role itself.
+      const record = await this.getRole(account, roleName);
+      if (record && roleExists(record) && liveParts(record).attached.includes(policyArn)) names.push(roleName);
+    }
+    return names.sort();
+  }
+
+  async getPolicy(account: string, arn: string): Promise<PolicyRecord | undefined> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      values: { ':pk': keys.policy(account, arn) },
+      ConsistentRead: true,
+    });
+    if (items.length === 0) return undefined;
+    const record: PolicyRecord = { account, arn, versions: {} };
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith('VERSION#')) record.versions[sk.slice('VERSION#'.length)] = String(item.document);
+      if (sk === 'DEFAULT')
+        record.defaultVersion = { at: Number(item.at), eventId: String(item.eventId), versionId: String(item.versionId) };
+      if (sk === 'DELETED') record.deleted = { at: Number(item.at), eventId: String(item.eventId) };
+    }
+    return record;
+  }
+
+  async applyPolicyChanges(account: string, arn: string, changes: readonly PolicyChange[]): Promise<void> {
+    const pk = keys.policy(account, arn);
+    for (const change of changes) {
+      if (change.kind === 'version') {
+        // Policy versions are immutable: the first write wins, later ones are the same document.
+        await this.table.put(
+          { pk, sk: `VERSION#${change.versionId}`, document: change.document },
+          { expression: 'attribute_not_exists(pk)' },
+        );
+        continue;
+      }
+      const sk = change.kind === 'default' ? 'DEFAULT' : 'DELETED';
+      await this.table.update(
+        { pk, sk },
+        {
+          expression: `SET #at = :at, #eid = :eid${change.kind === 'default' ? ', versionId = :v' : ''}`,
+          condition: NEWER_THAN_STORED,
+          names: { '#at': 'at', '#eid': 'eventId' },
+          values: {
+            ':at': change.stamp.at,
+            ':eid': change.stamp.eventId,
+            ...(change.kind === 'default' ? { ':v': change.versionId } : {}),
+          },
+        },
+      );
+    }
+  }
+
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    const { event, ...rest } = entry;
+    await this.table.put({
+      pk: keys.history(entry.account, entry.roleName),
+      sk: keys.historySort(entry.at, entry.eventId, 0),
+      ...rest,
+      ...(event ? { event: gzipSync(JSON.stringify(event)) } : {}),
+      expiresAt: Math.floor((entry.at + this.options.historyTtlDays * DAY) / 1000),
+    });
+  }
+
+  async roleHistory(account: string, roleName: string): Promise<HistoryEntry[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      values: { ':pk': keys.history(account, roleName) },
+      ScanIndexForward: false,
+    });
+    return items.map(toHistoryEntry);
+  }
+
+  /** One page of a role's history, newest first, for the reporting API. */
+  async roleHistoryPage(
+    account: string,
+    roleName: string,
+    limit: number,
+    start?: Item,
+  ): Promise<{ entries: HistoryEntry[]; next?: Item }> {
+    const page = await this.table.query({
+      KeyConditionExpression: 'pk = :pk',
+      values: { ':pk': keys.history(account, roleName) },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(start ? { start } : {}),
+    });
+    return { entries: page.items.map(toHistoryEntry), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  async getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
+    const item = await this.table.get({ pk: keys.edges(account, roleArn), sk: source });
+    return item ? toEdge(item) : undefined;
+  }
+
+  async assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      values: { ':pk': keys.edges(account, roleArn) },
+    });
+    return items.map(toEdge);
+  }
+
+  /**
+   * One UpdateItem per event, whatever the volume: count, first/last seen, regions and a few sample IPs.
+   * The item stays small (one write unit). A retry of the same event right after a failure is not counted
+   * twice (last event id); the engine's ledger covers redeliveries.
+   */
+  async recordAssumption(o: AssumptionObservation, previous?: AssumptionEdge): Promise<void> {
+    const limit = this.options.sampleIps ?? 5;
+    const values: Item = {
+      ':eid': o.eventId,
+      ':one': 1,
+      ':first': previous ? Math.min(previous.firstSeen, o.at) : o.at,
+      ':last': previous ? Math.max(previous.lastSeen, o.at) : o.at,
+    };
+    const set = ['lastEventId = :eid', 'firstSeen = :first', 'lastSeen = :last'];
+    const add = ['#count :one'];
+    if (!previous) {
+      Object.assign(values, {
+        ':account': o.account,
+        ':roleArn': o.roleArn,
+        ':source': o.source,
+        ':type': o.sourceType,
+        ':gsi2pk': keys.edgesBySource(o.source),
+        ':gsiSort': keys.edgeSort(o.account, o.roleArn),
+      });
+      set.push(
+        'account = :account',
+        'roleArn = :roleArn',
+        '#source = :source',
+        'sourceType = :type',
+        'gsi2pk = :gsi2pk',
+        'gsi2sk = :gsiSort',
+      );
+      if (o.sourceAccount) {
+        values[':sourceAccount'] = o.sourceAccount;
+        values[':gsi3pk'] = keys.edgesBySourceAccount(o.sourceAccount);
+        set.push('sourceAccount = :sourceAccount', 'gsi3pk = :gsi3pk', 'gsi3sk = :gsiSort');
+      }
+    }
+    if (!previous?.regions.includes(o.region) && o.region) {
+      values[':region'] = new Set([o.region]);
+      add.push('regions :region');
+    }
+    if (o.sourceIp && (previous?.sampleIps.length ?? 0) < limit && !previous?.sampleIps.includes(o.sourceIp)) {
+      values[':ip'] = new Set([o.sourceIp]);
+      add.push('sampleIps :ip');
+    }
+    await this.table.update(
+      { pk: keys.edges(o.account, o.roleArn), sk: o.source },
+      {
+        expression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
+        condition: 'attribute_not_exists(lastEventId) OR lastEventId <> :eid',
+        names: { '#count': 'count', ...(previous ? {} : { '#source': 'source' }) },
+        values,
+      },
+    );
+  }
+
+  async countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number> {
+    const pk = keys.trustFailures(account, principal);
+    const now = this.options.now?.() ?? Date.now();
+    await this.table.put({
+      pk,
+      sk: `${timeKey(at)}#${eventId}`,
+      expiresAt: Math.floor((Math.max(now, at) + windowMs + DAY) / 1000),
+    });
+    const page = await this.table.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      values: { ':pk': pk, ':from': timeKey(at - windowMs + 1), ':to': `${timeKey(at)}#~` },
+      Select: 'COUNT',
+      ConsistentRead: true,
+    });
+    return page.count;
+  }
+
+  /** Read once per container and written only when an earlier event arrives. */
+  async monitoringSince(at: number): Promise<number> {
+    if (this.since !== undefined && this.since <= at) return this.since;
+    if (this.since === undefined) {
+      const item = await this.table.get({ pk: keys.monitor(), sk: 'SINCE' });
+      if (item && Number(item.since) <= at) {
+        this.since = Number(item.since);
+        return this.since;
+      }
+    }
+    const updated = await this.table.update(
+      { pk: keys.monitor(), sk: 'SINCE' },
+      { expression: 'SET since = :at', condition: 'attribute_not_exists(since) OR since > :at', values: { ':at': at } },
+    );
+    this.since = updated ? at : Number((await this.table.get({ pk: keys.monitor(), sk: 'SINCE' }))?.since ?? at);
+    return this.since;
+  }
+}
+
+/** The item a non-trust part change writes: which sort key, what to set, what to remove. */
+function partWrite(
+  account: string,
+  roleName: string,
+  change: Exclude<RoleChange, { part: 'trust' }>,
+): { sk: string; set: Item; remove: string[] } {
+  switch (change.part) {
+    case 'created':
+      return { sk: 'CREATED', set: change.by ? { createdBy: change.by } : {}, remove: [] };
+    case 'deleted':
+      return { sk: 'DELETED', set: {}, remove: [] };
+    case 'inline':
+      return change.document === null
+        ? { sk: `INLINE#${change.name}`, set: { removed: true }, remove: ['document'] }
+        : { sk: `INLINE#${change.name}`, set: { document: change.document, removed: false }, remove: [] };
+    case 'attached':
+      return change.attached
+        ? {
+            sk: `ATTACHED#${change.arn}`,
+            set: { attached: true, gsi3pk: keys.attachedIndex(account, change.arn), gsi3sk: roleName },
+            remove: [],
+          }
+        : { sk: `ATTACHED#${change.arn}`, set: { attached: false }, remove: ['gsi3pk', 'gsi3sk'] };
+    case 'boundary':
+      return change.arn === null
+        ? { sk: 'BOUNDARY', set: { removed: true }, remove: ['boundaryArn'] }
+        : { sk: 'BOUNDARY', set: { boundaryArn: change.arn, removed: false }, remove: [] };
+  }
+}
+
+function stampOf(item: Item): Stamp {
+  return { at: Number(item.at), eventId: String(item.eventId) };
+}
+
+function toTrustPart(item: Item): TrustPart {
+  const previous = item.previous as { at: number; eventId: string; principals: string[] } | undefined;
+  return {
+    ...stampOf(item),
+    document: String(item.document),
+    principals: (item.principals as string[] | undefined) ?? [],
+    initial: item.initial === true,
+    ...(previous
+      ? { previous: { at: Number(previous.at), eventId: String(previous.eventId), principals: previous.principals ?? [] } }
+      : {}),
+  };
+}
+
+function toRoleRecord(account: string, roleName: string, items: readonly Item[]): RoleRecord {
+  const arn = String(
+    items.find((item) => item.sk === 'CREATED')?.arn ??
+      items.find((item) => item.arn)?.arn ??
+      `arn:aws:iam::${account}:role/${roleName}`,
+  );
+  const record = emptyRoleRecord(account, roleName, arn);
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk === 'META') continue;
+    const stamp = stampOf(item);
+    if (!record.lastChange || isNewerStamp(stamp, record.lastChange)) record.lastChange = stamp;
+    if (sk === 'CREATED') record.created = { ...stamp, ...(item.createdBy ? { by: String(item.createdBy) } : {}) };
+    else if (sk === 'DELETED') record.deleted = stamp;
+    else if (sk === 'TRUST') record.trust = toTrustPart(item);
+    else if (sk === 'BOUNDARY') record.boundary = { ...stamp, arn: item.removed ? null : String(item.boundaryArn) };
+    else if (sk.startsWith('INLINE#'))
+      record.inline[sk.slice('INLINE#'.length)] = { ...stamp, document: item.removed ? null : String(item.document) };
+    else if (sk.startsWith('ATTACHED#'))
+      record.attached[sk.slice('ATTACHED#'.length)] = { ...stamp, attached: item.attached === true };
+  }
+  return record;
+}
+
+function toHistoryEntry(item: Item): HistoryEntry {
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, event, ...rest } = item;
+  const decoded = event instanceof Uint8Array ? (JSON.parse(gunzipSync(event).toString('utf8')) as TrailEvent) : undefined;
+  return { ...(rest as Omit<HistoryEntry, 'event'>), ...(decoded ? { event: decoded } : {}) };
+}
+
+function toEdge(item: Item): AssumptionEdge {
+  return {
+    account: String(item.account),
+    roleArn: String(item.roleArn),
+    source: String(item.source),
+    ...(item.sourceAccount ? { sourceAccount: String(item.sourceAccount) } : {}),
+    sourceType: item.sourceType as AssumptionEdge['sourceType'],
+    firstSeen: Number(item.firstSeen),
+    lastSeen: Number(item.lastSeen),
+    count: Number(item.count),
+    regions: [...((item.regions as Set<string> | undefined) ?? [])].sort(),
+    sampleIps: [...((item.sampleIps as Set<string> | undefined) ?? [])].sort(),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * The single-table key design. Every partition key carries the account id, so that several accounts can
+ * feed one deployment. The access pattern each key serves is listed in the README (Data model).
+ */
+
+/** Sort keys sort lexically: times are zero-padded epoch milliseconds. */
+export function timeKey(at: number): string {
+  return String(Math.max(0, Math.floor(at))).padStart(15, '0');
+}
+
+export const keys = {
+  /** One item per part of a role: META, CREATED, DELETED, TRUST, BOUNDARY, INLINE#<name>, ATTACHED#<arn>. */
+  role: (account: string, roleName: string) => `ROLE#${account}#${roleName}`,
+  /** All roles (gsi3): for listing roles without scanning. */
+  roleIndex: () => 'ROLES',
+  roleIndexSort: (account: string, roleName: string) => `${account}#${roleName}`,
+  /** Roles a managed policy is attached to (gsi3, on ATTACHED items). */
+  attachedIndex: (account: string, policyArn: string) => `ATTACHED#${account}#${policyArn}`,
+  history: (account: string, roleName: string) => `HISTORY#${account}#${roleName}`,
+  historySort: (at: number, eventId: string, index: number) => `${timeKey(at)}#${eventId}#${index}`,
+  policy: (account: string, arn: string) => `POLICY#${account}#${arn}`,
+  /** Assumption edges of a role, one item per source. */
+  edges: (account: string, roleArn: string) => `ASSUMED#${account}#${roleArn}`,
+  /** Edges by source principal (gsi2) and by source account (gsi3). */
+  edgesBySource: (source: string) => `SOURCE#${source}`,
+  edgesBySourceAccount: (sourceAccount: string) => `SOURCEACCOUNT#${sourceAccount}`,
+  edgeSort: (account: string, roleArn: string) => `${account}#${roleArn}`,
+  trustFailures: (account: string, principal: string) => `TRUSTFAIL#${account}#${principal}`,
+  monitor: () => 'MONITOR',
+  event: (eventId: string) => `EVENT#${eventId}`,
+  finding: (id: string) => `FINDING#${id}`,
+  /** Findings by status and severity (gsi1), newest opened first. */
+  findingsByStatus: (status: string, severity: string) => `FINDINGS#${status}#${severity}`,
+  findingsByStatusSort: (openedAt: number, id: string) => `${timeKey(openedAt)}#${id}`,
+  /** Findings of one resource (gsi2). */
+  findingsByResource: (account: string, resource: string) => `RESOURCE#${account}#${resource}`,
+  summary: (account: string) => `SUMMARY#${account}`,
+} as const;

