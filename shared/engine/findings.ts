@@ -6,12 +6,16 @@ import type { Rule, RuleMatch } from '../rules/types';
 import { suppressionEnd } from './lifecycle';
 import type { EventSummary, FindingDraft } from './ports';
 
-/** A finding id: stable for the same account, rule, resource and qualifier, so repeats update one finding. */
+/**
+ * A finding id: stable for the same account, rule, resource and qualifier, so repeats update one finding.
+ * It starts with the account, so the key of every finding names its account.
+ */
 export function findingId(account: string, ruleId: string, resource: string, qualifier?: string): string {
-  return createHash('sha256')
+  const hash = createHash('sha256')
     .update(`${account}\u0000${ruleId}\u0000${resource}\u0000${qualifier ?? ''}`)
     .digest('base64url')
     .slice(0, 22);
+  return `${account || 'unknown'}-${hash}`;
 }
 
 export function summariseEvent(event: TrailEvent): EventSummary {
