@@ -1,15 +1,34 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Config } from './config/config';
-import { Engine, type EngineLogger } from './engine/engine';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { dispatchAlerts } from './alerts/dispatch';
+import type { AlertPublisher } from './alerts/ports';
+import { SnsAlertPublisher } from './alerts/SnsAlertPublisher';
+import { type Config, validateConfig } from './config/config';
+import { Engine, type EngineDeps, type EngineLogger } from './engine/engine';
+import { ConfigError } from './errors';
+import { AwsIamReader } from './iam/AwsIamReader';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from './iam/reader';
-import { RULES } from './rules';
+import { RULE_IDS, RULES } from './rules';
 import { DynamoEventLedger } from './store/dynamo/DynamoEventLedger';
 import { DynamoFindingStore } from './store/dynamo/DynamoFindingStore';
 import { DynamoStateStore } from './store/dynamo/DynamoStateStore';
 import { type CapacityMeter, DynamoTable } from './store/dynamo/DynamoTable';
 import { MemoryStore } from './store/MemoryStore';
 
-/** What a running RoleWatch needs: the engine and the stores behind it. */
+/**
+ * The one composition root: every adapter RoleWatch runs with is built here, from validated
+ * configuration. Nothing else reads the environment.
+ */
+
+/** The engine over any stores: every rule, alerts sent before an event counts as processed. */
+export function createEngine(deps: Omit<EngineDeps, 'rules'>): Engine {
+  return new Engine({ ...deps, rules: RULES });
+}
+
+/** What an in-memory run needs: the engine and the store behind it. */
 export interface MemoryContext {
   engine: Engine;
   store: MemoryStore;
@@ -17,23 +36,24 @@ export interface MemoryContext {
 }
 
 /**
- * The composition root for in-memory runs (`rolewatch evaluate`, engine tests): memory store, IAM reader
- * over known policies (offline, nothing else is readable), every rule.
+ * In-memory runs (`rolewatch evaluate`, engine tests): memory store, IAM reader over known policies
+ * (offline, nothing else is readable).
  */
 export function createMemoryContext(options: {
   config: Config;
   policies?: PolicyFixtures;
   logger?: EngineLogger;
+  notify?: EngineDeps['notify'];
 }): MemoryContext {
   const store = new MemoryStore();
-  const engine = new Engine({
+  const engine = createEngine({
     state: store,
     findings: store,
     ledger: store,
     iam: new StaticIamReader(options.policies),
     config: options.config,
-    rules: RULES,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   });
   return { engine, store, config: options.config };
 }
@@ -71,15 +91,106 @@ export function createDynamoEngine(options: {
   config: Config;
   iam: IamReader;
   logger?: EngineLogger;
+  notify?: EngineDeps['notify'];
 }): Engine {
   const { stores } = options;
-  return new Engine({
+  return createEngine({
     state: stores.state,
     findings: stores.findings,
     ledger: stores.ledger,
     iam: options.iam,
     config: options.config,
-    rules: RULES,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   });
+}
+
+const environmentSchema = z.object({
+  TABLE_NAME: z.string().min(1, 'is empty'),
+  ALERT_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'is not an SNS topic ARN')
+    .optional(),
+  /** The rolewatch configuration as JSON (serverless.yml writes it from rolewatch.config.*). */
+  ROLEWATCH_CONFIG: z.string().optional(),
+  /** Base URL of the reporting API, for links in alerts. */
+  API_URL: z.string().url('is not a URL').optional(),
+  HISTORY_TTL_DAYS: z.coerce.number().int().positive().optional(),
+  LEDGER_TTL_DAYS: z.coerce.number().int().positive().optional(),
+});
+
+/** The Lambda environment, validated. */
+export type Environment = z.infer<typeof environmentSchema> & { config: Config };
+
+/**
+ * Reads and validates the environment once, at cold start. Throws ConfigError naming each missing or bad
+ * variable (and each bad configuration key), so a misconfigured deployment fails loudly at once.
+ */
+export function loadEnvironment(
+  env: Record<string, string | undefined> = process.env,
+  require: { alerts: boolean } = { alerts: true },
+): Environment {
+  // Unset and empty are the same: serverless.yml blanks variables a function does not use.
+  const parsed = environmentSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')),
+  );
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  if (require.alerts && !parsed.data.ALERT_TOPIC_ARN)
+    throw new ConfigError('invalid environment:\n  ALERT_TOPIC_ARN: is required');
+  let configInput: unknown = {};
+  if (parsed.data.ROLEWATCH_CONFIG) {
+    try {
+      configInput = JSON.parse(parsed.data.ROLEWATCH_CONFIG);
+    } catch (error) {
+      throw new ConfigError(`invalid environment:\n  ROLEWATCH_CONFIG: is not JSON (${(error as Error).message})`);
+    }
+  }
+  return { ...parsed.data, config: validateConfig(configInput, RULE_IDS) };
+}
+
+/** Everything a RoleWatch Lambda function uses, built once per container. */
+export interface LambdaContext {
+  env: Environment;
+  config: Config;
+  logger: Logger;
+  stores: DynamoStores;
+  iam: IamReader;
+  publisher?: AlertPublisher;
+  engine: Engine;
+}
+
+/** Builds the Lambda context from the environment (AWS clients take region and credentials from the runtime). */
+export function createLambdaContext(options: { env?: Record<string, string | undefined>; alerts?: boolean } = {}): LambdaContext {
+  const env = loadEnvironment(options.env ?? process.env, { alerts: options.alerts ?? true });
+  const logger = new Logger({ serviceName: 'rolewatch' });
+  const stores = createDynamoStores({
+    client: new DynamoDBClient({}),
+    tableName: env.TABLE_NAME,
+    ...(env.HISTORY_TTL_DAYS ? { historyTtlDays: env.HISTORY_TTL_DAYS } : {}),
+    ...(env.LEDGER_TTL_DAYS ? { ledgerTtlDays: env.LEDGER_TTL_DAYS } : {}),
+  });
+  const iam = new AwsIamReader(new IAMClient({}));
+  const publisher = env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(new SNSClient({}), env.ALERT_TOPIC_ARN) : undefined;
+  const engine = createDynamoEngine({
+    stores,
+    config: env.config,
+    iam,
+    logger: { warn: (message, data) => logger.warn(message, data ?? {}) },
+    ...(publisher
+      ? {
+          notify: async (recorded) => {
+            await dispatchAlerts(recorded, {
+              publisher,
+              findings: stores.findings,
+              now: Date.now,
+              ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
+            });
+          },
+        }
+      : {}),
+  });
+  return { env, config: env.config, logger, stores, iam, ...(publisher ? { publisher } : {}), engine };
 }

@@ -20,6 +20,7 @@ import {
   expandActionPatternShared,
   matchesAction,
 } from '../policy/actions';
+import { documentId } from '../policy/identity';
 import { compileWildcardList, wildcardMatch } from '../policy/match';
 import type { PolicyDocument, Statement } from '../policy/types';
 import privescData from './data/privescMethods.json';
@@ -511,6 +512,20 @@ export function isAllowed(docs: PolicyDocument[], action: string, boundary?: Pol
  * unconditional Denies on all resources, intersected with the permissions boundary when there is one.
  */
 export function escalationMethods(docs: PolicyDocument[], boundary?: PolicyDocument): EscalationHit[] {
+  // A role's policy set is re-checked at every change to it: remember the answer per set of documents.
+  const key = `${docs.map(documentId).join(',')}|${boundary ? documentId(boundary) : ''}`;
+  const known = escalationCache.get(key);
+  if (known) return known;
+  const hits = computeEscalationMethods(docs, boundary);
+  if (escalationCache.size >= ESCALATION_CACHE_LIMIT) escalationCache.clear();
+  escalationCache.set(key, hits);
+  return hits;
+}
+
+const ESCALATION_CACHE_LIMIT = 10_000;
+const escalationCache = new Map<string, EscalationHit[]>();
+
+function computeEscalationMethods(docs: PolicyDocument[], boundary?: PolicyDocument): EscalationHit[] {
   const compiledDocs = docs.map(compile);
   const compiledBoundary = boundary ? compile(boundary) : undefined;
   const hits: EscalationHit[] = [];

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { collectTrailEvents } from '../cloudtrail/read';
+import type { TrailEvent } from '../cloudtrail/types';
 import { type Severity, severityRank } from '../config/config';
 import { createMemoryContext } from '../context';
-import type { RecordedFinding } from '../engine/engine';
+import type { Engine, RecordedFinding } from '../engine/engine';
 import { ValidationError } from '../errors';
 import type { PolicyFixtures } from '../iam/reader';
-import { parseFormat, parseSeverity, resolveConfig } from './options';
+import { type OutputFormat, parseFormat, parseSeverity, resolveConfig } from './options';
 import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
 import { createProgress } from './progress';
 
@@ -59,6 +60,31 @@ export async function runEvaluate(args: string[]): Promise<number> {
     logger: { warn: (message, data) => process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`) },
   });
 
+  const { reported } = await replayAndReport(engine, events, { format, skipped });
+  return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
+}
+
+/** What a replay reported. */
+export interface ReplayReport {
+  events: number;
+  /** Findings opened, re-opened or escalated, in the order they happened. */
+  reported: RecordedFinding[];
+  suppressed: number;
+  /** Events the engine could not evaluate. */
+  failed: number;
+}
+
+/**
+ * Replays events in the given order through the engine and prints what `rolewatch evaluate` prints: each
+ * reported finding as a JSON line as it happens (jsonl), or one findings table at the end (table); then a
+ * summary line on stderr. `skipped` counts input records dropped before the replay, for the summary.
+ */
+export async function replayAndReport(
+  engine: Engine,
+  events: readonly TrailEvent[],
+  options: { format: OutputFormat; skipped?: number },
+): Promise<ReplayReport> {
+  const { format } = options;
   const reported: RecordedFinding[] = [];
   let suppressed = 0;
   let failed = 0;
@@ -93,8 +119,8 @@ export async function runEvaluate(args: string[]): Promise<number> {
         : 'no findings\n',
     );
   }
-  process.stderr.write(`${summary(events.length, reported, suppressed, skipped, failed)}\n`);
-  return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
+  process.stderr.write(`${summary(events.length, reported, suppressed, options.skipped ?? 0, failed)}\n`);
+  return { events: events.length, reported, suppressed, failed };
 }
 
 function summary(

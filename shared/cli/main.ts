@@ -1,5 +1,7 @@
 import { ConfigError, RoleWatchError, ValidationError } from '../errors';
+import { runBench } from './bench';
 import { runCheckPolicy } from './checkPolicy';
+import { runDemo } from './demo';
 import { runEvaluate } from './evaluate';
 
 /** Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage or unreadable input. */
@@ -8,6 +10,8 @@ export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   evaluate: { summary: 'replay CloudTrail files through the rules and print findings', run: runEvaluate },
   'check-policy': { summary: 'analyse IAM policy documents (permission, or trust with --trust)', run: runCheckPolicy },
+  demo: { summary: 'replay a realistic day with a backdoor role through the rules and explain the findings', run: runDemo },
+  bench: { summary: 'measure evaluation throughput against JSON.parse on a generated stream', run: runBench },
 };
 
 const USAGE = `usage: rolewatch <command> [options]

@@ -41,6 +41,21 @@ export interface Caller {
   console?: boolean;
 }
 
+/** Everything a record says about one API call. */
+export interface ApiCall extends Caller {
+  eventSource: string;
+  eventName: string;
+  request: Record<string, unknown> | null;
+  response?: unknown;
+  additionalEventData?: Record<string, unknown>;
+  readOnly?: boolean;
+  resources?: { accountId: string; type: string; ARN: string }[];
+  /** Account the record belongs to (recipientAccountId); the builder's account by default. */
+  recipient?: string;
+  /** The call is logged in two accounts (cross-account, or made by a service): a sharedEventID links the copies. */
+  shared?: boolean;
+}
+
 /** A policy document: an object (written as compact JSON, as CloudFormation sends it) or text as the caller sent it. */
 export type PolicyText = string | Record<string, unknown>;
 
@@ -357,20 +372,10 @@ export class TrailRecordBuilder {
 
   // Records
 
-  /** The fields every management-event record has, in CloudTrail's order. */
-  apiCall(
-    call: Caller & {
-      eventSource: string;
-      eventName: string;
-      request: Record<string, unknown> | null;
-      response?: unknown;
-      readOnly?: boolean;
-      recipient?: string;
-    },
-  ): TrailRecord {
+  /** A record with the fields every management event has, in CloudTrail's order. */
+  apiCall(call: ApiCall): TrailRecord {
     const region = call.region ?? 'us-east-1';
-    const invokedByService = call.identity.invokedBy !== undefined || call.identity.type === 'AWSService';
-    return {
+    const record: TrailRecord = {
       eventVersion: '1.08',
       userIdentity: call.identity,
       eventTime: trailTime(call.at),
@@ -381,17 +386,22 @@ export class TrailRecordBuilder {
       userAgent: call.userAgent,
       requestParameters: call.request,
       responseElements: call.response ?? null,
-      requestID: this.uuid(),
-      eventID: this.uuid(),
-      readOnly: call.readOnly ?? false,
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: call.recipient ?? this.account,
-      eventCategory: 'Management',
-      // Calls a service makes on the caller's behalf carry no TLS details: the service, not the client, connected.
-      ...(invokedByService ? {} : { tlsDetails: tlsDetails(endpointHost(call.eventSource, region)) }),
-      ...(call.console ? { sessionCredentialFromConsole: 'true' } : {}),
     };
+    if (call.additionalEventData) record.additionalEventData = call.additionalEventData;
+    record.requestID = this.uuid();
+    record.eventID = this.uuid();
+    record.readOnly = call.readOnly ?? false;
+    if (call.resources) record.resources = call.resources;
+    record.eventType = 'AwsApiCall';
+    record.managementEvent = true;
+    record.recipientAccountId = call.recipient ?? this.account;
+    if (call.shared) record.sharedEventID = this.uuid();
+    record.eventCategory = 'Management';
+    // Calls a service makes on the caller's behalf carry no TLS details: the service, not the client, connected.
+    if (call.identity.invokedBy === undefined && call.identity.type !== 'AWSService')
+      record.tlsDetails = tlsDetails(endpointHost(call.eventSource, region));
+    if (call.console) record.sessionCredentialFromConsole = 'true';
+    return record;
   }
 
   /** An IAM call (global service: us-east-1). */
@@ -529,24 +539,13 @@ export class TrailRecordBuilder {
     call: Caller,
     request: { roleArn: string; roleSessionName: string; durationSeconds?: number; externalId?: string; sourceIdentity?: string },
   ): TrailRecord {
-    const region = call.region ?? 'us-east-1';
     const roleAccount = accountOfArn(request.roleArn) ?? this.account;
     const callerAccount = call.identity.accountId;
-    const isShared = call.identity.type === 'AWSService' || (callerAccount !== undefined && callerAccount !== roleAccount);
-    const record = this.apiCall({
-      ...call,
-      region,
-      eventSource: 'sts.amazonaws.com',
-      eventName: 'AssumeRole',
-      request: { ...request },
-      response: this.assumedRoleResponse(call.at, request.roleArn, request.roleSessionName, request.durationSeconds),
-      readOnly: true,
-      recipient: roleAccount,
-    });
-    return {
-      ...stsOrdered(record, region, request.roleArn, roleAccount),
-      ...(isShared ? { sharedEventID: this.uuid() } : {}),
-    };
+    const sts = this.stsCall(call, 'AssumeRole', request.roleArn, roleAccount);
+    sts.request = { ...request };
+    sts.response = this.assumedRoleResponse(call.at, request.roleArn, request.roleSessionName, request.durationSeconds);
+    sts.shared = call.identity.type === 'AWSService' || (callerAccount !== undefined && callerAccount !== roleAccount);
+    return this.apiCall(sts);
   }
 
   /** AssumeRoleWithWebIdentity by an OIDC user (see {@link webIdentityUser}). */
@@ -555,42 +554,49 @@ export class TrailRecordBuilder {
     request: { roleArn: string; roleSessionName: string; durationSeconds?: number },
     token: { subject: string; provider: string; audience: string },
   ): TrailRecord {
-    const region = call.region ?? 'us-east-1';
     const roleAccount = accountOfArn(request.roleArn) ?? this.account;
     const base = this.assumedRoleResponse(call.at, request.roleArn, request.roleSessionName, request.durationSeconds);
-    const record = this.apiCall({
-      ...call,
-      region,
-      eventSource: 'sts.amazonaws.com',
-      eventName: 'AssumeRoleWithWebIdentity',
-      request: { ...request },
-      response: {
-        credentials: base.credentials,
-        subjectFromWebIdentityToken: token.subject,
-        assumedRoleUser: base.assumedRoleUser,
-        provider: token.provider,
-        audience: token.audience,
-      },
-      readOnly: true,
-      recipient: roleAccount,
-    });
-    return stsOrdered(record, region, request.roleArn, roleAccount, {
-      identityProviderConnectionVerificationMethod: 'IAMTrustStore',
-    });
+    const sts = this.stsCall(call, 'AssumeRoleWithWebIdentity', request.roleArn, roleAccount);
+    sts.request = { ...request };
+    sts.response = {
+      credentials: base.credentials,
+      subjectFromWebIdentityToken: token.subject,
+      assumedRoleUser: base.assumedRoleUser,
+      provider: token.provider,
+      audience: token.audience,
+    };
+    sts.additionalEventData = { identityProviderConnectionVerificationMethod: 'IAMTrustStore', ...sts.additionalEventData };
+    return this.apiCall(sts);
   }
 
   /** CloudTrail StopLogging on a trail. */
   stopLogging(call: Caller, trailArn: string): TrailRecord {
+    return this.apiCall({
+      ...call,
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventName: 'StopLogging',
+      request: { name: trailArn },
+      resources: [{ accountId: accountOfArn(trailArn) ?? this.account, type: 'AWS::CloudTrail::Trail', ARN: trailArn }],
+    });
+  }
+
+  /** What every STS assumption record has: the serving region, the role as a resource, the role's account as recipient. */
+  private stsCall(call: Caller, eventName: string, roleArn: string, roleAccount: string): ApiCall {
     const region = call.region ?? 'us-east-1';
     return {
-      ...this.apiCall({
-        ...call,
-        region,
-        eventSource: 'cloudtrail.amazonaws.com',
-        eventName: 'StopLogging',
-        request: { name: trailArn },
-      }),
-      resources: [{ accountId: accountOfArn(trailArn) ?? this.account, type: 'AWS::CloudTrail::Trail', ARN: trailArn }],
+      at: call.at,
+      identity: call.identity,
+      sourceIp: call.sourceIp,
+      userAgent: call.userAgent,
+      region,
+      console: call.console,
+      eventSource: 'sts.amazonaws.com',
+      eventName,
+      request: null,
+      readOnly: true,
+      recipient: roleAccount,
+      additionalEventData: { RequestDetails: { awsServingRegion: region, endpointType: 'regional' } },
+      resources: [{ accountId: roleAccount, type: 'AWS::IAM::Role', ARN: roleArn }],
     };
   }
 
@@ -622,42 +628,6 @@ export function failedCall(record: TrailRecord, errorCode: string, errorMessage:
     out[key] = key === 'responseElements' ? null : value;
   }
   return out;
-}
-
-/** STS records add additionalEventData and the role as a resource, in CloudTrail's field order. */
-function stsOrdered(
-  record: TrailRecord,
-  region: string,
-  roleArn: string,
-  roleAccount: string,
-  extra: Record<string, unknown> = {},
-): TrailRecord {
-  const {
-    requestID,
-    eventID,
-    readOnly,
-    eventType,
-    managementEvent,
-    recipientAccountId,
-    eventCategory,
-    tlsDetails,
-    sessionCredentialFromConsole,
-    ...start
-  } = record;
-  return {
-    ...start,
-    additionalEventData: { ...extra, RequestDetails: { awsServingRegion: region, endpointType: 'regional' } },
-    requestID,
-    eventID,
-    readOnly,
-    resources: [{ accountId: roleAccount, type: 'AWS::IAM::Role', ARN: roleArn }],
-    eventType,
-    managementEvent,
-    recipientAccountId,
-    eventCategory,
-    ...(tlsDetails === undefined ? {} : { tlsDetails }),
-    ...(sessionCredentialFromConsole === undefined ? {} : { sessionCredentialFromConsole }),
-  };
 }
 
 function endpointHost(eventSource: string, region: string): string {

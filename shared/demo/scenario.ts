@@ -601,6 +601,3 @@ function pad(n: number): string {
 function githubRunnerIp(b: TrailRecordBuilder): string {
   return `${b.random.pick(['20.55', '4.175', '52.154', '172.183'])}.${b.random.int(1, 254)}.${b.random.int(1, 254)}`;
 }
-
-/** The scenario's time span, for the demo's summary. */
-export const DEMO_SPAN = { start: DAY_START, end: DAY_END } as const;

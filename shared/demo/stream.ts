@@ -1,9 +1,10 @@
 /**
- * A large, realistic CloudTrail stream for benchmarks: what the IAM and STS part of a busy account's trail
- * looks like. Mostly AssumeRole (services refreshing credentials, people and automation assuming roles), the
- * rest IAM changes across a few hundred roles (mostly through CloudFormation and Terraform), some
- * AssumeRoleWithWebIdentity (GitHub Actions, EKS pods), and a few failed calls. Records are 1–3 KB each, like
- * real ones (session tokens and policy documents make up most of it).
+ * A large, realistic CloudTrail stream for benchmarks: what a busy account's management-event trail looks
+ * like. Most records are other services' calls (KMS, EC2, SSM, Secrets Manager, logs...), which RoleWatch
+ * reads and drops; a third are AssumeRole (services refreshing credentials, people and automation assuming
+ * roles); then AssumeRoleWithWebIdentity (GitHub Actions, EKS pods), IAM changes across a few hundred roles
+ * (mostly through CloudFormation and Terraform) and a few failed calls. Records are 1–3 KB each, like real
+ * ones (session tokens and policy documents make up most of it).
  */
 import { type Config, validateConfig } from '../config/config';
 import {
@@ -26,8 +27,12 @@ const START = Date.parse('2026-11-02T00:00:00Z');
 const MEAN_GAP_MS = 500;
 const ROLE_COUNT = 300;
 
-/** Intended share of each kind of record (the remainder after these is AssumeRole). */
-export const STREAM_MIX = { webIdentity: 0.04, roleChange: 0.1, failed: 0.01 } as const;
+/**
+ * Intended share of each kind of record (the remainder after these is AssumeRole, about a third). A whole
+ * management-event trail is mostly other services' calls (reads such as KMS Decrypt and Describe*, and
+ * writes); IAM role changes are rare, here 1%, more than most accounts see.
+ */
+export const STREAM_MIX = { otherRead: 0.5, otherWrite: 0.1, webIdentity: 0.02, roleChange: 0.01, failed: 0.005 } as const;
 
 /** The configuration that matches the stream: the organization's accounts, the vendor, the IaC principals. */
 export function streamConfig(): Config {
@@ -157,13 +162,87 @@ const TERRAFORM_UA =
   'APN/1.0 HashiCorp/1.0 Terraform/1.12.2 (+https://www.terraform.io) terraform-provider-aws/6.2.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 api/iam#1.43.0 m/C,g';
 const SDK_UA =
   'Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#5.10.227-239.884.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.7 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 cfg/retry-mode#legacy Botocore/1.35.36';
+type OtherCall = (n: number) => [eventSource: string, eventName: string, request: Record<string, unknown> | null];
+
+/** Read-only calls that fill most of a management-event trail. */
+const OTHER_READS: readonly OtherCall[] = [
+  (n) => [
+    'kms.amazonaws.com',
+    'Decrypt',
+    {
+      encryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      encryptionContext: { 'aws:lambda:FunctionArn': `arn:aws:lambda:us-east-1:${STREAM_ACCOUNT}:function:fn-${n % 97}` },
+    },
+  ],
+  (n) => [
+    'kms.amazonaws.com',
+    'GenerateDataKey',
+    {
+      keyId: `arn:aws:kms:us-east-1:${STREAM_ACCOUNT}:key/${String(n).padStart(8, '0')}-1111-2222-3333-444455556666`,
+      keySpec: 'AES_256',
+    },
+  ],
+  () => [
+    'ec2.amazonaws.com',
+    'DescribeInstances',
+    { instancesSet: {}, filterSet: { items: [{ name: 'tag:team', valueSet: { items: [{ value: 'payments' }] } }] } },
+  ],
+  () => ['sts.amazonaws.com', 'GetCallerIdentity', null],
+  (n) => [
+    'ssm.amazonaws.com',
+    'GetParameters',
+    { names: [`/app/config/${n % 50}`, `/app/feature-flags/${n % 7}`], withDecryption: true },
+  ],
+  (n) => [
+    'secretsmanager.amazonaws.com',
+    'GetSecretValue',
+    { secretId: `arn:aws:secretsmanager:us-east-1:${STREAM_ACCOUNT}:secret:db-${n % 20}` },
+  ],
+  (n) => ['dynamodb.amazonaws.com', 'DescribeTable', { tableName: `orders-${n % 12}` }],
+  () => ['logs.amazonaws.com', 'DescribeLogGroups', { logGroupNamePrefix: '/aws/lambda/' }],
+  () => ['iam.amazonaws.com', 'GetRole', { roleName: 'payments-api-lambda-role-001' }],
+  () => ['ecr.amazonaws.com', 'GetAuthorizationToken', null],
+];
+
+/** Write calls of other services. */
+const OTHER_WRITES: readonly OtherCall[] = [
+  (n) => [
+    'logs.amazonaws.com',
+    'CreateLogStream',
+    { logGroupName: `/aws/lambda/fn-${n % 97}`, logStreamName: `2026/11/02/[$LATEST]${n.toString(16)}` },
+  ],
+  (n) => [
+    'lambda.amazonaws.com',
+    'UpdateFunctionConfiguration20150331v2',
+    { functionName: `fn-${n % 97}`, timeout: 30, memorySize: 512 },
+  ],
+  (n) => [
+    'ecs.amazonaws.com',
+    'RunTask',
+    { cluster: 'workers', taskDefinition: `export:${n % 40}`, count: 1, launchType: 'FARGATE' },
+  ],
+  (n) => [
+    'ec2.amazonaws.com',
+    'CreateTags',
+    {
+      resourcesSet: { items: [{ resourceId: `i-0${n.toString(16).padStart(16, '0')}` }] },
+      tagSet: { items: [{ key: 'owner', value: 'platform' }] },
+    },
+  ],
+  (n) => [
+    's3.amazonaws.com',
+    'PutBucketTagging',
+    { bucketName: `acme-data-${n % 30}`, Tagging: { TagSet: { Tag: { Key: 'team', Value: 'data' } } } },
+  ],
+];
+
 const GITHUB_UA =
   'aws-sdk-js/3.821.0 ua/2.1 os/linux#6.11.0-1015-azure lang/js md/nodejs#20.19.2 api/sts#3.821.0 m/N,E,e configure-aws-credentials-for-github-actions';
 
 /**
- * `count` CloudTrail records in eventTime order, the same for the same seed. About 85% AssumeRole, 4%
- * AssumeRoleWithWebIdentity, 10% IAM role changes over {@link ROLE_COUNT} roles (a role is created by the
- * first change that touches it), 1% failed calls ({@link STREAM_MIX}).
+ * `count` CloudTrail records in eventTime order, the same for the same seed ({@link STREAM_MIX}): half
+ * read-only calls of other services, a tenth their writes, a third AssumeRole, 2% AssumeRoleWithWebIdentity,
+ * 1% IAM role changes over 300 roles (a role is created by the first change that touches it), failed calls.
  */
 export function generateStream(count: number, seed: number | string = 1): TrailRecord[] {
   return new StreamWriter(seed).write(count);
@@ -188,10 +267,16 @@ class StreamWriter {
     while (out.length < count) {
       // Exponential gaps: bursts and lulls, like a real trail.
       this.time += Math.max(1, Math.round(-Math.log(1 - r.next()) * MEAN_GAP_MS));
-      const roll = r.next();
-      if (roll < STREAM_MIX.failed) out.push(this.failedCall());
-      else if (roll < STREAM_MIX.failed + STREAM_MIX.roleChange) out.push(this.roleChange());
-      else if (roll < STREAM_MIX.failed + STREAM_MIX.roleChange + STREAM_MIX.webIdentity) out.push(this.webIdentity());
+      let roll = r.next();
+      const take = (share: number) => {
+        roll -= share;
+        return roll < 0;
+      };
+      if (take(STREAM_MIX.failed)) out.push(this.failedCall());
+      else if (take(STREAM_MIX.roleChange)) out.push(this.roleChange());
+      else if (take(STREAM_MIX.webIdentity)) out.push(this.webIdentity());
+      else if (take(STREAM_MIX.otherRead)) out.push(this.otherCall(true));
+      else if (take(STREAM_MIX.otherWrite)) out.push(this.otherCall(false));
       else out.push(this.assumeRole());
     }
     return out;
@@ -323,6 +408,26 @@ class StreamWriter {
       },
       { subject, provider, audience: 'sts.amazonaws.com' },
     );
+  }
+
+  // Other services' calls: most of a real trail, and nothing RoleWatch acts on.
+
+  private otherCall(readOnly: boolean): TrailRecord {
+    const r = this.b.random;
+    const role = r.pick(this.byKind.service.length > 0 ? this.byKind.service : this.roles);
+    const identity = this.b.roleSession(role.arn, role.name.slice(0, 32), { createdAt: this.time - r.int(60, 3600) * 1000 });
+    const [eventSource, eventName, request] = r.pick(readOnly ? OTHER_READS : OTHER_WRITES)(r.int(0, 1_000_000));
+    return this.b.apiCall({
+      at: this.time,
+      identity,
+      sourceIp: r.chance(0.5) ? `10.0.${r.int(0, 255)}.${r.int(1, 254)}` : 'lambda.amazonaws.com',
+      userAgent: SDK_UA,
+      region: r.pick(['us-east-1', 'us-east-1', 'eu-west-1']),
+      eventSource,
+      eventName,
+      request,
+      readOnly,
+    });
   }
 
   // IAM changes

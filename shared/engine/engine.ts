@@ -2,10 +2,18 @@ import { actorPrincipal, getString } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import { type Config, severityRank } from '../config/config';
 import type { IamReader } from '../iam/reader';
-import { diffPolicies, formatDiff, principalStrings } from '../policy/diff';
+import { diffPolicies, formatDiff, trustedPrincipals } from '../policy/diff';
+import { documentId } from '../policy/identity';
 import type { PolicyDocument } from '../policy/types';
 import type { AssumptionFacts, PolicyRef, RoleView, Rule, RuleContext } from '../rules/types';
-import { isAssumption, type PolicyEventEffect, policyEventEffect, type RoleEventEffect, roleEventEffect } from './events';
+import {
+  isAssumption,
+  type PolicyEventEffect,
+  policyEventEffect,
+  type RoleEventEffect,
+  roleEventEffect,
+  STATE_EVENT_NAMES,
+} from './events';
 import { draftFinding, matchSuppression } from './findings';
 import type {
   AssumptionObservation,
@@ -29,6 +37,7 @@ import {
 import { allPolicies, PolicyResolver, withDocument } from './roleView';
 
 const HOUR = 3_600_000;
+const STATE_EVENTS: ReadonlySet<string> = new Set(STATE_EVENT_NAMES);
 const DAY = 24 * HOUR;
 
 /** Where the engine reports a rule that threw or an event it had to skip. */
@@ -44,6 +53,11 @@ export interface EngineDeps {
   config: Config;
   rules: readonly Rule[];
   logger?: EngineLogger;
+  /**
+   * Called with the findings an event recorded, before the event is marked processed: alerts go out
+   * here, so that if they fail the event is retried and its still-pending alerts are sent then.
+   */
+  notify?: (recorded: RecordedFinding[]) => Promise<void>;
 }
 
 export interface RecordedFinding {
@@ -76,6 +90,7 @@ export class Engine {
   private readonly rulesByEvent = new Map<string, Rule[]>();
   private readonly postureRules: Rule[];
   private readonly resolver: PolicyResolver;
+  private readonly postureCache = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly deps: EngineDeps) {
     const enabled = deps.rules.filter((rule) => deps.config.rules[rule.id]?.enabled !== false);
@@ -92,13 +107,21 @@ export class Engine {
 
   /** Processes one event. Infrastructure failures (store, IAM) propagate so the caller can retry the event. */
   async process(event: TrailEvent): Promise<ProcessResult> {
-    const base = { eventId: event.eventId, findings: [], resolved: [] };
-    if (event.readOnly && !isAssumption(event)) return { ...base, status: 'ignored' };
-    if (await this.deps.ledger.isProcessed(event.eventId)) return { ...base, status: 'duplicate' };
-    await this.deps.state.monitoringSince(event.time);
-    const result = await this.evaluate(event);
+    // Most of a trail is calls RoleWatch does not watch (and our own IAM reads): dropped before any I/O.
+    if (!this.isWatched(event)) return { eventId: event.eventId, status: 'ignored', findings: [], resolved: [] };
+    if (await this.deps.ledger.isProcessed(event.eventId))
+      return { eventId: event.eventId, status: 'duplicate', findings: [], resolved: [] };
+    const since = await this.deps.state.monitoringSince(event.time);
+    const result = await this.evaluate(event, since);
+    if (this.deps.notify && result.findings.length > 0) await this.deps.notify(result.findings);
     if (result.status !== 'ignored') await this.deps.ledger.markProcessed(event.eventId, event.time);
     return result;
+  }
+
+  /** True for events some rule listens to or that change role or policy state; read-only calls only if they assume a role. */
+  isWatched(event: TrailEvent): boolean {
+    if (event.readOnly) return isAssumption(event);
+    return this.rulesByEvent.has(event.eventName) || STATE_EVENTS.has(event.eventName);
   }
 
   /**
@@ -125,14 +148,14 @@ export class Engine {
     this.resolver.forget();
   }
 
-  private async evaluate(event: TrailEvent): Promise<ProcessResult> {
+  private async evaluate(event: TrailEvent, since: number): Promise<ProcessResult> {
     const stamp: Stamp = { at: event.time, eventId: event.eventId };
     if (event.errorCode) return this.processFailedCall(event);
     const roleEffect = roleEventEffect(event, stamp);
     if (roleEffect) return this.processRoleEvent(event, roleEffect);
     const policyEffect = policyEventEffect(event, stamp);
     if (policyEffect) return this.processPolicyEvent(event, policyEffect, stamp);
-    if (isAssumption(event)) return this.processAssumption(event);
+    if (isAssumption(event)) return this.processAssumption(event, since);
     return this.processAccountEvent(event);
   }
 
@@ -343,7 +366,7 @@ export class Engine {
     return { eventId: event.eventId, status: 'processed', findings, resolved };
   }
 
-  private async processAssumption(event: TrailEvent): Promise<ProcessResult> {
+  private async processAssumption(event: TrailEvent, since: number): Promise<ProcessResult> {
     const { state, config } = this.deps;
     const roleArn = getString(event.request, 'roleArn');
     if (!roleArn || !roleArn.includes(':role/')) {
@@ -353,43 +376,43 @@ export class Engine {
       });
       return { eventId: event.eventId, status: 'ignored', findings: [], resolved: [] };
     }
-    const roleAccount = roleArn.split(':')[4] || event.account;
+    const roleAccount = accountOfArn(roleArn) || event.account;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    // This is the high-volume path (every assumption of every service): plain objects, no spreads.
     const source = assumptionSource(event);
     const edge = await state.getAssumption(roleAccount, roleArn, source.source);
-    const since = await state.monitoringSince(event.time);
     const facts: AssumptionFacts = {
       roleArn,
       roleName,
       roleAccount,
-      ...source,
+      source: source.source,
+      sourceType: source.sourceType,
       isFirstTime: !edge || event.time < edge.firstSeen,
       isLearning: event.time < since + config.correlation.learningPeriodDays * DAY,
       isChained: event.actor.type === 'AssumedRole',
     };
+    if (source.sourceAccount !== undefined) facts.sourceAccount = source.sourceAccount;
     const record = await state.getRole(roleAccount, roleName);
+    const role: RoleView = { account: roleAccount, name: roleName, arn: roleArn, policies: [] };
+    if (record?.created) role.createdAt = record.created.at;
     const trust = record?.trust;
-    const role: RoleView = {
-      account: roleAccount,
-      name: roleName,
-      arn: roleArn,
-      policies: [],
-      ...(record?.created ? { createdAt: record.created.at } : {}),
-      ...(trust ? { trustChange: { at: trust.at, added: addedPrincipals(trust) } } : {}),
-    };
+    if (trust && (trust.previous || trust.initial))
+      role.trustChange = { at: trust.at, added: addedPrincipals(trust), initial: !trust.previous };
     const context: RuleContext = { event, role, assumption: facts, changed: [], trustChanged: false, config };
     const drafts = this.runRules(event, context, { account: roleAccount, resource: roleArn, roleName, at: event.time });
     const observation: AssumptionObservation = {
       account: roleAccount,
       roleArn,
-      ...source,
+      source: source.source,
+      sourceType: source.sourceType,
       at: event.time,
       eventId: event.eventId,
       region: event.region,
-      ...(event.sourceIp ? { sourceIp: event.sourceIp } : {}),
     };
+    if (source.sourceAccount !== undefined) observation.sourceAccount = source.sourceAccount;
+    if (event.sourceIp) observation.sourceIp = event.sourceIp;
     await state.recordAssumption(observation, edge);
-    const findings = await this.record(drafts, event.time);
+    const findings = drafts.length > 0 ? await this.record(drafts, event.time) : [];
     return { eventId: event.eventId, status: 'processed', findings, resolved: [] };
   }
 
@@ -436,11 +459,33 @@ export class Engine {
   ): FindingDraft[] {
     const drafts: FindingDraft[] = [];
     for (const rule of rules) {
-      for (const match of this.safeEvaluate(rule, context)) {
-        drafts.push(draftFinding(rule, match, { ...where, event }, this.deps.config));
-      }
+      const matches = this.safeEvaluate(rule, context);
+      if (matches.length === 0) continue;
+      for (const match of matches) drafts.push(draftFinding(rule, match, { ...where, event }, this.deps.config));
     }
     return drafts;
+  }
+
+  /**
+   * Ids of the posture findings that hold for a role's state. They depend only on the role's identity and
+   * documents (parsed once, so named by object), hence are remembered: every change to a role asks.
+   */
+  private postureIds(view: RoleView): ReadonlySet<string> {
+    const key = [
+      view.account,
+      view.arn,
+      view.trust ? documentId(view.trust) : (view.trustError ?? ''),
+      ...allPolicies(view).map(
+        (ref) => `${ref.kind}:${ref.arn ?? ref.name}:${ref.document ? documentId(ref.document) : ref.error}`,
+      ),
+    ].join('\u0000');
+    let ids = this.postureCache.get(key);
+    if (!ids) {
+      ids = new Set(this.postureDrafts(view, 0).map((draft) => draft.id));
+      if (this.postureCache.size >= 10_000) this.postureCache.clear();
+      this.postureCache.set(key, ids);
+    }
+    return ids;
   }
 
   /** Posture findings that hold for a role's whole current state. */
@@ -473,7 +518,7 @@ export class Engine {
     at: number,
     reason: string,
   ): Promise<Finding[]> {
-    const stillTrue = new Set(view ? this.postureDrafts(view, at).map((draft) => draft.id) : []);
+    const stillTrue = view ? this.postureIds(view) : new Set<string>();
     return this.deps.findings.resolveMissing(
       account,
       arn,
@@ -533,13 +578,6 @@ function partKey(change: RoleChange): string {
   return change.part;
 }
 
-/** Principals of a trust policy's Allow statements, sorted. */
-function trustedPrincipals(document: PolicyDocument): string[] {
-  return [
-    ...new Set(document.statements.filter((s) => s.effect === 'Allow').flatMap((s) => principalStrings(s.principal))),
-  ].sort();
-}
-
 /** The permission and boundary policies an event set, as the event made them, with what they replaced. */
 function changedPolicies(
   changes: readonly RoleChange[],
@@ -592,6 +630,17 @@ function defaultResource(event: TrailEvent): string {
   const roleName = getString(event.request, 'roleName');
   if (roleName) return `arn:aws:iam::${event.account}:role/${roleName}`;
   return event.resources.find((r) => r.arn)?.arn ?? `arn:aws:iam::${event.account}:root`;
+}
+
+/** The account field of an ARN, without splitting the whole ARN (this runs on every assumption). */
+function accountOfArn(arn: string): string {
+  let start = 0;
+  for (let field = 0; field < 4; field++) {
+    start = arn.indexOf(':', start) + 1;
+    if (start === 0) return '';
+  }
+  const end = arn.indexOf(':', start);
+  return end < 0 ? '' : arn.slice(start, end);
 }
 
 /** Who assumed the role, as an edge source. */

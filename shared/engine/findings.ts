@@ -11,12 +11,18 @@ import type { EventSummary, FindingDraft } from './ports';
  * It starts with the account, so the key of every finding names its account.
  */
 export function findingId(account: string, ruleId: string, resource: string, qualifier?: string): string {
-  const hash = createHash('sha256')
-    .update(`${account}\u0000${ruleId}\u0000${resource}\u0000${qualifier ?? ''}`)
-    .digest('base64url')
-    .slice(0, 22);
-  return `${account || 'unknown'}-${hash}`;
+  const name = `${account}\u0000${ruleId}\u0000${resource}\u0000${qualifier ?? ''}`;
+  let id = ids.get(name);
+  if (id === undefined) {
+    id = `${account || 'unknown'}-${createHash('sha256').update(name).digest('base64url').slice(0, 22)}`;
+    // Repeats are the common case (a service assuming its role all day): hash each finding once.
+    if (ids.size >= 50_000) ids.clear();
+    ids.set(name, id);
+  }
+  return id;
 }
+
+const ids = new Map<string, string>();
 
 export function summariseEvent(event: TrailEvent): EventSummary {
   return {

@@ -76,6 +76,8 @@ export interface HistoryEntry {
  */
 export interface StateStore {
   getRole(account: string, roleName: string): Promise<RoleRecord | undefined>;
+  /** Names of every role RoleWatch has state for in an account (deleted ones included). */
+  roleNames(account: string): Promise<string[]>;
   /** Applies changes part by part, each only if newer than the stored part. */
   applyRoleChanges(account: string, roleName: string, arn: string, changes: readonly RoleChange[]): Promise<void>;
   /** Names of roles that have the policy attached now. */
@@ -173,6 +175,8 @@ export interface FindingStore {
   ): Promise<Finding[]>;
   get(id: string): Promise<Finding | undefined>;
   forResource(account: string, resource: string): Promise<Finding[]>;
+  /** Open findings of these severities whose alert is still pending (not sent yet). */
+  pendingAlerts(severities: readonly Severity[]): Promise<Finding[]>;
   /** Deletes a finding that turned out to be an artefact of events arriving out of order. */
   retract(id: string): Promise<void>;
   /** Marks a finding's pending alert as sent (for the severity it was sent at). */

@@ -112,14 +112,14 @@ export function applyTrust(
   return isNewerStamp(change.stamp, current.previous) ? { ...current, previous: version } : current;
 }
 
-/** Principals the current trust policy added compared with the version before it. */
+/**
+ * Principals the current trust policy added compared with the version before it; for a role's first trust
+ * policy (CreateRole) every principal it trusts. Without a known predecessor otherwise, nothing.
+ */
 export function addedPrincipals(trust: TrustPart): string[] {
-  if (trust.previous) {
-    const before = new Set(trust.previous.principals);
-    return trust.principals.filter((principal) => !before.has(principal));
-  }
-  // Without a known predecessor, only a CreateRole trust is known to be new in full.
-  return trust.initial ? trust.principals : [];
+  if (!trust.previous) return trust.initial ? trust.principals : [];
+  const before = new Set(trust.previous.principals);
+  return trust.principals.filter((principal) => !before.has(principal));
 }
 
 /** A role exists unless its latest deletion is newer than its latest creation. */

@@ -98,7 +98,11 @@ export class PolicyResolver {
       const trust = this.parse(parts.trust.document);
       if (trust.ok) view.trust = trust.document;
       else view.trustError = trust.error;
-      view.trustChange = { at: parts.trust.at, added: addedPrincipals(parts.trust) };
+      view.trustChange = {
+        at: parts.trust.at,
+        added: addedPrincipals(parts.trust),
+        initial: !parts.trust.previous && parts.trust.initial,
+      };
     }
     for (const inline of parts.inline) {
       view.policies.push(withDocument({ kind: 'inline', name: inline.name, awsManaged: false }, this.parse(inline.document)));

@@ -115,6 +115,11 @@ function normaliseAwsPrincipal(value: string): string {
   return /^\d{12}$/.test(value) ? `arn:aws:iam::${value}:root` : value;
 }
 
+/** The principals a document's Allow statements trust, sorted: what "newly added to a trust policy" is computed from. */
+export function trustedPrincipals(document: PolicyDocument): string[] {
+  return [...allowPrincipals(document.statements)].sort();
+}
+
 function allowPrincipals(statements: Statement[]): Set<string> {
   const out = new Set<string>();
   for (const s of statements) if (s.effect === 'Allow') for (const p of principalStrings(s.principal)) out.add(p);

@@ -1,3 +1,4 @@
+import { accountOfPrincipal } from '../analysis/conditions';
 import { type AssumeSource, principalMatchesSource } from '../analysis/trust';
 import type { AssumptionEdge } from '../engine/ports';
 import { ASSUME_EVENTS, hoursBetween, TRUST_EVENTS } from './support';
@@ -44,7 +45,7 @@ function onTrustChange(ctx: RuleContext): RuleMatch[] {
 
 function match(
   ctx: RuleContext,
-  change: { at: number; added: string[] },
+  change: { at: number; added: string[]; initial: boolean },
   label: string,
   roleName: string,
   source: AssumeSource,
@@ -52,7 +53,10 @@ function match(
 ): RuleMatch[] {
   const elapsed = hoursBetween(change.at, assumedAt);
   if (elapsed < 0 || elapsed > ctx.config.correlation.windowHours) return [];
-  const matched = change.added.filter((principal) => principal !== '*' && principalMatchesSource(principal, source));
+  const matched = change.added.filter(
+    (principal) =>
+      principal !== '*' && isWorthCorrelating(principal, change.initial, ctx) && principalMatchesSource(principal, source),
+  );
   if (matched.length === 0) return [];
   return [
     {
@@ -73,4 +77,16 @@ function sourceOfEdge(edge: AssumptionEdge): AssumeSource {
   }
   // Web-identity and SAML edges are keyed by provider and subject; they are matched when the assumption arrives.
   return {};
+}
+
+/**
+ * Services assume the roles made for them, and a new role used by its own organization is the normal case;
+ * a role created for an outside account and used from it at once is the backdoor pattern.
+ */
+function isWorthCorrelating(principal: string, initial: boolean, ctx: RuleContext): boolean {
+  if (principal.startsWith('Service:')) return false;
+  if (!initial) return true;
+  const account = accountOfPrincipal(principal.replace(/^AWS:/, ''));
+  if (account === undefined) return false;
+  return account !== ctx.role?.account && !ctx.config.knownAccounts.includes(account);
 }

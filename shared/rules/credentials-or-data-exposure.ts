@@ -1,6 +1,17 @@
 import { actionsOf, changedNonAdminPolicies, listForPeople, PERMISSION_EVENTS, policyLabel } from './support';
 import type { Rule } from './types';
 
+/**
+ * Token actions that support no resource-level permission: every role that pulls images or packages needs
+ * them on "*", and what the token allows is governed by the role's other permissions. Reporting them would
+ * flag every CI role.
+ */
+const RESOURCE_LESS_TOKENS = new Set([
+  'ecr:getauthorizationtoken',
+  'ecr-public:getauthorizationtoken',
+  'codeartifact:getauthorizationtoken',
+]);
+
 export const credentialsOrDataExposure: Rule = {
   id: 'credentials-or-data-exposure',
   title: 'Role may read credentials or bulk data on all resources',
@@ -12,7 +23,9 @@ export const credentialsOrDataExposure: Rule = {
   remediation: 'Scope these actions to the specific secrets, parameters, buckets and tables the workload needs.',
   evaluate: (ctx) =>
     changedNonAdminPolicies(ctx).flatMap(({ ref, analysis }) => {
-      const credentials = actionsOf(analysis.credentialExposure);
+      const credentials = actionsOf(analysis.credentialExposure).filter(
+        (action) => !RESOURCE_LESS_TOKENS.has(action.toLowerCase()),
+      );
       const data = actionsOf(analysis.dataRead);
       if (credentials.length === 0 && data.length === 0) return [];
       const parts = [

@@ -33,8 +33,11 @@ export interface RoleView {
   /** Current permission policies: inline and attached. */
   policies: PolicyRef[];
   boundary?: PolicyRef;
-  /** The latest trust change: when, and the principals it added ('AWS:…', 'Service:…', 'Federated:…', '*'). */
-  trustChange?: { at: number; added: string[] };
+  /**
+   * The latest trust change: when, the principals it added ('AWS:…', 'Service:…', 'Federated:…', '*'),
+   * and whether it was the role's creation (everything it trusts counts as added).
+   */
+  trustChange?: { at: number; added: string[]; initial: boolean };
 }
 
 /** What the engine knows about a role assumption (AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */

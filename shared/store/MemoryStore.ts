@@ -36,9 +36,15 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   private readonly roles = new Map<string, RoleRecord>();
   private readonly policies = new Map<string, PolicyRecord>();
   private readonly history = new Map<string, HistoryEntry[]>();
-  private readonly edges = new Map<string, AssumptionEdge & { recentEventIds: string[] }>();
+  private readonly edges = new Map<string, AssumptionEdge>();
+  /** The last eventIDs counted on each edge, so a retry of the same event is not counted twice. */
+  private readonly edgeEventIds = new Map<string, string[]>();
   private readonly trustFailures = new Map<string, { at: number; eventId: string }[]>();
   private readonly findingsById = new Map<string, Finding>();
+  /** Finding ids by (account, resource): resolution looks up one resource at every role change. */
+  private readonly findingsByResource = new Map<string, Set<string>>();
+  /** Edge keys by (account, role ARN). */
+  private readonly edgesByRole = new Map<string, Set<string>>();
   private readonly processed = new Set<string>();
   private since: number | undefined;
 
@@ -46,6 +52,13 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   async getRole(account: string, roleName: string): Promise<RoleRecord | undefined> {
     return this.roles.get(key(account, roleName));
+  }
+
+  async roleNames(account: string): Promise<string[]> {
+    return [...this.roles.values()]
+      .filter((r) => r.account === account)
+      .map((r) => r.roleName)
+      .sort();
   }
 
   async applyRoleChanges(account: string, roleName: string, arn: string, changes: readonly RoleChange[]): Promise<void> {
@@ -95,15 +108,15 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   async getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
     const edge = this.edges.get(key(account, roleArn, source));
-    if (!edge) return undefined;
-    const { recentEventIds: _ids, ...rest } = edge;
-    return rest;
+    return edge ? { ...edge } : undefined;
   }
 
   async recordAssumption(o: AssumptionObservation): Promise<void> {
     const id = key(o.account, o.roleArn, o.source);
     const edge = this.edges.get(id);
     if (!edge) {
+      const roleKey = key(o.account, o.roleArn);
+      this.edgesByRole.set(roleKey, (this.edgesByRole.get(roleKey) ?? new Set()).add(id));
       this.edges.set(id, {
         account: o.account,
         roleArn: o.roleArn,
@@ -115,26 +128,34 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
         count: 1,
         regions: [o.region],
         sampleIps: o.sourceIp ? [o.sourceIp] : [],
-        recentEventIds: [o.eventId],
       });
+      this.edgeEventIds.set(id, [o.eventId]);
       return;
     }
-    if (edge.recentEventIds.includes(o.eventId)) return;
+    const recent = this.edgeEventIds.get(id) ?? [];
+    if (recent.includes(o.eventId)) return;
+    // Updated in place: this runs for every assumption of a replay, and callers read an edge before recording.
     edge.count += 1;
-    edge.firstSeen = Math.min(edge.firstSeen, o.at);
-    edge.lastSeen = Math.max(edge.lastSeen, o.at);
-    if (!edge.regions.includes(o.region)) edge.regions.push(o.region);
-    if (o.sourceIp && edge.sampleIps.length < SAMPLE_IPS && !edge.sampleIps.includes(o.sourceIp)) edge.sampleIps.push(o.sourceIp);
-    edge.recentEventIds = [...edge.recentEventIds.slice(-7), o.eventId];
+    if (o.at < edge.firstSeen) edge.firstSeen = o.at;
+    if (o.at > edge.lastSeen) edge.lastSeen = o.at;
+    if (!edge.regions.includes(o.region)) edge.regions = [...edge.regions, o.region];
+    if (o.sourceIp && edge.sampleIps.length < SAMPLE_IPS && !edge.sampleIps.includes(o.sourceIp))
+      edge.sampleIps = [...edge.sampleIps, o.sourceIp];
+    if (recent.length >= 8) recent.shift();
+    recent.push(o.eventId);
+    this.edgeEventIds.set(id, recent);
   }
 
   async assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]> {
-    return (await this.assumptions()).filter((edge) => edge.account === account && edge.roleArn === roleArn);
+    return [...(this.edgesByRole.get(key(account, roleArn)) ?? [])].flatMap((id) => {
+      const edge = this.edges.get(id);
+      return edge ? [{ ...edge }] : [];
+    });
   }
 
   /** All assumption edges (for reports and tests). */
   async assumptions(): Promise<AssumptionEdge[]> {
-    return [...this.edges.values()].map(({ recentEventIds: _ids, ...edge }) => edge);
+    return [...this.edges.values()].map((edge) => ({ ...edge }));
   }
 
   async countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number> {
@@ -154,6 +175,8 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   async record(draft: FindingDraft, options: RecordOptions): Promise<{ finding: Finding; transition: FindingTransition }> {
     const result = nextFinding(this.findingsById.get(draft.id), draft, options);
     this.findingsById.set(draft.id, result.finding);
+    const resourceKey = key(draft.account, draft.resource);
+    this.findingsByResource.set(resourceKey, (this.findingsByResource.get(resourceKey) ?? new Set()).add(draft.id));
     return result;
   }
 
@@ -165,8 +188,8 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     reason: string,
   ): Promise<Finding[]> {
     const resolved: Finding[] = [];
-    for (const finding of this.findingsById.values()) {
-      if (finding.account !== account || finding.resource !== resource || finding.kind !== 'posture') continue;
+    for (const finding of await this.forResource(account, resource)) {
+      if (finding.kind !== 'posture') continue;
       if (finding.status === 'resolved' || stillTrue.has(finding.id)) continue;
       const next = resolveFinding(finding, at, reason);
       this.findingsById.set(finding.id, next);
@@ -180,11 +203,20 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   }
 
   async forResource(account: string, resource: string): Promise<Finding[]> {
-    return [...this.findingsById.values()].filter((f) => f.account === account && f.resource === resource);
+    return [...(this.findingsByResource.get(key(account, resource)) ?? [])].flatMap((id) => this.findingsById.get(id) ?? []);
+  }
+
+  async pendingAlerts(severities: readonly Severity[]): Promise<Finding[]> {
+    return [...this.findingsById.values()].filter(
+      (f) => f.status === 'open' && f.alert.state === 'pending' && severities.includes(f.severity),
+    );
   }
 
   async retract(id: string): Promise<void> {
+    const finding = this.findingsById.get(id);
+    if (!finding) return;
     this.findingsById.delete(id);
+    this.findingsByResource.get(key(finding.account, finding.resource))?.delete(id);
   }
 
   async markAlerted(id: string, at: number, severity: Severity): Promise<void> {

@@ -3,7 +3,7 @@ import type { Severity } from '../../config/config';
 import { nextFinding, type RecordOptions, resolveFinding } from '../../engine/lifecycle';
 import type { Finding, FindingDraft, FindingStore, FindingTransition } from '../../engine/ports';
 import type { DynamoTable, Item } from './DynamoTable';
-import { keys } from './keys';
+import { keys, timeKey } from './keys';
 
 const FINDING_SK = 'FINDING';
 const MAX_ATTEMPTS = 10;
@@ -74,6 +74,40 @@ export class DynamoFindingStore implements FindingStore {
     const items = await this.table.batchGet(ids.map((id) => ({ pk: keys.finding(id), sk: FINDING_SK })));
     const byId = new Map(items.map((item) => [String(item.id), toFinding(item)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async pendingAlerts(severities: readonly Severity[]): Promise<Finding[]> {
+    const pending: Finding[] = [];
+    for (const severity of severities) {
+      let start: Item | undefined;
+      do {
+        const page = await this.listByStatus('open', severity, { limit: 100, ...(start ? { start } : {}) });
+        pending.push(...page.findings.filter((f) => f.alert.state === 'pending'));
+        start = page.next;
+      } while (start);
+    }
+    return pending;
+  }
+
+  /** One page of findings with a status and severity, newest opened first (gsi1, then one batch get). */
+  async listByStatus(
+    status: string,
+    severity: Severity,
+    options: { limit: number; start?: Item; since?: number },
+  ): Promise<{ findings: Finding[]; next?: Item }> {
+    const page = await this.table.query({
+      IndexName: 'gsi1',
+      KeyConditionExpression: options.since !== undefined ? 'gsi1pk = :pk AND gsi1sk >= :since' : 'gsi1pk = :pk',
+      values: {
+        ':pk': keys.findingsByStatus(status, severity),
+        ...(options.since !== undefined ? { ':since': timeKey(options.since) } : {}),
+      },
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ...(options.start ? { start: options.start } : {}),
+    });
+    const ids = page.items.map((item) => String(item.pk).slice('FINDING#'.length));
+    return { findings: await this.getMany(ids), ...(page.next ? { next: page.next } : {}) };
   }
 
   async retract(id: string): Promise<void> {

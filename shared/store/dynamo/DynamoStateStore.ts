@@ -60,6 +60,15 @@ export class DynamoStateStore implements StateStore {
     return toRoleRecord(account, roleName, items);
   }
 
+  async roleNames(account: string): Promise<string[]> {
+    const items = await this.table.queryAll({
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk AND begins_with(gsi3sk, :prefix)',
+      values: { ':pk': keys.roleIndex(), ':prefix': `${account}#` },
+    });
+    return items.map((item) => String(item.gsi3sk).slice(account.length + 1)).sort();
+  }
+
   async applyRoleChanges(account: string, roleName: string, arn: string, changes: readonly RoleChange[]): Promise<void> {
     const pk = keys.role(account, roleName);
     await this.ensureRoleListed(account, roleName, arn);

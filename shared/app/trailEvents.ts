@@ -1,0 +1,112 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context as LambdaInvocation, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseTrailRecord } from '../cloudtrail/parse';
+import type { TrailEvent } from '../cloudtrail/types';
+import type { Engine, ProcessResult } from '../engine/engine';
+import { InvalidEventError } from '../errors';
+
+/** Where handlers report. Powertools' Logger fits. */
+export interface HandlerLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface TrailHandlerDeps {
+  engine: Engine;
+  logger: HandlerLogger;
+}
+
+/**
+ * Handles one EventBridge "AWS API Call via CloudTrail" event. A malformed event is logged with its eventID
+ * and dropped (returns undefined: retrying cannot fix it); a store, IAM or SNS failure propagates so the
+ * invocation fails and the event is retried, then lands in the dead-letter queue.
+ */
+export async function handleTrailEvent(event: unknown, deps: TrailHandlerDeps): Promise<ProcessResult | undefined> {
+  const trail = parseOrReport(event, deps.logger, envelopeId(event));
+  if (!trail) return undefined;
+  try {
+    const result = await deps.engine.process(trail);
+    logResult(result, trail, deps.logger);
+    return result;
+  } finally {
+    deps.engine.clearCaches();
+  }
+}
+
+/**
+ * Handles an SQS batch of EventBridge events (the high-volume role assumptions). Records are processed one
+ * by one in eventTime order; malformed ones are logged and dropped; a record whose processing fails is
+ * reported as a batch item failure, so SQS retries only it (and, after maxReceiveCount, moves it to the
+ * dead-letter queue) while the rest of the batch is done.
+ */
+export async function handleTrailEventBatch(
+  batch: SQSEvent,
+  deps: TrailHandlerDeps,
+  invocation?: LambdaInvocation,
+): Promise<SQSBatchResponse> {
+  const parsed = new Map<string, TrailEvent | undefined>();
+  for (const record of batch.Records) parsed.set(record.messageId, parseRecord(record, deps.logger));
+  const time = (record: SQSRecord) => parsed.get(record.messageId)?.time ?? 0;
+  const ordered = { ...batch, Records: [...batch.Records].sort((a, b) => time(a) - time(b)) };
+  try {
+    return await processPartialResponse(
+      ordered,
+      async (record: SQSRecord) => {
+        const trail = parsed.get(record.messageId);
+        if (!trail) return;
+        logResult(await deps.engine.process(trail), trail, deps.logger);
+      },
+      new BatchProcessor(EventType.SQS),
+      { ...(invocation ? { context: invocation } : {}), processInParallel: false, throwOnFullBatchFailure: false },
+    );
+  } finally {
+    deps.engine.clearCaches();
+  }
+}
+
+function parseRecord(record: SQSRecord, logger: HandlerLogger): TrailEvent | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch (error) {
+    logger.error('malformed message dropped: body is not JSON', {
+      messageId: record.messageId,
+      reason: (error as Error).message,
+    });
+    return undefined;
+  }
+  return parseOrReport(body, logger, envelopeId(body) ?? record.messageId);
+}
+
+function parseOrReport(event: unknown, logger: HandlerLogger, fallbackId: string | undefined): TrailEvent | undefined {
+  try {
+    return parseTrailRecord(event);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    logger.error('malformed event dropped', {
+      eventId: error.eventId ?? 'unknown',
+      envelopeId: fallbackId,
+      reason: error.message,
+    });
+    return undefined;
+  }
+}
+
+function logResult(result: ProcessResult, event: TrailEvent, logger: HandlerLogger): void {
+  logger.info('event processed', {
+    eventId: event.eventId,
+    eventName: event.eventName,
+    account: event.account,
+    status: result.status,
+    findings: result.findings.map((f) => ({ id: f.finding.id, ruleId: f.finding.ruleId, transition: f.transition })),
+    resolved: result.resolved.map((f) => f.id),
+  });
+}
+
+/** The EventBridge envelope's own id, to name a record whose CloudTrail eventID cannot be read. */
+function envelopeId(event: unknown): string | undefined {
+  return event !== null && typeof event === 'object' && typeof (event as { id?: unknown }).id === 'string'
+    ? (event as { id: string }).id
+    : undefined;
+}

@@ -1,0 +1,336 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { analysePermissions, escalationMethods } from '../analysis/permissions';
+import { parseTrailRecord } from '../cloudtrail/parse';
+import { createMemoryContext } from '../context';
+import { generateStream, streamConfig } from '../demo/stream';
+import { ValidationError } from '../errors';
+import { awsManagedPolicy, awsManagedPolicyArns } from '../policy/managed';
+import type { PolicyDocument } from '../policy/types';
+import { formatTable } from './output';
+
+/** Evaluate throughput should be at least this share of JSON.parse alone. */
+export const TARGET_RATIO = 0.5;
+const RECORDS_PER_FILE = 100;
+const WARM_UP_EVENTS = 5_000;
+
+const HELP = `usage: rolewatch bench [options]
+
+Measures, in one run and on one generated CloudTrail stream (85% AssumeRole, IAM role changes over 300
+roles, web identity, failed calls; 1-3 KB per record, like real ones):
+  plain     baseline = JSON.parse of each record; evaluate = JSON.parse + parseTrailRecord + engine.process
+            with a fresh in-memory context, in eventTime order
+  gzipped   the same on CloudTrail log files ({"Records": [...]}, ${RECORDS_PER_FILE} records each), gunzip in both
+  managed   analysePermissions + escalationMethods over every AWS-managed policy of the bundled dataset
+Each figure is the median of the rounds, after a warm-up. The target is evaluate/baseline >= ${TARGET_RATIO}.
+
+options:
+  --events N    events in the stream (default 100000)
+  --rounds N    measured rounds (default 3)
+  --seed S      stream seed (default 1)
+  --json        print one JSON document instead of the table
+`;
+
+/** One measured pipeline. */
+export interface Measure {
+  medianMs: number;
+  eventsPerSecond: number;
+  roundsMs: number[];
+}
+
+/** A pipeline measured against its baseline. */
+export interface Comparison {
+  baseline: Measure;
+  evaluate: Measure;
+  /** evaluate events/s ÷ baseline events/s. */
+  ratio: number;
+  meetsTarget: boolean;
+  /** Findings the last evaluate round recorded: evidence that the rules ran. */
+  findings: number;
+}
+
+/** What `rolewatch bench --json` prints. */
+export interface BenchReport {
+  node: string;
+  cpus: number;
+  events: number;
+  rounds: number;
+  seed: string;
+  targetRatio: number;
+  recordBytes: { mean: number; min: number; max: number };
+  plain: Comparison;
+  gzipped: Comparison & { files: number; recordsPerFile: number; compressedBytes: number };
+  managedPolicies: {
+    policies: number;
+    /** Reading and parsing the bundled dataset. */
+    loadMs: number;
+    /** The first analysis of every policy, caches cold. */
+    firstRunMs: number;
+    /** Median of the rounds, on fresh copies of the documents (analysis results are memoised per document). */
+    medianMs: number;
+    adminEquivalent: number;
+    escalationHits: number;
+  };
+}
+
+/** `rolewatch bench`: prints the table, or with --json the {@link BenchReport}. No figure is judged here: exit 0. */
+export async function runBench(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      events: { type: 'string' },
+      rounds: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const events = positiveInteger('--events', values.events, 100_000);
+  const rounds = positiveInteger('--rounds', values.rounds, 3);
+  const report = await bench({ events, rounds, seed: values.seed ?? '1', progress: process.stderr.isTTY === true });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  return 0;
+}
+
+/** Runs every measurement. `progress` writes a line to stderr as each step starts. */
+export async function bench(options: { events: number; rounds: number; seed: string; progress?: boolean }): Promise<BenchReport> {
+  const step = (message: string) => {
+    if (options.progress) process.stderr.write(`bench: ${message}\n`);
+  };
+  // Before the engine runs: its AttachRolePolicy handling would warm the analysis caches this measures cold.
+  step('AWS-managed policies');
+  const managedPolicies = measureManagedPolicies(options.rounds);
+
+  step(`generating ${options.events.toLocaleString('en-US')} events`);
+  const records = generateStream(options.events, options.seed);
+  const texts = records.map((record) => JSON.stringify(record));
+  const files: Buffer[] = [];
+  for (let i = 0; i < records.length; i += RECORDS_PER_FILE) {
+    files.push(gzipSync(JSON.stringify({ Records: records.slice(i, i + RECORDS_PER_FILE) })));
+  }
+  const sizes = texts.map((text) => Buffer.byteLength(text));
+
+  step('warm-up');
+  const warmTexts = texts.slice(0, WARM_UP_EVENTS);
+  const warmFiles = files.slice(0, Math.ceil(WARM_UP_EVENTS / RECORDS_PER_FILE));
+  parsePlain(warmTexts);
+  await evaluatePlain(warmTexts);
+  parseFiles(warmFiles);
+  await evaluateFiles(warmFiles);
+
+  const plain = { baseline: [] as number[], evaluate: [] as number[], findings: 0 };
+  const gzipped = { baseline: [] as number[], evaluate: [] as number[], findings: 0 };
+  for (let round = 1; round <= options.rounds; round++) {
+    step(`round ${round}/${options.rounds}`);
+    // Baseline and evaluate alternate, so that drift (heat, other load) affects both alike.
+    plain.baseline.push(timed(() => parsePlain(texts)).ms);
+    const plainRun = await timedAsync(() => evaluatePlain(texts));
+    plain.evaluate.push(plainRun.ms);
+    plain.findings = plainRun.value;
+    gzipped.baseline.push(timed(() => parseFiles(files)).ms);
+    const fileRun = await timedAsync(() => evaluateFiles(files));
+    gzipped.evaluate.push(fileRun.ms);
+    gzipped.findings = fileRun.value;
+  }
+
+  return {
+    node: process.version,
+    cpus: availableParallelism(),
+    events: records.length,
+    rounds: options.rounds,
+    seed: options.seed,
+    targetRatio: TARGET_RATIO,
+    recordBytes: {
+      mean: Math.round(sizes.reduce((sum, size) => sum + size, 0) / Math.max(1, sizes.length)),
+      min: Math.min(...sizes),
+      max: Math.max(...sizes),
+    },
+    plain: compare(records.length, plain),
+    gzipped: {
+      ...compare(records.length, gzipped),
+      files: files.length,
+      recordsPerFile: RECORDS_PER_FILE,
+      compressedBytes: files.reduce((sum, file) => sum + file.length, 0),
+    },
+    managedPolicies,
+  };
+}
+
+// The pipelines. Each returns something derived from every record, so that no work can be skipped.
+
+function parsePlain(texts: readonly string[]): number {
+  let objects = 0;
+  for (const text of texts) if (JSON.parse(text) !== null) objects += 1;
+  return objects;
+}
+
+async function evaluatePlain(texts: readonly string[]): Promise<number> {
+  const { engine } = freshContext();
+  let findings = 0;
+  for (const text of texts) findings += (await engine.process(parseTrailRecord(JSON.parse(text)))).findings.length;
+  return findings;
+}
+
+function parseFiles(files: readonly Buffer[]): number {
+  let records = 0;
+  for (const file of files) records += recordsOf(JSON.parse(gunzipSync(file).toString('utf8'))).length;
+  return records;
+}
+
+async function evaluateFiles(files: readonly Buffer[]): Promise<number> {
+  const { engine } = freshContext();
+  let findings = 0;
+  for (const file of files) {
+    for (const record of recordsOf(JSON.parse(gunzipSync(file).toString('utf8')))) {
+      findings += (await engine.process(parseTrailRecord(record))).findings.length;
+    }
+  }
+  return findings;
+}
+
+function recordsOf(log: unknown): unknown[] {
+  const records = log !== null && typeof log === 'object' ? (log as { Records?: unknown }).Records : undefined;
+  return Array.isArray(records) ? records : [];
+}
+
+function freshContext() {
+  collectGarbage();
+  return createMemoryContext({ config: streamConfig() });
+}
+
+function measureManagedPolicies(rounds: number): BenchReport['managedPolicies'] {
+  const load = timed(() =>
+    awsManagedPolicyArns().flatMap((arn) => {
+      const document = awsManagedPolicy(arn)?.document;
+      return document ? [document] : [];
+    }),
+  );
+  const documents = load.value;
+  const analyse = (docs: readonly PolicyDocument[]) => {
+    let adminEquivalent = 0;
+    let escalationHits = 0;
+    for (const doc of docs) {
+      if (analysePermissions(doc).adminEquivalent.length > 0) adminEquivalent += 1;
+      escalationHits += escalationMethods([doc]).length;
+    }
+    return { adminEquivalent, escalationHits };
+  };
+  const first = timed(() => analyse(documents));
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const copies = documents.map((doc) => structuredClone(doc));
+    collectGarbage();
+    times.push(timed(() => analyse(copies)).ms);
+  }
+  return {
+    policies: documents.length,
+    loadMs: round1(load.ms),
+    firstRunMs: round1(first.ms),
+    medianMs: round1(median(times)),
+    ...first.value,
+  };
+}
+
+// Measuring
+
+function timed<T>(run: () => T): { ms: number; value: T } {
+  collectGarbage();
+  const start = performance.now();
+  const value = run();
+  return { ms: performance.now() - start, value };
+}
+
+async function timedAsync<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  collectGarbage();
+  const start = performance.now();
+  const value = await run();
+  return { ms: performance.now() - start, value };
+}
+
+let gc: (() => void) | undefined;
+
+/**
+ * A full collection before each measurement, so that none pays for the garbage of the one before it.
+ * `--expose-gc` cannot be passed through `npm run`; setting the flag at run time exposes `gc` to new contexts.
+ */
+function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    const candidate: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+    gc = typeof candidate === 'function' ? () => candidate() : () => {};
+  }
+  gc();
+}
+
+function compare(events: number, runs: { baseline: number[]; evaluate: number[]; findings: number }): Comparison {
+  const baseline = measure(events, runs.baseline);
+  const evaluate = measure(events, runs.evaluate);
+  const ratio = baseline.eventsPerSecond > 0 ? evaluate.eventsPerSecond / baseline.eventsPerSecond : 0;
+  return {
+    baseline,
+    evaluate,
+    ratio: Math.round(ratio * 1000) / 1000,
+    meetsTarget: ratio >= TARGET_RATIO,
+    findings: runs.findings,
+  };
+}
+
+function measure(events: number, roundsMs: number[]): Measure {
+  const medianMs = median(roundsMs);
+  return {
+    medianMs: round1(medianMs),
+    eventsPerSecond: medianMs > 0 ? Math.round((events / medianMs) * 1000) : 0,
+    roundsMs: roundsMs.map(round1),
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function round1(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function positiveInteger(option: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new ValidationError(option, `must be a positive integer, got "${value}"`);
+  return parsed;
+}
+
+// Output
+
+function formatReport(report: BenchReport): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const row = (name: string, c: Comparison) => [
+    name,
+    `${n(c.baseline.eventsPerSecond)} ev/s`,
+    `${n(c.evaluate.eventsPerSecond)} ev/s`,
+    c.ratio.toFixed(3),
+    c.meetsTarget ? `>= ${report.targetRatio}: met` : `>= ${report.targetRatio}: MISSED`,
+  ];
+  const m = report.managedPolicies;
+  return [
+    `RoleWatch bench: ${n(report.events)} events (seed ${report.seed}), median of ${report.rounds} round(s) after warm-up, node ${report.node}, ${report.cpus} CPU(s)`,
+    `records: ${n(report.recordBytes.mean)} bytes on average (${n(report.recordBytes.min)}-${n(report.recordBytes.max)}); ` +
+      `${n(report.gzipped.files)} gzipped log files of ${report.gzipped.recordsPerFile} records, ${n(report.gzipped.compressedBytes)} bytes`,
+    '',
+    formatTable(
+      ['PIPELINE', 'BASELINE (JSON.parse)', 'EVALUATE (parse + engine)', 'RATIO', 'TARGET'],
+      [row('plain records', report.plain), row('gzipped log files', report.gzipped)],
+    ),
+    '',
+    `AWS-managed policies: ${n(m.policies)} analysed (analysePermissions + escalationMethods) in ${n(m.firstRunMs)} ms cold, ` +
+      `${n(m.medianMs)} ms warm (median); dataset load ${n(m.loadMs)} ms; ${m.adminEquivalent} admin-equivalent, ${n(m.escalationHits)} escalation hits`,
+  ].join('\n');
+}

@@ -1,0 +1,73 @@
+import { ASSUMPTION_EVENTS, POLICY_EVENTS, ROLE_EVENTS } from '../engine/events';
+import { RULES } from '../rules';
+import type { Rule } from '../rules/types';
+
+/** CloudTrail event sources whose calls RoleWatch watches, besides IAM (the default). */
+const SOURCE_OF_EVENT: Readonly<Record<string, string>> = {
+  AssumeRole: 'sts.amazonaws.com',
+  AssumeRoleWithWebIdentity: 'sts.amazonaws.com',
+  AssumeRoleWithSAML: 'sts.amazonaws.com',
+  StopLogging: 'cloudtrail.amazonaws.com',
+  DeleteTrail: 'cloudtrail.amazonaws.com',
+  UpdateTrail: 'cloudtrail.amazonaws.com',
+  PutEventSelectors: 'cloudtrail.amazonaws.com',
+  DisableRule: 'events.amazonaws.com',
+  DeleteRule: 'events.amazonaws.com',
+  RemoveTargets: 'events.amazonaws.com',
+  PutRule: 'events.amazonaws.com',
+  DeleteAnalyzer: 'access-analyzer.amazonaws.com',
+  CreateArchiveRule: 'access-analyzer.amazonaws.com',
+};
+
+/** The CloudTrail event source of an event name RoleWatch listens to. */
+export function sourceOfEvent(eventName: string): string {
+  return SOURCE_OF_EVENT[eventName] ?? 'iam.amazonaws.com';
+}
+
+/** An EventBridge event pattern on CloudTrail API calls. */
+export interface TrailEventPattern {
+  source: string[];
+  'detail-type': ['AWS API Call via CloudTrail'];
+  detail: { eventSource: string[]; eventName: string[] };
+}
+
+/** Every event name the engine acts on: what the rules listen to and what changes role or policy state. */
+export function watchedEventNames(rules: readonly Rule[] = RULES): string[] {
+  return [
+    ...new Set([
+      ...rules.flatMap((rule) => rule.events),
+      ...Object.keys(ROLE_EVENTS),
+      ...Object.keys(POLICY_EVENTS),
+      ...ASSUMPTION_EVENTS,
+    ]),
+  ].sort();
+}
+
+function pattern(names: readonly string[]): TrailEventPattern {
+  const sources = [...new Set(names.map(sourceOfEvent))].sort();
+  return {
+    source: sources.map((s) => `aws.${s.replace('.amazonaws.com', '')}`),
+    'detail-type': ['AWS API Call via CloudTrail'],
+    detail: { eventSource: sources, eventName: [...names].sort() },
+  };
+}
+
+/**
+ * The EventBridge patterns, derived from the rule registry (one source of truth; a test compares them
+ * with the deployed template):
+ * - `iamChanges`: IAM write calls (delivered only in us-east-1);
+ * - `monitorTampering`: CloudTrail, EventBridge and Access Analyzer calls that can blind the monitor;
+ * - `roleAssumptions`: STS assume calls, read-only events that need the rule state
+ *   ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, so that rule names only these three calls.
+ */
+export function eventPatterns(
+  rules: readonly Rule[] = RULES,
+): Record<'iamChanges' | 'monitorTampering' | 'roleAssumptions', TrailEventPattern> {
+  const names = watchedEventNames(rules);
+  const of = (source: string) => names.filter((name) => sourceOfEvent(name) === source);
+  return {
+    iamChanges: pattern(of('iam.amazonaws.com')),
+    monitorTampering: pattern(names.filter((name) => !['iam.amazonaws.com', 'sts.amazonaws.com'].includes(sourceOfEvent(name)))),
+    roleAssumptions: pattern(of('sts.amazonaws.com')),
+  };
+}

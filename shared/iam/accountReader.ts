@@ -1,0 +1,83 @@
+import { GetAccountAuthorizationDetailsCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { decodeDocument } from './AwsIamReader';
+
+/** A role as IAM reports it, documents decoded. */
+export interface IamRole {
+  account: string;
+  roleName: string;
+  arn: string;
+  /** Epoch ms. */
+  createdAt?: number;
+  trustPolicy?: string;
+  inlinePolicies: { name: string; document: string }[];
+  attachedPolicies: string[];
+  permissionsBoundary?: string;
+}
+
+/** A customer-managed policy with its versions. */
+export interface IamPolicy {
+  arn: string;
+  defaultVersionId?: string;
+  versions: { versionId: string; document: string }[];
+}
+
+/** Everything reconcile needs to know about an account's roles. */
+export interface AccountSnapshot {
+  roles: IamRole[];
+  policies: IamPolicy[];
+}
+
+/** Reads a whole account's roles and customer-managed policies. */
+export interface AccountReader {
+  readAccount(): Promise<AccountSnapshot>;
+}
+
+/**
+ * GetAccountAuthorizationDetails, every page (roles and local managed policies only). IAM returns
+ * documents URL-encoded; they are decoded here.
+ */
+export class AwsAccountReader implements AccountReader {
+  constructor(private readonly client: IAMClient) {}
+
+  async readAccount(): Promise<AccountSnapshot> {
+    const snapshot: AccountSnapshot = { roles: [], policies: [] };
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new GetAccountAuthorizationDetailsCommand({
+          Filter: ['Role', 'LocalManagedPolicy'],
+          ...(marker ? { Marker: marker } : {}),
+        }),
+      );
+      for (const role of page.RoleDetailList ?? []) {
+        if (!role.RoleName || !role.Arn) continue;
+        snapshot.roles.push({
+          account: role.Arn.split(':')[4] ?? '',
+          roleName: role.RoleName,
+          arn: role.Arn,
+          ...(role.CreateDate ? { createdAt: new Date(role.CreateDate).getTime() } : {}),
+          ...(role.AssumeRolePolicyDocument ? { trustPolicy: decodeDocument(role.AssumeRolePolicyDocument) } : {}),
+          inlinePolicies: (role.RolePolicyList ?? []).flatMap((p) =>
+            p.PolicyName && p.PolicyDocument ? [{ name: p.PolicyName, document: decodeDocument(p.PolicyDocument) }] : [],
+          ),
+          attachedPolicies: (role.AttachedManagedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
+          ...(role.PermissionsBoundary?.PermissionsBoundaryArn
+            ? { permissionsBoundary: role.PermissionsBoundary.PermissionsBoundaryArn }
+            : {}),
+        });
+      }
+      for (const policy of page.Policies ?? []) {
+        if (!policy.Arn) continue;
+        snapshot.policies.push({
+          arn: policy.Arn,
+          ...(policy.DefaultVersionId ? { defaultVersionId: policy.DefaultVersionId } : {}),
+          versions: (policy.PolicyVersionList ?? []).flatMap((v) =>
+            v.VersionId && v.Document ? [{ versionId: v.VersionId, document: decodeDocument(v.Document) }] : [],
+          ),
+        });
+      }
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return snapshot;
+  }
+}

@@ -1,0 +1,82 @@
+import { main } from '../../shared/cli/main';
+
+/** Runs the CLI in-process and returns its exit code and output. */
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
+  try {
+    const code = await main(argv);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe('rolewatch demo', () => {
+  it('prints the findings of the day, the backdoor among them, then what to do next', async () => {
+    const { code, stdout } = await run('demo');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^SEVERITY\s+RULE\s+RESOURCE/m);
+    expect(stdout).toMatch(/CRITICAL\s+admin-policy-attached\s+aws-support-sync/);
+    expect(stdout).toContain('What you are seeing');
+    expect(stdout).toContain('What next');
+  });
+
+  it('prints one JSON finding per line with --format jsonl', async () => {
+    const { code, stdout } = await run('demo', '--format', 'jsonl');
+    expect(code).toBe(0);
+    const findings = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.map((f) => f.ruleId)).toContain('assumed-from-unknown-account');
+    expect(Object.keys(findings[0] ?? {})).toEqual(
+      expect.arrayContaining(['ruleId', 'severity', 'eventId', 'eventName', 'account', 'resource', 'title']),
+    );
+  });
+});
+
+describe('rolewatch bench', () => {
+  it('prints one JSON document with the documented fields', async () => {
+    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as Record<string, unknown>;
+    const measure = { medianMs: expect.any(Number), eventsPerSecond: expect.any(Number), roundsMs: [expect.any(Number)] };
+    const comparison = {
+      baseline: measure,
+      evaluate: measure,
+      ratio: expect.any(Number),
+      meetsTarget: expect.any(Boolean),
+      findings: expect.any(Number),
+    };
+    expect(report).toEqual({
+      node: process.version,
+      cpus: expect.any(Number),
+      events: 300,
+      rounds: 1,
+      seed: '1',
+      targetRatio: 0.5,
+      recordBytes: { mean: expect.any(Number), min: expect.any(Number), max: expect.any(Number) },
+      plain: comparison,
+      gzipped: { ...comparison, files: 3, recordsPerFile: 100, compressedBytes: expect.any(Number) },
+      managedPolicies: {
+        policies: expect.any(Number),
+        loadMs: expect.any(Number),
+        firstRunMs: expect.any(Number),
+        medianMs: expect.any(Number),
+        adminEquivalent: expect.any(Number),
+        escalationHits: expect.any(Number),
+      },
+    });
+  });
+
+  it('rejects a count that is not a positive integer', async () => {
+    const { code, stderr } = await run('bench', '--events', '0');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--events');
+  });
+});
