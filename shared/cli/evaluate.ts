@@ -49,18 +49,29 @@ export async function runEvaluate(args: string[]): Promise<number> {
   const config = resolveConfig(values.config);
   const policies = values.policies ? readPolicies(values.policies) : undefined;
 
-  let skipped = 0;
-  const events = await collectTrailEvents(positionals, (error) => {
-    skipped += 1;
-    process.stderr.write(`skipped ${error.source}${error.eventId ? ` (eventID ${error.eventId})` : ''}: ${error.message}\n`);
-  });
   const { engine } = createMemoryContext({
     config,
     ...(policies ? { policies } : {}),
     logger: { warn: (message, data) => process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`) },
   });
+  let skipped = 0;
+  let unwatched = 0;
+  const events = await collectTrailEvents(
+    positionals,
+    (error) => {
+      skipped += 1;
+      process.stderr.write(`skipped ${error.source}${error.eventId ? ` (eventID ${error.eventId})` : ''}: ${error.message}\n`);
+    },
+    {
+      keep: (record) => {
+        if (engine.isWatchedRecord(record)) return true;
+        unwatched += 1;
+        return false;
+      },
+    },
+  );
 
-  const { reported } = await replayAndReport(engine, events, { format, skipped });
+  const { reported } = await replayAndReport(engine, events, { format, skipped, unwatched });
   return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
 }
 
@@ -82,7 +93,7 @@ export interface ReplayReport {
 export async function replayAndReport(
   engine: Engine,
   events: readonly TrailEvent[],
-  options: { format: OutputFormat; skipped?: number },
+  options: { format: OutputFormat; skipped?: number; unwatched?: number },
 ): Promise<ReplayReport> {
   const { format } = options;
   const reported: RecordedFinding[] = [];
@@ -119,7 +130,7 @@ export async function replayAndReport(
         : 'no findings\n',
     );
   }
-  process.stderr.write(`${summary(events.length, reported, suppressed, options.skipped ?? 0, failed)}\n`);
+  process.stderr.write(`${summary(events.length, reported, suppressed, options.skipped ?? 0, failed, options.unwatched ?? 0)}\n`);
   return { events: events.length, reported, suppressed, failed };
 }
 
@@ -129,6 +140,7 @@ function summary(
   suppressed: number,
   skipped: number,
   failed: number,
+  unwatched = 0,
 ): string {
   const bySeverity = new Map<Severity, number>();
   for (const { finding } of reported) bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
@@ -137,6 +149,7 @@ function summary(
     `${events} events evaluated`,
     `${reported.length} findings${counts ? ` (${counts})` : ''}`,
     ...(suppressed > 0 ? [`${suppressed} suppressed`] : []),
+    ...(unwatched > 0 ? [`${unwatched} records of calls RoleWatch does not watch`] : []),
     ...(skipped > 0 ? [`${skipped} records skipped`] : []),
     ...(failed > 0 ? [`${failed} events failed`] : []),
   ].join(', ');

@@ -74,20 +74,26 @@ export async function* readTrailInputs(paths: string[]): AsyncGenerator<TrailInp
 }
 
 /**
- * Reads every input and parses every record. Unreadable files and invalid records are reported through `onError`
+ * Reads every input and parses every record (or, with `keep`, every record it keeps: a replay drops calls
+ * nothing watches before parsing them). Unreadable files and invalid records are reported through `onError`
  * (never thrown) and dropped. The events come back sorted by eventTime (events without a readable time first),
  * ties by eventID, otherwise in reading order: the CLI replays them in that order. Duplicates are kept: the
  * engine, not the reader, makes redelivery a no-op.
  *
  * @throws ValidationError when a path does not exist or cannot be accessed.
  */
-export async function collectTrailEvents(paths: string[], onError: (error: TrailReadError) => void): Promise<TrailEvent[]> {
+export async function collectTrailEvents(
+  paths: string[],
+  onError: (error: TrailReadError) => void,
+  options: { keep?: (record: unknown) => boolean } = {},
+): Promise<TrailEvent[]> {
   const events: TrailEvent[] = [];
   for await (const input of readTrailInputs(paths)) {
     if ('error' in input) {
       onError({ source: input.source, message: input.error });
       continue;
     }
+    if (options.keep && !options.keep(input.record)) continue;
     let event: TrailEvent;
     try {
       event = parseTrailRecord(input.record);

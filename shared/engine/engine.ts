@@ -1,4 +1,5 @@
-import { actorPrincipal, getString } from '../cloudtrail/accessors';
+import { actorPrincipal, getString, isRecord } from '../cloudtrail/accessors';
+import { isReadOnlyEventName } from '../cloudtrail/parse';
 import type { TrailEvent } from '../cloudtrail/types';
 import { type Config, severityRank } from '../config/config';
 import type { IamReader } from '../iam/reader';
@@ -7,6 +8,7 @@ import { documentId } from '../policy/identity';
 import type { PolicyDocument } from '../policy/types';
 import type { AssumptionFacts, PolicyRef, RoleView, Rule, RuleContext } from '../rules/types';
 import {
+  ASSUMPTION_EVENTS,
   isAssumption,
   type PolicyEventEffect,
   policyEventEffect,
@@ -119,9 +121,26 @@ export class Engine {
   }
 
   /** True for events some rule listens to or that change role or policy state; read-only calls only if they assume a role. */
-  isWatched(event: TrailEvent): boolean {
-    if (event.readOnly) return isAssumption(event);
+  isWatched(event: Pick<TrailEvent, 'eventName' | 'eventSource' | 'readOnly'>): boolean {
+    if (event.readOnly) return event.eventSource === 'sts.amazonaws.com' && ASSUMPTION_EVENTS.has(event.eventName);
     return this.rulesByEvent.has(event.eventName) || STATE_EVENTS.has(event.eventName);
+  }
+
+  /**
+   * The same test on a raw CloudTrail record (or EventBridge envelope), before it is parsed into an event:
+   * a replay reads whole trails, most of which RoleWatch drops. Records it cannot judge this way count as
+   * watched, so that parsing reports what is wrong with them.
+   */
+  isWatchedRecord(raw: unknown): boolean {
+    const record = isRecord(raw) && isRecord(raw.detail) && typeof raw['detail-type'] === 'string' ? raw.detail : raw;
+    if (!isRecord(record)) return true;
+    const { eventName, eventSource, readOnly } = record;
+    if (typeof eventName !== 'string' || typeof eventSource !== 'string') return true;
+    return this.isWatched({
+      eventName,
+      eventSource,
+      readOnly: typeof readOnly === 'boolean' ? readOnly : isReadOnlyEventName(eventName),
+    });
   }
 
   /**
@@ -149,13 +168,13 @@ export class Engine {
   }
 
   private async evaluate(event: TrailEvent, since: number): Promise<ProcessResult> {
-    const stamp: Stamp = { at: event.time, eventId: event.eventId };
     if (event.errorCode) return this.processFailedCall(event);
+    if (isAssumption(event)) return this.processAssumption(event, since);
+    const stamp: Stamp = { at: event.time, eventId: event.eventId };
     const roleEffect = roleEventEffect(event, stamp);
     if (roleEffect) return this.processRoleEvent(event, roleEffect);
     const policyEffect = policyEventEffect(event, stamp);
     if (policyEffect) return this.processPolicyEvent(event, policyEffect, stamp);
-    if (isAssumption(event)) return this.processAssumption(event, since);
     return this.processAccountEvent(event);
   }
 

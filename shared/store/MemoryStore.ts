@@ -36,15 +36,16 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   private readonly roles = new Map<string, RoleRecord>();
   private readonly policies = new Map<string, PolicyRecord>();
   private readonly history = new Map<string, HistoryEntry[]>();
-  private readonly edges = new Map<string, AssumptionEdge>();
-  /** The last eventIDs counted on each edge, so a retry of the same event is not counted twice. */
-  private readonly edgeEventIds = new Map<string, string[]>();
+  /**
+   * Edges by account, role ARN and source: nested maps, because this is looked up for every assumption of a
+   * replay and joining the three into one key costs more than the lookups. `recent` holds the last eventIDs
+   * counted, so a retry of the same event is not counted twice.
+   */
+  private readonly edges = new Map<string, Map<string, Map<string, { edge: AssumptionEdge; recent: string[] }>>>();
   private readonly trustFailures = new Map<string, { at: number; eventId: string }[]>();
   private readonly findingsById = new Map<string, Finding>();
   /** Finding ids by (account, resource): resolution looks up one resource at every role change. */
   private readonly findingsByResource = new Map<string, Set<string>>();
-  /** Edge keys by (account, role ARN). */
-  private readonly edgesByRole = new Map<string, Set<string>>();
   private readonly processed = new Set<string>();
   private since: number | undefined;
 
@@ -106,33 +107,34 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     );
   }
 
+  /** The stored edge itself: valid until the next recordAssumption on it (the engine reads it just before). */
   async getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
-    const edge = this.edges.get(key(account, roleArn, source));
-    return edge ? { ...edge } : undefined;
+    return this.edges.get(account)?.get(roleArn)?.get(source)?.edge;
   }
 
   async recordAssumption(o: AssumptionObservation): Promise<void> {
-    const id = key(o.account, o.roleArn, o.source);
-    const edge = this.edges.get(id);
-    if (!edge) {
-      const roleKey = key(o.account, o.roleArn);
-      this.edgesByRole.set(roleKey, (this.edgesByRole.get(roleKey) ?? new Set()).add(id));
-      this.edges.set(id, {
+    let byRole = this.edges.get(o.account);
+    if (!byRole) this.edges.set(o.account, (byRole = new Map()));
+    let bySource = byRole.get(o.roleArn);
+    if (!bySource) byRole.set(o.roleArn, (bySource = new Map()));
+    const known = bySource.get(o.source);
+    if (!known) {
+      const edge: AssumptionEdge = {
         account: o.account,
         roleArn: o.roleArn,
         source: o.source,
-        ...(o.sourceAccount ? { sourceAccount: o.sourceAccount } : {}),
         sourceType: o.sourceType,
         firstSeen: o.at,
         lastSeen: o.at,
         count: 1,
         regions: [o.region],
         sampleIps: o.sourceIp ? [o.sourceIp] : [],
-      });
-      this.edgeEventIds.set(id, [o.eventId]);
+      };
+      if (o.sourceAccount) edge.sourceAccount = o.sourceAccount;
+      bySource.set(o.source, { edge, recent: [o.eventId] });
       return;
     }
-    const recent = this.edgeEventIds.get(id) ?? [];
+    const { edge, recent } = known;
     if (recent.includes(o.eventId)) return;
     // Updated in place: this runs for every assumption of a replay, and callers read an edge before recording.
     edge.count += 1;
@@ -143,19 +145,18 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
       edge.sampleIps = [...edge.sampleIps, o.sourceIp];
     if (recent.length >= 8) recent.shift();
     recent.push(o.eventId);
-    this.edgeEventIds.set(id, recent);
   }
 
   async assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]> {
-    return [...(this.edgesByRole.get(key(account, roleArn)) ?? [])].flatMap((id) => {
-      const edge = this.edges.get(id);
-      return edge ? [{ ...edge }] : [];
-    });
+    return [...(this.edges.get(account)?.get(roleArn)?.values() ?? [])].map(({ edge }) => ({ ...edge }));
   }
 
   /** All assumption edges (for reports and tests). */
   async assumptions(): Promise<AssumptionEdge[]> {
-    return [...this.edges.values()].map((edge) => ({ ...edge }));
+    const all: AssumptionEdge[] = [];
+    for (const byRole of this.edges.values())
+      for (const bySource of byRole.values()) for (const { edge } of bySource.values()) all.push({ ...edge });
+    return all;
   }
 
   async countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number> {
