@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { dispatchAlerts } from './alerts/dispatch';
@@ -9,7 +8,6 @@ import { SnsAlertPublisher } from './alerts/SnsAlertPublisher';
 import { type Config, validateConfig } from './config/config';
 import { Engine, type EngineDeps, type EngineLogger } from './engine/engine';
 import { ConfigError } from './errors';
-import { AwsIamReader } from './iam/AwsIamReader';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from './iam/reader';
 import { RULE_IDS, RULES } from './rules';
 import { DynamoEventLedger } from './store/dynamo/DynamoEventLedger';
@@ -162,8 +160,13 @@ export interface LambdaContext {
   engine: Engine;
 }
 
-/** Builds the Lambda context from the environment (AWS clients take region and credentials from the runtime). */
-export function createLambdaContext(options: { env?: Record<string, string | undefined>; alerts?: boolean } = {}): LambdaContext {
+/**
+ * Builds the Lambda context from the environment (AWS clients take region and credentials from the runtime).
+ * Functions that read IAM pass their reader: the others do not load the IAM client at all.
+ */
+export function createLambdaContext(
+  options: { env?: Record<string, string | undefined>; alerts?: boolean; iam?: IamReader } = {},
+): LambdaContext {
   const env = loadEnvironment(options.env ?? process.env, { alerts: options.alerts ?? true });
   const logger = new Logger({ serviceName: 'rolewatch' });
   const stores = createDynamoStores({
@@ -172,7 +175,7 @@ export function createLambdaContext(options: { env?: Record<string, string | und
     ...(env.HISTORY_TTL_DAYS ? { historyTtlDays: env.HISTORY_TTL_DAYS } : {}),
     ...(env.LEDGER_TTL_DAYS ? { ledgerTtlDays: env.LEDGER_TTL_DAYS } : {}),
   });
-  const iam = new AwsIamReader(new IAMClient({}));
+  const iam = options.iam ?? new StaticIamReader();
   const publisher = env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(new SNSClient({}), env.ALERT_TOPIC_ARN) : undefined;
   const engine = createDynamoEngine({
     stores,

@@ -2,19 +2,21 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { dispatchPending } from '../../shared/alerts/dispatch';
 import { reconcile } from '../../shared/app/reconcile';
 import { createLambdaContext, type LambdaContext } from '../../shared/context';
+import { AwsIamReader } from '../../shared/iam/AwsIamReader';
 import { AwsAccountReader } from '../../shared/iam/accountReader';
 
 let ctx: LambdaContext | undefined;
 
 /** Scheduled: re-reads the whole account and makes RoleWatch's state and findings match it. */
 export const handler = async (): Promise<void> => {
-  ctx ??= createLambdaContext();
+  const iamClient = new IAMClient({});
+  ctx ??= createLambdaContext({ iam: new AwsIamReader(iamClient) });
   const { engine, stores, publisher, config, logger, env } = ctx;
   const report = await reconcile({
     engine,
     state: stores.state,
     findings: stores.findings,
-    reader: new AwsAccountReader(new IAMClient({})),
+    reader: new AwsAccountReader(iamClient),
     now: Date.now,
     minSeverity: config.alerts.minSeverity,
     ...(publisher

