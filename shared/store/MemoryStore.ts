@@ -114,9 +114,15 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   async recordAssumption(o: AssumptionObservation): Promise<void> {
     let byRole = this.edges.get(o.account);
-    if (!byRole) this.edges.set(o.account, (byRole = new Map()));
+    if (!byRole) {
+      byRole = new Map();
+      this.edges.set(o.account, byRole);
+    }
     let bySource = byRole.get(o.roleArn);
-    if (!bySource) byRole.set(o.roleArn, (bySource = new Map()));
+    if (!bySource) {
+      bySource = new Map();
+      byRole.set(o.roleArn, bySource);
+    }
     const known = bySource.get(o.source);
     if (!known) {
       const edge: AssumptionEdge = {

@@ -60,11 +60,9 @@ describe('on-iam-change', () => {
     const arn = `arn:aws:iam::${ACCOUNT}:policy/ci-deploy`;
     const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] };
     iam.on(GetPolicyCommand).resolves({ Policy: { Arn: arn, PolicyName: 'ci-deploy', DefaultVersionId: 'v3' } });
-    iam
-      .on(GetPolicyVersionCommand)
-      .resolves({
-        PolicyVersion: { VersionId: 'v3', IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify(document)) },
-      });
+    iam.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: { VersionId: 'v3', IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify(document)) },
+    });
     await handler(eventBridge(createRole('ci', trustDocument(`arn:aws:iam::${ACCOUNT}:root`))));
     await handler(eventBridge(attachRolePolicy('ci', arn)));
     expect(iam.commandCalls(GetPolicyVersionCommand).map((call) => call.args[0].input)).toEqual([
