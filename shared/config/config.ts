@@ -15,7 +15,13 @@ const severity = z.enum(SEVERITIES);
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/, 'must be a date like 2027-01-31')
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a real date');
+  .refine(isRealDate, 'is not a real date');
+
+/** Date.parse accepts 2027-02-30 (as March 2): a real date reads back as the same day. */
+function isRealDate(value: string): boolean {
+  const time = Date.parse(value.slice(0, 10));
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value.slice(0, 10) && !Number.isNaN(Date.parse(value));
+}
 
 const configSchema = z
   .object({
