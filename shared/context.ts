@@ -90,9 +90,11 @@ export function createDynamoEngine(options: {
   iam: IamReader;
   logger?: EngineLogger;
   notify?: EngineDeps['notify'];
+  alerting?: boolean;
 }): Engine {
   const { stores } = options;
   return createEngine({
+    ...(options.alerting === false ? { alerting: false } : {}),
     state: stores.state,
     findings: stores.findings,
     ledger: stores.ledger,

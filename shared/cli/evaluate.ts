@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { collectTrailEvents } from '../cloudtrail/read';
 import type { TrailEvent } from '../cloudtrail/types';
-import { type Severity, severityRank } from '../config/config';
-import { createMemoryContext } from '../context';
-import type { Engine, RecordedFinding } from '../engine/engine';
+import { type Config, type Severity, severityRank } from '../config/config';
+import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
+import type { Engine, EngineLogger, RecordedFinding } from '../engine/engine';
 import { ValidationError } from '../errors';
-import type { PolicyFixtures } from '../iam/reader';
+import { AwsIamReader } from '../iam/AwsIamReader';
+import { type IamReader, type PolicyFixtures, StaticIamReader } from '../iam/reader';
+import { createTable } from '../store/dynamoLocal';
 import { type OutputFormat, parseFormat, parseSeverity, resolveConfig } from './options';
 import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
 import { createProgress } from './progress';
@@ -14,7 +16,8 @@ import { createProgress } from './progress';
 const HELP = `usage: rolewatch evaluate <file|dir>... [options]
 
 Replays CloudTrail records (single records, EventBridge events, log files, JSON Lines, gzipped or not;
-directories recursively) in eventTime order through every rule, with in-memory state.
+directories recursively) in eventTime order through every rule, with in-memory state (or, with --table,
+RoleWatch's DynamoDB table).
 
 options:
   --config FILE       rolewatch.config.yml/.json (default: ./rolewatch.config.* if present)
@@ -22,6 +25,13 @@ options:
   --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported
   --policies FILE     customer-managed policy documents, for AttachRolePolicy offline:
                       {"<policy arn>": {"defaultVersionId": "v1", "versions": {"v1": {...}}}}
+
+backfill into RoleWatch's DynamoDB table instead of memory (state, history and findings; no alerts):
+  --table NAME        the table (the deployed one with your AWS credentials, or a local one)
+  --endpoint URL      DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local
+  --region REGION     AWS region of the table (default: AWS_REGION, else us-east-1)
+  --create-table      create the table first if it does not exist (local use)
+  With --table and no --endpoint, customer-managed policies are read from IAM with your credentials.
 `;
 
 /** Transitions worth printing: a finding opened, re-opened or escalated. Repeats and duplicates are counted, not printed. */
@@ -36,6 +46,10 @@ export async function runEvaluate(args: string[]): Promise<number> {
       format: { type: 'string' },
       'fail-on': { type: 'string' },
       policies: { type: 'string' },
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      'create-table': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,11 +63,21 @@ export async function runEvaluate(args: string[]): Promise<number> {
   const config = resolveConfig(values.config);
   const policies = values.policies ? readPolicies(values.policies) : undefined;
 
-  const { engine } = createMemoryContext({
-    config,
-    ...(policies ? { policies } : {}),
-    logger: { warn: (message, data) => process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`) },
-  });
+  const logger = {
+    warn: (message: string, data?: Record<string, unknown>) =>
+      process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`),
+  };
+  const engine = values.table
+    ? await backfillEngine({
+        table: values.table,
+        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+        region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+        createTable: values['create-table'] === true,
+        config,
+        ...(policies ? { policies } : {}),
+        logger,
+      })
+    : createMemoryContext({ config, ...(policies ? { policies } : {}), logger }).engine;
   let skipped = 0;
   let unwatched = 0;
   const events = await collectTrailEvents(
@@ -161,4 +185,43 @@ function readPolicies(path: string): PolicyFixtures {
   } catch (error) {
     throw new ValidationError('--policies', `cannot read ${path}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The engine over RoleWatch's DynamoDB table, for backfills. Findings are recorded without alerting: months of
+ * archives must not page anyone; the reporting API and the digest show them.
+ */
+async function backfillEngine(options: {
+  table: string;
+  endpoint?: string;
+  region: string;
+  createTable: boolean;
+  config: Config;
+  policies?: PolicyFixtures;
+  logger: EngineLogger;
+}): Promise<Engine> {
+  const { DynamoDBClient, DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+  if (options.createTable) {
+    const exists = await client.send(new DescribeTableCommand({ TableName: options.table })).then(
+      () => true,
+      (error: { name?: string }) => {
+        if (error.name === 'ResourceNotFoundException') return false;
+        throw error;
+      },
+    );
+    if (!exists) await createTable(client, options.table);
+  }
+  let iam: IamReader = new StaticIamReader(options.policies);
+  if (!options.endpoint && !options.policies) {
+    const { IAMClient } = await import('@aws-sdk/client-iam');
+    iam = new AwsIamReader(new IAMClient({ region: options.region }));
+  }
+  return createDynamoEngine({
+    stores: createDynamoStores({ client, tableName: options.table }),
+    config: options.config,
+    iam,
+    logger: options.logger,
+    alerting: false,
+  });
 }

@@ -3,6 +3,7 @@ import { runBench } from './bench';
 import { runCheckPolicy } from './checkPolicy';
 import { runDemo } from './demo';
 import { runEvaluate } from './evaluate';
+import { runForwarderTemplate } from './forwarderTemplate';
 
 /** Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage or unreadable input. */
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
@@ -12,13 +13,19 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   'check-policy': { summary: 'analyse IAM policy documents (permission, or trust with --trust)', run: runCheckPolicy },
   demo: { summary: 'replay a realistic day with a backdoor role through the rules and explain the findings', run: runDemo },
   bench: { summary: 'measure evaluation throughput against JSON.parse on a generated stream', run: runBench },
+  'forwarder-template': {
+    summary: 'print the CloudFormation template that forwards other regions\' events to RoleWatch',
+    run: runForwarderTemplate,
+  },
 };
+
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
 
 const USAGE = `usage: rolewatch <command> [options]
 
 commands:
 ${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(14)}${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(NAME_WIDTH)}${command.summary}`)
   .join('\n')}
 
 rolewatch <command> --help shows the command's options.

@@ -20,7 +20,9 @@ const isoDate = z
 /** Date.parse accepts 2027-02-30 (as March 2): a real date reads back as the same day. */
 function isRealDate(value: string): boolean {
   const time = Date.parse(value.slice(0, 10));
-  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value.slice(0, 10) && !Number.isNaN(Date.parse(value));
+  return (
+    !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value.slice(0, 10) && !Number.isNaN(Date.parse(value))
+  );
 }
 
 const configSchema = z

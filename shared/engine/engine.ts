@@ -5,7 +5,6 @@ import { type Config, severityRank } from '../config/config';
 import type { IamReader } from '../iam/reader';
 import { diffPolicies, formatDiff, trustedPrincipals } from '../policy/diff';
 import { documentId } from '../policy/identity';
-import type { PolicyDocument } from '../policy/types';
 import type { AssumptionFacts, PolicyRef, RoleView, Rule, RuleContext } from '../rules/types';
 import {
   ASSUMPTION_EVENTS,
@@ -60,6 +59,8 @@ export interface EngineDeps {
    * here, so that if they fail the event is retried and its still-pending alerts are sent then.
    */
   notify?: (recorded: RecordedFinding[]) => Promise<void>;
+  /** False for backfills of old archives: findings are recorded but never marked for alerting. */
+  alerting?: boolean;
 }
 
 export interface RecordedFinding {
@@ -549,7 +550,7 @@ export class Engine {
 
   private async record(drafts: readonly FindingDraft[], at: number): Promise<RecordedFinding[]> {
     const { config, findings } = this.deps;
-    const minimum = severityRank(config.alerts.minSeverity);
+    const minimum = this.deps.alerting === false ? Number.POSITIVE_INFINITY : severityRank(config.alerts.minSeverity);
     const out: RecordedFinding[] = [];
     for (const draft of drafts) {
       const suppression = matchSuppression(config, draft, at);

@@ -50,7 +50,10 @@ describe('configuration', () => {
 
   it('refuses suppressions and overrides of rules that do not exist', () => {
     const error = errorOf(() =>
-      validateConfig({ suppressions: [{ rule: 'no-such-rule', resource: '*', reason: 'x' }], rules: { 'also-missing': { enabled: false } } }, RULE_IDS),
+      validateConfig(
+        { suppressions: [{ rule: 'no-such-rule', resource: '*', reason: 'x' }], rules: { 'also-missing': { enabled: false } } },
+        RULE_IDS,
+      ),
     );
     expect(error.message).toContain('suppressions[0].rule: unknown rule id "no-such-rule"');
     expect(error.message).toContain('rules.also-missing: unknown rule id "also-missing"');
@@ -71,7 +74,9 @@ describe('configuration', () => {
     writeFileSync(yml, 'knownAccounts: [unclosed\n');
     expect(errorOf(() => loadConfigFile(yml)).message).toMatch(/rolewatch\.config\.yml is not valid YAML/);
     writeFileSync(json, '{"knownAccounts": ["x"]}');
-    expect(errorOf(() => loadConfigFile(json)).message).toMatch(/rolewatch\.config\.json: invalid configuration:\n {2}knownAccounts\[0\]/);
+    expect(errorOf(() => loadConfigFile(json)).message).toMatch(
+      /rolewatch\.config\.json: invalid configuration:\n {2}knownAccounts\[0\]/,
+    );
     expect(errorOf(() => loadConfigFile(path.join(dir, 'missing.yml'))).message).toMatch(/cannot read config file/);
   });
 });

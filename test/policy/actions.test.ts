@@ -109,14 +109,16 @@ describe('matchesAction', () => {
 
   it('matches without loading the action table', () => {
     jest.isolateModules(() => {
-      jest.doMock('../../shared/policy/data/iamActions.json', () => {
-        throw new Error('table loaded');
-      });
+      jest.doMock('../../shared/policy/dataFiles', () => ({
+        readDataFile: () => {
+          throw new Error('table loaded');
+        },
+      }));
       const isolated: typeof import('../../shared/policy/actions') = require('../../shared/policy/actions');
       expect(isolated.matchesAction('iam:Pass*', 'iam:PassRole')).toBe(true);
       expect(() => isolated.accessLevel('iam:PassRole')).toThrow('table loaded');
     });
-    jest.dontMock('../../shared/policy/data/iamActions.json');
+    jest.dontMock('../../shared/policy/dataFiles');
   });
 
   it('matches actions the table does not know (new services)', () => {
