@@ -32,8 +32,8 @@ export interface ReconcileReport {
 /**
  * Reads the whole account from IAM and makes RoleWatch's state match it: roles and parts that events
  * missed are written (stamped with the reconcile time, so older late events cannot undo them), roles that no
- * longer exist are deleted, every role is re-evaluated (findings whose cause is gone are resolved), and
- * alerts that could not be sent before are sent now.
+ * longer exist are deleted, every role is re-evaluated (findings whose cause is gone are resolved), the
+ * summary counts are recomputed, and alerts that could not be sent before are sent now.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const now = deps.now();
@@ -94,6 +94,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     report.findings.push(...result.findings);
     report.resolved.push(...result.resolved);
   }
+
+  await deps.findings.recountSummary();
 
   if (deps.dispatch) {
     const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(deps.minSeverity));

@@ -16,6 +16,7 @@ import {
   STATE_EVENT_NAMES,
 } from './events';
 import { draftFinding, matchSuppression } from './findings';
+import { occurrenceKey } from './lifecycle';
 import type {
   AssumptionObservation,
   EventLedger,
@@ -211,7 +212,12 @@ export class Engine {
     const drafts = evaluations.flatMap((evaluation) => evaluation.drafts);
     const findings = await this.record(drafts, event.time);
     if (isLate)
-      await this.retractUnreproduced(account, arn, new Set(evaluations.map((e) => e.eventId)), new Set(drafts.map((d) => d.id)));
+      await this.retractUnreproduced(
+        account,
+        arn,
+        new Set(evaluations.map((e) => occurrenceKey(e.eventId))),
+        new Set(drafts.map((d) => d.id)),
+      );
     const current = isLate ? await this.resolver.view(await state.getRole(account, effect.roleName)) : own?.role;
     const resolved = await this.resolvePosture(
       account,
@@ -253,6 +259,7 @@ export class Engine {
   private async retractUnreproduced(
     account: string,
     arn: string,
+    /** Occurrence keys (see lifecycle.occurrenceKey) of the replayed events. */
     replayed: ReadonlySet<string>,
     reproduced: ReadonlySet<string>,
   ): Promise<void> {

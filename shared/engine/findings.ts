@@ -33,9 +33,17 @@ export function summariseEvent(event: TrailEvent): EventSummary {
     ...(event.actor.arn ? { actor: event.actor.arn } : event.actor.invokedBy ? { actor: event.actor.invokedBy } : {}),
     ...(event.actor.type ? { actorType: event.actor.type } : {}),
     ...(event.sourceIp ? { sourceIp: event.sourceIp } : {}),
-    ...(event.userAgent ? { userAgent: event.userAgent } : {}),
+    // User agents run to hundreds of characters; the start names the tool.
+    ...(event.userAgent
+      ? {
+          userAgent:
+            event.userAgent.length > USER_AGENT_CHARS ? `${event.userAgent.slice(0, USER_AGENT_CHARS)}...` : event.userAgent,
+        }
+      : {}),
   };
 }
+
+const USER_AGENT_CHARS = 256;
 
 /** The last segment of an ARN's resource part: `arn:aws:iam::1:role/path/name` → `name`. */
 export function resourceName(arn: string): string {

@@ -9,9 +9,27 @@ export interface RecordOptions {
   alert: boolean;
 }
 
-/** The key that makes recording idempotent: the event's id, or the evaluation time for state re-evaluations. */
+/**
+ * The key that makes recording idempotent: a short hash of the event's id (or of the evaluation time for
+ * state re-evaluations). Short, because a finding keeps the last twenty and is written at every repeat.
+ */
 export function occurrenceId(draft: FindingDraft): string {
-  return draft.event?.eventId ?? `state@${draft.at}`;
+  return occurrenceKey(draft.event?.eventId ?? `state@${draft.at}`);
+}
+
+/** 64-bit FNV-1a of an eventID, in base 36 (14 characters). */
+export function occurrenceKey(eventId: string): string {
+  let high = 0xcbf29ce4;
+  let low = 0x84222325;
+  for (let i = 0; i < eventId.length; i++) {
+    low = (low ^ eventId.charCodeAt(i)) >>> 0;
+    // Multiply the 64-bit value by the FNV prime 0x100000001b3, in two 32-bit halves.
+    const lowProduct = low * 0x1b3;
+    high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + Math.floor(lowProduct / 0x100000000)) >>> 0;
+    low = lowProduct >>> 0;
+  }
+  // Each half on its own: together they exceed the integers a double holds exactly.
+  return high.toString(36).padStart(7, '0') + low.toString(36).padStart(7, '0');
 }
 
 /**

@@ -147,7 +147,7 @@ export interface Finding extends FindingDraft {
   firstSeen: number;
   lastSeen: number;
   count: number;
-  /** The last few eventIDs counted, so a redelivery is not counted twice. */
+  /** Short keys of the last eventIDs counted (lifecycle.occurrenceKey), so a redelivery is not counted twice. */
   recentEventIds: string[];
   suppression?: { reason: string; by: string; until?: string };
   resolvedAt?: number;
@@ -177,6 +177,8 @@ export interface FindingStore {
   forResource(account: string, resource: string): Promise<Finding[]>;
   /** Open findings of these severities whose alert is still pending (not sent yet). */
   pendingAlerts(severities: readonly Severity[]): Promise<Finding[]>;
+  /** Recomputes summary counts from the findings themselves (reconcile repairs any drift with it). */
+  recountSummary(): Promise<void>;
   /** Deletes a finding that turned out to be an artefact of events arriving out of order. */
   retract(id: string): Promise<void>;
   /** Marks a finding's pending alert as sent (for the severity it was sent at). */

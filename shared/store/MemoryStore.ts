@@ -213,6 +213,9 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     return [...(this.findingsByResource.get(key(account, resource)) ?? [])].flatMap((id) => this.findingsById.get(id) ?? []);
   }
 
+  /** Memory keeps no counters: summaries are computed from the findings. */
+  async recountSummary(): Promise<void> {}
+
   async pendingAlerts(severities: readonly Severity[]): Promise<Finding[]> {
     return [...this.findingsById.values()].filter(
       (f) => f.status === 'open' && f.alert.state === 'pending' && severities.includes(f.severity),

@@ -220,7 +220,7 @@ describe('DynamoFindingStore', () => {
     });
 
   it('opens, counts repeats silently, escalates, resolves and re-opens one finding', async () => {
-    const { findings, table } = await dynamo.newStores();
+    const { findings } = await dynamo.newStores();
     expect((await findings.record(occurrence('e1', 1_000), { alert: true })).transition).toBe('opened');
     expect((await findings.record(occurrence('e1', 1_000), { alert: true })).transition).toBe('duplicate');
     expect((await findings.record(occurrence('e2', 2_000), { alert: true })).transition).toBe('repeated');
@@ -232,15 +232,9 @@ describe('DynamoFindingStore', () => {
     expect(reopened.transition).toBe('reopened');
     expect(reopened.finding).toMatchObject({ status: 'open', count: 4, severity: 'critical', firstSeen: 1_000, lastSeen: 5_000 });
 
-    const summary = await table.get({ pk: keys.summary(ACCOUNT), sk: 'SUMMARY' });
-    expect(summary).toMatchObject({
-      'open#critical': 1,
-      'open#high': 0,
-      'resolved#critical': 0,
-      'rule#admin-policy-attached#open': 1,
-    });
-    const role = await table.get({ pk: keys.role(ACCOUNT, 'app'), sk: 'META' });
-    expect(role).toMatchObject({ 'open#critical': 1, 'open#high': 0 });
+    const summary = await findings.summaryCounters(ACCOUNT);
+    expect(summary.byStatus).toMatchObject({ 'open#critical': 1, 'open#high': 0, 'resolved#critical': 0 });
+    expect(summary.byRule['admin-policy-attached']).toMatchObject({ open: 1, resolved: 0 });
   });
 
   it('records a finding opened concurrently by two writers once, with both occurrences counted', async () => {
@@ -252,8 +246,7 @@ describe('DynamoFindingStore', () => {
     ]);
     expect(results.map((r) => r.transition).sort()).toEqual(['opened', 'repeated']);
     expect(await stores.findings.get('f1')).toMatchObject({ count: 2 });
-    const summary = await stores.table.get({ pk: keys.summary(ACCOUNT), sk: 'SUMMARY' });
-    expect(summary?.['open#high']).toBe(1);
+    expect((await stores.findings.summaryCounters(ACCOUNT)).byStatus['open#high']).toBe(1);
   });
 
   it('keeps a sent alert sent when a repeat is recorded afterwards', async () => {
@@ -264,12 +257,28 @@ describe('DynamoFindingStore', () => {
     expect(repeat.finding.alert).toEqual({ state: 'sent', sentAt: 1_500, severity: 'high' });
   });
 
-  it('retracts a finding and its counts', async () => {
+  it('repairs summary counters that drifted, by counting the findings again', async () => {
     const { findings, table } = await dynamo.newStores();
+    await findings.record(occurrence('e1', 1_000), { alert: true });
+    await findings.record(occurrence('e2', 2_000, { id: 'f2', ruleId: 'trust-any-principal', severity: 'critical' }), {
+      alert: true,
+    });
+    await table.update(
+      { pk: keys.summary(ACCOUNT), sk: 'STATUS' },
+      { expression: 'SET #c = :v', names: { '#c': 'open#high' }, values: { ':v': 7 } },
+    );
+    await findings.recountSummary();
+    const summary = await findings.summaryCounters(ACCOUNT);
+    expect(summary.byStatus).toEqual({ 'open#high': 1, 'open#critical': 1 });
+    expect(summary.byRule).toEqual({ 'admin-policy-attached': { open: 1 }, 'trust-any-principal': { open: 1 } });
+  });
+
+  it('retracts a finding and its counts', async () => {
+    const { findings } = await dynamo.newStores();
     await findings.record(occurrence('e1', 1_000), { alert: true });
     await findings.retract('f1');
     expect(await findings.get('f1')).toBeUndefined();
-    expect((await table.get({ pk: keys.summary(ACCOUNT), sk: 'SUMMARY' }))?.['open#high']).toBe(0);
+    expect((await findings.summaryCounters(ACCOUNT)).byStatus['open#high']).toBe(0);
   });
 });
 

@@ -1,7 +1,8 @@
-import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import type { Severity } from '../../config/config';
+import { SEVERITIES, type Severity } from '../../config/config';
+import { resourceName } from '../../engine/findings';
 import { nextFinding, type RecordOptions, resolveFinding } from '../../engine/lifecycle';
 import type { Finding, FindingDraft, FindingStore, FindingTransition } from '../../engine/ports';
+import { RULES } from '../../rules';
 import type { DynamoTable, Item } from './DynamoTable';
 import { keys, timeKey } from './keys';
 
@@ -18,8 +19,7 @@ interface StoredFinding {
 /**
  * Findings in DynamoDB. Each finding is one item written with an optimistic version check, so two
  * invocations recording the same finding cannot lose a count or both claim its opening. A change of
- * status or severity is written in one transaction with the account's summary counters and the role's
- * open-finding counters, so the counts never drift from the findings.
+ * status or severity then moves the account's summary counters (see recountSummary for their repair).
  */
 export class DynamoFindingStore implements FindingStore {
   constructor(private readonly table: DynamoTable) {}
@@ -72,7 +72,12 @@ export class DynamoFindingStore implements FindingStore {
   /** Findings by id, in the order asked; unknown ids are left out. */
   async getMany(ids: readonly string[]): Promise<Finding[]> {
     const items = await this.table.batchGet(ids.map((id) => ({ pk: keys.finding(id), sk: FINDING_SK })));
-    const byId = new Map(items.map((item) => [String(item.id), toFinding(item)]));
+    const byId = new Map(
+      items.map((item) => {
+        const finding = toFinding(item);
+        return [finding.id, finding];
+      }),
+    );
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
@@ -114,20 +119,67 @@ export class DynamoFindingStore implements FindingStore {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.load(id);
       if (!stored) return;
-      const ok = await this.table.transact([
-        {
-          Delete: {
-            TableName: this.table.name,
-            Key: { pk: { S: keys.finding(id) }, sk: { S: FINDING_SK } },
-            ConditionExpression: 'version = :v',
-            ExpressionAttributeValues: { ':v': { N: String(stored.version) } },
-          },
-        },
-        ...this.counterUpdates(stored.finding, undefined),
-      ]);
-      if (ok) return;
+      if (
+        await this.table.deleteIf(
+          { pk: keys.finding(id), sk: FINDING_SK },
+          { expression: 'version = :v', values: { ':v': stored.version } },
+        )
+      ) {
+        await this.moveCounters(stored.finding, undefined);
+        return;
+      }
     }
     throw new Error(`could not retract finding ${id}: too many concurrent writers`);
+  }
+
+  /**
+   * Counts every finding again and rewrites the summary counters (reconcile calls it). Counters move with
+   * each change of status or severity, in a second write after the finding's: if an invocation dies between
+   * the two, the counts are off until this runs.
+   */
+  async recountSummary(): Promise<void> {
+    const tallies = new Map<string, Map<string, Map<string, number>>>();
+    for (const status of ['open', 'resolved', 'suppressed']) {
+      for (const severity of SEVERITIES) {
+        let start: Item | undefined;
+        do {
+          const page = await this.listByStatus(status, severity, { limit: 100, ...(start ? { start } : {}) });
+          for (const finding of page.findings) {
+            for (const [sk, counter] of counterKeys(finding)) {
+              const byItem = tallies.get(finding.account) ?? new Map<string, Map<string, number>>();
+              const counters = byItem.get(sk) ?? new Map<string, number>();
+              counters.set(counter, (counters.get(counter) ?? 0) + 1);
+              byItem.set(sk, counters);
+              tallies.set(finding.account, byItem);
+            }
+          }
+          start = page.next;
+        } while (start);
+      }
+    }
+    for (const [account, byItem] of tallies) {
+      for (const [sk, counters] of byItem) {
+        await this.table.put({ pk: keys.summary(account), sk, ...Object.fromEntries(counters) });
+      }
+    }
+  }
+
+  /** The account's summary counters: by status and severity (`open#high`), and per rule (`rule-id` → `open`: n). */
+  async summaryCounters(
+    account: string,
+  ): Promise<{ byStatus: Record<string, number>; byRule: Record<string, Record<string, number>> }> {
+    const items = await this.table.queryAll({ KeyConditionExpression: 'pk = :pk', values: { ':pk': keys.summary(account) } });
+    const counters = (item: Item) =>
+      Object.fromEntries(
+        Object.entries(item)
+          .filter(([name]) => name !== 'pk' && name !== 'sk')
+          .map(([name, value]) => [name, Number(value)]),
+      );
+    const byStatus = counters(items.find((item) => item.sk === 'STATUS') ?? {});
+    const byRule = Object.fromEntries(
+      items.filter((item) => String(item.sk).startsWith('RULE#')).map((item) => [String(item.sk).slice(5), counters(item)]),
+    );
+    return { byStatus, byRule };
   }
 
   async markAlerted(id: string, at: number, severity: Severity): Promise<void> {
@@ -161,58 +213,59 @@ export class DynamoFindingStore implements FindingStore {
   /** Writes a finding if nobody changed it since it was read; counters move with status and severity changes. */
   private async write(finding: Finding, stored: StoredFinding | undefined, openedAt: number): Promise<boolean> {
     const version = (stored?.version ?? 0) + 1;
+    // The rule's title, rationale and remediation are not stored: they come from the registry when read, and
+    // leaving them out keeps most findings under 1 KB, so a repeat costs one write unit.
+    // Neither is anything derivable (id from the key, names from the resource, `at` equals lastSeen).
+    const { title: _t, rationale: _r, remediation: _m, id: _i, resourceName: _n, roleName: _o, at: _a, ...kept } = finding;
     const item: Item = {
       pk: keys.finding(finding.id),
       sk: FINDING_SK,
-      ...finding,
+      ...kept,
       version,
       openedAt,
       gsi1pk: keys.findingsByStatus(finding.status, finding.severity),
       gsi1sk: keys.findingsByStatusSort(openedAt, finding.id),
       gsi2pk: keys.findingsByResource(finding.account, finding.resource),
-      gsi2sk: `${finding.ruleId}#${finding.id}`,
+      gsi2sk: finding.id,
     };
     const condition = stored
       ? { expression: 'version = :v', values: { ':v': stored.version } }
       : { expression: 'attribute_not_exists(pk)' };
-    const counters = this.counterUpdates(stored?.finding, finding);
-    if (counters.length === 0) return this.table.put(item, condition);
-    return this.table.transact([this.table.transactPut(item, condition), ...counters]);
+    if (!(await this.table.put(item, condition))) return false;
+    await this.moveCounters(stored?.finding, finding);
+    return true;
   }
 
   /**
-   * Counter moves for a finding going from `before` to `after` (either may be absent): the account summary
-   * (by status and severity, by rule and status) and, for role findings, the role's open findings by severity.
+   * Moves the summary counters for a finding going from `before` to `after` (either may be absent): one
+   * small item per account for status × severity, one per rule for its statuses.
    */
-  private counterUpdates(before: Finding | undefined, after: Finding | undefined): TransactWriteItem[] {
-    const deltas = new Map<string, number>();
+  private async moveCounters(before: Finding | undefined, after: Finding | undefined): Promise<void> {
+    const deltas = new Map<string, Map<string, number>>();
     const move = (finding: Finding | undefined, sign: number) => {
       if (!finding) return;
-      for (const counter of [`${finding.status}#${finding.severity}`, `rule#${finding.ruleId}#${finding.status}`]) {
-        deltas.set(counter, (deltas.get(counter) ?? 0) + sign);
+      for (const [sk, counter] of counterKeys(finding)) {
+        const counters = deltas.get(sk) ?? new Map<string, number>();
+        counters.set(counter, (counters.get(counter) ?? 0) + sign);
+        deltas.set(sk, counters);
       }
     };
     move(before, -1);
     move(after, +1);
-    const changed = [...deltas].filter(([, delta]) => delta !== 0);
-    if (changed.length === 0) return [];
     const account = (after ?? before)?.account ?? '';
-    const updates = [this.table.transactUpdate({ pk: keys.summary(account), sk: 'SUMMARY' }, addExpression(changed))];
-    const roleName = (after ?? before)?.roleName;
-    const roleDeltas = new Map<string, number>();
-    for (const [finding, sign] of [
-      [before, -1],
-      [after, +1],
-    ] as const) {
-      if (finding?.status === 'open')
-        roleDeltas.set(`open#${finding.severity}`, (roleDeltas.get(`open#${finding.severity}`) ?? 0) + sign);
+    for (const [sk, counters] of deltas) {
+      const changed = [...counters].filter(([, delta]) => delta !== 0);
+      if (changed.length > 0) await this.table.update({ pk: keys.summary(account), sk }, addExpression(changed));
     }
-    const roleChanged = [...roleDeltas].filter(([, delta]) => delta !== 0);
-    if (roleName && roleChanged.length > 0) {
-      updates.push(this.table.transactUpdate({ pk: keys.role(account, roleName), sk: 'META' }, addExpression(roleChanged)));
-    }
-    return updates;
   }
+}
+
+/** The summary counters a finding counts in: [item sort key, counter name]. */
+function counterKeys(finding: Finding): [string, string][] {
+  return [
+    ['STATUS', `${finding.status}#${finding.severity}`],
+    [`RULE#${finding.ruleId}`, finding.status],
+  ];
 }
 
 /** `ADD #c0 :c0, #c1 :c1` for named counters. */
@@ -233,5 +286,19 @@ function addExpression(counters: readonly [string, number][]): {
 
 function toFinding(item: Item): Finding {
   const { pk: _pk, sk: _sk, version: _v, openedAt: _o, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...finding } = item;
-  return finding as Finding;
+  const rule = RULES_BY_ID.get(String(finding.ruleId));
+  const resource = String(finding.resource);
+  const name = resourceName(resource);
+  return {
+    id: String(item.pk).slice('FINDING#'.length),
+    title: rule?.title ?? String(finding.ruleId),
+    rationale: rule?.rationale ?? '',
+    remediation: rule?.remediation ?? '',
+    resourceName: name,
+    ...(resource.includes(':role/') ? { roleName: name } : {}),
+    at: Number(finding.lastSeen),
+    ...finding,
+  } as Finding;
 }
+
+const RULES_BY_ID = new Map(RULES.map((rule) => [rule.id, rule]));

@@ -124,6 +124,28 @@ export class DynamoTable {
     }
   }
 
+  /** Deletes an item if the condition holds; false when it did not. */
+  async deleteIf(key: Key, condition: { expression: string; names?: Record<string, string>; values?: Item }): Promise<boolean> {
+    try {
+      const out = await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.name,
+          Key: marshall(key),
+          ReturnConsumedCapacity: 'TOTAL',
+          ...conditionParts(condition),
+        }),
+      );
+      this.record(out.ConsumedCapacity, 'write');
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        this.meter?.refused();
+        return false;
+      }
+      throw error;
+    }
+  }
+
   async delete(key: Key): Promise<void> {
     const out = await this.client.send(
       new DeleteItemCommand({ TableName: this.name, Key: marshall(key), ReturnConsumedCapacity: 'TOTAL' }),
@@ -187,43 +209,6 @@ export class DynamoTable {
       }
     }
     return items;
-  }
-
-  /** Writes atomically; returns false when a condition did not hold. */
-  async transact(items: TransactWriteItem[]): Promise<boolean> {
-    try {
-      const out = await this.client.send(
-        new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }),
-      );
-      this.record(out.ConsumedCapacity, 'write');
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        this.meter?.refused();
-        return false;
-      }
-      throw error;
-    }
-  }
-
-  /** A Put for a transaction. */
-  transactPut(item: Item, condition?: { expression: string; names?: Record<string, string>; values?: Item }): TransactWriteItem {
-    return {
-      Put: { TableName: this.name, Item: marshall(item, marshallOptions), ...(condition ? conditionParts(condition) : {}) },
-    };
-  }
-
-  /** An Update for a transaction. */
-  transactUpdate(key: Key, update: { expression: string; names?: Record<string, string>; values?: Item }): TransactWriteItem {
-    return {
-      Update: {
-        TableName: this.name,
-        Key: marshall(key),
-        UpdateExpression: update.expression,
-        ...(update.names ? { ExpressionAttributeNames: update.names } : {}),
-        ...(update.values ? { ExpressionAttributeValues: marshall(update.values, marshallOptions) } : {}),
-      },
-    };
   }
 
   private record(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, kind: 'read' | 'write'): void {
