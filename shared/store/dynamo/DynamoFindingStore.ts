@@ -182,6 +182,44 @@ export class DynamoFindingStore implements FindingStore {
     return { byStatus, byRule };
   }
 
+  /**
+   * Suppresses a finding by a person's decision (the API): reason, who, until when. A suppression that
+   * expires re-opens the finding at its next occurrence. Undefined when there is no such finding.
+   */
+  async suppress(id: string, suppression: { reason: string; by: string; until?: string }): Promise<Finding | undefined> {
+    return this.change(id, (finding) => ({
+      ...finding,
+      status: 'suppressed',
+      suppression,
+      alert: { ...finding.alert, state: finding.alert.state === 'pending' ? 'none' : finding.alert.state },
+    }));
+  }
+
+  /** Re-opens a resolved or suppressed finding by a person's decision (the API). */
+  async reopen(id: string): Promise<Finding | undefined> {
+    return this.change(id, (finding) => {
+      const { suppression: _s, resolvedAt: _r, resolution: _why, ...rest } = finding;
+      return { ...rest, status: 'open' };
+    });
+  }
+
+  private async change(id: string, next: (finding: Finding) => Finding): Promise<Finding | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const stored = await this.load(id);
+      if (!stored) return undefined;
+      const changed = next(stored.finding);
+      if (
+        await this.write(
+          changed,
+          stored,
+          changed.status === 'open' && stored.finding.status !== 'open' ? Date.now() : stored.openedAt,
+        )
+      )
+        return changed;
+    }
+    throw new Error(`could not change finding ${id}: too many concurrent writers`);
+  }
+
   async markAlerted(id: string, at: number, severity: Severity): Promise<void> {
     // The version moves too: a concurrent record() that read the finding before must not write back "pending".
     await this.table.update(
