@@ -1,8 +1,11 @@
-import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { analysePermissions, escalationMethods } from '../analysis/permissions';
 import { parseTrailRecord } from '../cloudtrail/parse';
 import { createMemoryContext } from '../context';
@@ -17,6 +20,13 @@ export const TARGET_RATIO = 0.5;
 const RECORDS_PER_FILE = 100;
 const WARM_UP_EVENTS = 5_000;
 
+/** Per-function targets: a bundle that loads fast keeps cold starts short. */
+export const FUNCTION_TARGETS = { bundleBytes: 1_000_000, initMs: 100 } as const;
+const INIT_SPAWNS = 5;
+/** Packaging takes seconds; much longer means it is stuck (e.g. node_modules being reinstalled under it). */
+const PACKAGE_TIMEOUT_MS = 120_000;
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
 const HELP = `usage: rolewatch bench [options]
 
 Measures, in one run and on one generated CloudTrail stream (85% AssumeRole, IAM role changes over 300
@@ -25,6 +35,10 @@ roles, web identity, failed calls; 1-3 KB per record, like real ones):
             drop calls nothing watches, parseTrailRecord + engine.process (fresh in-memory context, eventTime order)
   gzipped   the same on CloudTrail log files ({"Records": [...]}, ${RECORDS_PER_FILE} records each), gunzip in both
   managed   analysePermissions + escalationMethods over every AWS-managed policy of the bundled dataset
+  functions the Lambda packages osls builds (npx osls package into a temporary directory): size of each
+            bundled handler.js and of its zip, and module init time = require() of handler.js in a fresh
+            node process (NODE_PATH at the project's node_modules for the AWS SDK, which the Lambda
+            runtime provides), median of ${INIT_SPAWNS} processes; targets < 1 MB and < ${FUNCTION_TARGETS.initMs} ms
 Each figure is the median of the rounds, after a warm-up. The target is evaluate/baseline >= ${TARGET_RATIO}.
 
 options:
@@ -32,6 +46,7 @@ options:
   --rounds N    measured rounds (default 3)
   --seed S      stream seed (default 1)
   --json        print one JSON document instead of the table
+  --no-functions  skip packaging and measuring the Lambda functions (quick runs)
 `;
 
 /** One measured pipeline. */
@@ -50,6 +65,18 @@ export interface Comparison {
   meetsTarget: boolean;
   /** Findings the last evaluate round recorded: evidence that the rules ran. */
   findings: number;
+}
+
+/** One Lambda function's package, measured. */
+export interface FunctionMeasure {
+  name: string;
+  /** Bytes of the bundled handler.js. */
+  bundleBytes: number;
+  /** Bytes of the deployment zip (bundle and data files). */
+  zipBytes: number;
+  /** Median time to require() handler.js in a fresh node process. */
+  initMs: number;
+  meetsTargets: boolean;
 }
 
 /** What `rolewatch bench --json` prints. */
@@ -74,6 +101,10 @@ export interface BenchReport {
     adminEquivalent: number;
     escalationHits: number;
   };
+  /** The Lambda packages; absent with --no-functions, empty (see functionsNote) when osls could not package. */
+  functions?: FunctionMeasure[];
+  /** Why the functions were not measured. */
+  functionsNote?: string;
 }
 
 /** `rolewatch bench`: prints the table, or with --json the {@link BenchReport}. No figure is judged here: exit 0. */
@@ -85,6 +116,7 @@ export async function runBench(args: string[]): Promise<number> {
       rounds: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
+      'no-functions': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -94,13 +126,28 @@ export async function runBench(args: string[]): Promise<number> {
   }
   const events = positiveInteger('--events', values.events, 100_000);
   const rounds = positiveInteger('--rounds', values.rounds, 3);
-  const report = await bench({ events, rounds, seed: values.seed ?? '1', progress: process.stderr.isTTY === true });
+  const report = await bench({
+    events,
+    rounds,
+    seed: values.seed ?? '1',
+    functions: values['no-functions'] !== true,
+    progress: process.stderr.isTTY === true,
+  });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   return 0;
 }
 
-/** Runs every measurement. `progress` writes a line to stderr as each step starts. */
-export async function bench(options: { events: number; rounds: number; seed: string; progress?: boolean }): Promise<BenchReport> {
+/**
+ * Runs every measurement. `progress` writes a line to stderr as each step starts; `functions: false` skips
+ * packaging and measuring the Lambda functions.
+ */
+export async function bench(options: {
+  events: number;
+  rounds: number;
+  seed: string;
+  functions?: boolean;
+  progress?: boolean;
+}): Promise<BenchReport> {
   const step = (message: string) => {
     if (options.progress) process.stderr.write(`bench: ${message}\n`);
   };
@@ -140,6 +187,13 @@ export async function bench(options: { events: number; rounds: number; seed: str
     gzipped.findings = fileRun.value;
   }
 
+  // Last: the packaging and the child processes must not heat the machine under the in-process figures.
+  let functions: Pick<BenchReport, 'functions' | 'functionsNote'> = {};
+  if (options.functions !== false) {
+    step('Lambda functions (osls package, then fresh node processes)');
+    functions = await measureFunctions();
+  }
+
   return {
     node: process.version,
     cpus: availableParallelism(),
@@ -160,6 +214,7 @@ export async function bench(options: { events: number; rounds: number; seed: str
       compressedBytes: files.reduce((sum, file) => sum + file.length, 0),
     },
     managedPolicies,
+    ...functions,
   };
 }
 
@@ -239,6 +294,128 @@ function measureManagedPolicies(rounds: number): BenchReport['managedPolicies'] 
     medianMs: round1(median(times)),
     ...first.value,
   };
+}
+
+/** Packages the service with osls into a temporary directory and measures every function's zip. */
+async function measureFunctions(): Promise<Pick<BenchReport, 'functions' | 'functionsNote'>> {
+  if (!existsSync(path.join(PROJECT_ROOT, 'serverless.yml')))
+    return { functions: [], functionsNote: `skipped: no serverless.yml in ${PROJECT_ROOT}` };
+  const dir = mkdtempSync(path.join(tmpdir(), 'rolewatch-bench-'));
+  try {
+    try {
+      await promisify(execFile)('npx', ['osls', 'package', '--stage', 'bench', '--package', dir], {
+        cwd: PROJECT_ROOT,
+        timeout: PACKAGE_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    } catch (error) {
+      return { functions: [], functionsNote: `skipped: osls package failed: ${packageFailure(error)}` };
+    }
+    const zips = readdirSync(dir)
+      .filter((file) => file.endsWith('.zip'))
+      .sort();
+    if (zips.length === 0) return { functions: [], functionsNote: 'skipped: osls packaged no function zip' };
+    try {
+      return { functions: zips.map((zip) => measureFunction(dir, zip)) };
+    } catch (error) {
+      // A handler that cannot even be loaded is reported, not hidden behind a crash of the whole bench.
+      return { functions: [], functionsNote: `failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The line of osls's output that says why packaging failed. */
+function packageFailure(error: unknown): string {
+  const { stderr, stdout, killed, message } = error as { stderr?: string; stdout?: string; killed?: boolean; message?: string };
+  if (killed) return `no result after ${PACKAGE_TIMEOUT_MS / 1000} s`;
+  const lines = `${stdout ?? ''}\n${stderr ?? ''}`
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('npm warn'));
+  return lines.find((line) => /error/i.test(line)) ?? lines.at(-1) ?? message ?? 'unknown error';
+}
+
+function measureFunction(dir: string, zip: string): FunctionMeasure {
+  const name = zip.replace(/\.zip$/, '');
+  const archive = readFileSync(path.join(dir, zip));
+  // Unpacked like Lambda's /var/task: the handler finds its data files under the working directory.
+  const taskRoot = path.join(dir, name);
+  let bundleBytes = 0;
+  let handler: string | undefined;
+  for (const [entry, content] of unzip(archive)) {
+    const target = path.join(taskRoot, entry);
+    if (!target.startsWith(taskRoot + path.sep)) continue;
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    if (path.basename(entry) === 'handler.js') {
+      bundleBytes = content.length;
+      handler = target;
+    }
+  }
+  if (!handler) throw new Error(`${zip} holds no handler.js`);
+  const runs = Array.from({ length: INIT_SPAWNS }, () => initTime(handler, taskRoot, name));
+  const initMs = round1(median(runs));
+  return {
+    name,
+    bundleBytes,
+    zipBytes: archive.length,
+    initMs,
+    meetsTargets: bundleBytes < FUNCTION_TARGETS.bundleBytes && initMs < FUNCTION_TARGETS.initMs,
+  };
+}
+
+/** Milliseconds a fresh node process takes to require() the handler module and find its export. */
+function initTime(handler: string, taskRoot: string, name: string): number {
+  const script = [
+    'const start = process.hrtime.bigint();',
+    'const mod = require(process.argv[1]);',
+    'const ms = Number(process.hrtime.bigint() - start) / 1e6;',
+    "if (typeof mod.handler !== 'function') { process.stderr.write('no handler export'); process.exit(1); }",
+    'process.stdout.write(String(ms));',
+  ].join('\n');
+  const output = execFileSync(process.execPath, ['-e', script, handler], {
+    cwd: taskRoot,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'),
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: `rolewatch-bench-${name}`,
+      LAMBDA_TASK_ROOT: taskRoot,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+  });
+  const ms = Number(output);
+  if (!Number.isFinite(ms)) throw new Error(`cannot time ${name}: ${output}`);
+  return ms;
+}
+
+/** The files of a zip archive (stored or deflated entries, as osls writes them), from its central directory. */
+function unzip(archive: Buffer): Map<string, Buffer> {
+  const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a zip archive');
+  const entries = archive.readUInt16LE(end + 10);
+  let offset = archive.readUInt32LE(end + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < entries; i++) {
+    if (archive.readUInt32LE(offset) !== 0x02014b50) throw new Error('bad zip central directory');
+    const method = archive.readUInt16LE(offset + 10);
+    const compressedSize = archive.readUInt32LE(offset + 20);
+    const nameLength = archive.readUInt16LE(offset + 28);
+    const extraLength = archive.readUInt16LE(offset + 30);
+    const commentLength = archive.readUInt16LE(offset + 32);
+    const localHeader = archive.readUInt32LE(offset + 42);
+    const name = archive.toString('utf8', offset + 46, offset + 46 + nameLength);
+    offset += 46 + nameLength + extraLength + commentLength;
+    if (name.endsWith('/')) continue;
+    const dataStart = localHeader + 30 + archive.readUInt16LE(localHeader + 26) + archive.readUInt16LE(localHeader + 28);
+    const data = archive.subarray(dataStart, dataStart + compressedSize);
+    if (method !== 0 && method !== 8) throw new Error(`${name}: unsupported zip compression method ${method}`);
+    files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+  }
+  return files;
 }
 
 // Measuring
@@ -335,5 +512,36 @@ function formatReport(report: BenchReport): string {
     '',
     `AWS-managed policies: ${n(m.policies)} analysed (analysePermissions + escalationMethods) in ${n(m.firstRunMs)} ms cold, ` +
       `${n(m.medianMs)} ms warm (median); dataset load ${n(m.loadMs)} ms; ${m.adminEquivalent} admin-equivalent, ${n(m.escalationHits)} escalation hits`,
+    ...formatFunctions(report),
   ].join('\n');
+}
+
+function formatFunctions(report: BenchReport): string[] {
+  if (report.functions === undefined) return [];
+  const n = (value: number) => value.toLocaleString('en-US');
+  const lines = [
+    '',
+    `Lambda functions (osls package; init = require() of handler.js in a fresh node process, median of ${INIT_SPAWNS}; AWS SDK from node_modules):`,
+  ];
+  if (report.functionsNote) return [...lines, report.functionsNote];
+  const kb = (bytes: number) => `${n(Math.round(bytes / 1024))} KB`;
+  return [
+    ...lines,
+    formatTable(
+      [
+        'FUNCTION',
+        'HANDLER.JS',
+        'ZIP',
+        'INIT',
+        `TARGET (< ${FUNCTION_TARGETS.bundleBytes / 1_000_000} MB, < ${FUNCTION_TARGETS.initMs} ms)`,
+      ],
+      report.functions.map((fn) => [
+        fn.name,
+        kb(fn.bundleBytes),
+        kb(fn.zipBytes),
+        `${n(fn.initMs)} ms`,
+        fn.meetsTargets ? 'met' : 'MISSED',
+      ]),
+    ),
+  ];
 }

@@ -14,7 +14,7 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   demo: { summary: 'replay a realistic day with a backdoor role through the rules and explain the findings', run: runDemo },
   bench: { summary: 'measure evaluation throughput against JSON.parse on a generated stream', run: runBench },
   'forwarder-template': {
-    summary: 'print the CloudFormation template that forwards other regions\' events to RoleWatch',
+    summary: "print the CloudFormation template that forwards other regions' events to RoleWatch",
     run: runForwarderTemplate,
   },
 };

@@ -142,7 +142,9 @@ export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
                 Condition: {
                   StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
                   ArnLike: {
-                    'aws:SourceArn': { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${prefix}-*` },
+                    'aws:SourceArn': {
+                      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${prefix}-*`,
+                    },
                   },
                 },
               },

@@ -17,7 +17,14 @@ function config() {
   if (!file) return JSON.stringify(validateConfig({}, RULE_IDS));
   const text = readFileSync(file, 'utf8');
   const data = file.endsWith('.json') ? JSON.parse(text) : require('yaml').parse(text);
-  return JSON.stringify(validateConfig(data, RULE_IDS));
+  const json = JSON.stringify(validateConfig(data, RULE_IDS));
+  // Lambda allows 4 KB for all environment variables of a function together.
+  if (json.length > 3000) {
+    throw new Error(
+      `${path.basename(file)} is ${json.length} characters as JSON; Lambda environment variables hold 4 KB in all. Shorten it (e.g. wildcards in protectedRoles and suppressions).`,
+    );
+  }
+  return json;
 }
 
 const patterns = eventPatterns();

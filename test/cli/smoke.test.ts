@@ -42,7 +42,7 @@ describe('rolewatch demo', () => {
 
 describe('rolewatch bench', () => {
   it('prints one JSON document with the documented fields', async () => {
-    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1');
+    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1', '--no-functions');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, unknown>;
     const measure = { medianMs: expect.any(Number), eventsPerSecond: expect.any(Number), roundsMs: [expect.any(Number)] };
@@ -73,6 +73,22 @@ describe('rolewatch bench', () => {
       },
     });
   });
+
+  it('measures each packaged Lambda function unless --no-functions', async () => {
+    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { functions?: unknown[]; functionsNote?: string };
+    const measured = {
+      name: expect.any(String),
+      bundleBytes: expect.any(Number),
+      zipBytes: expect.any(Number),
+      initMs: expect.any(Number),
+      meetsTargets: expect.any(Boolean),
+    };
+    // Without osls (or when it fails) the section is empty and says why.
+    if (report.functionsNote) expect(report.functions).toEqual([]);
+    else expect(report.functions).toEqual(expect.arrayContaining([{ ...measured, name: 'on-iam-change' }, measured]));
+  }, 240_000);
 
   it('rejects a count that is not a positive integer', async () => {
     const { code, stderr } = await run('bench', '--events', '0');

@@ -56,7 +56,6 @@ export async function packageService(options: { stage: string; params?: Record<s
       cwd: ROOT,
       timeout: 170_000,
       maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
     });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -358,8 +357,7 @@ class Resolver {
   }
 
   private join(argument: unknown): string {
-    if (!Array.isArray(argument) || typeof argument[0] !== 'string')
-      throw new Error(`bad Fn::Join ${JSON.stringify(argument)}`);
+    if (!Array.isArray(argument) || typeof argument[0] !== 'string') throw new Error(`bad Fn::Join ${JSON.stringify(argument)}`);
     const items = this.resolve(argument[1]);
     if (!Array.isArray(items)) throw new Error(`Fn::Join needs a list, got ${JSON.stringify(argument[1])}`);
     return items.map((item, index) => this.text(item, `Fn::Join item ${index}`)).join(argument[0]);

@@ -60,6 +60,16 @@ export class DynamoStateStore implements StateStore {
     return toRoleRecord(account, roleName, items);
   }
 
+  /** Accounts RoleWatch has role state for (from the role index). */
+  async accounts(): Promise<string[]> {
+    const items = await this.table.queryAll({
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk',
+      values: { ':pk': keys.roleIndex() },
+    });
+    return [...new Set(items.map((item) => String(item.gsi3sk).split('#')[0] ?? ''))].filter((account) => account !== '').sort();
+  }
+
   async roleNames(account: string): Promise<string[]> {
     const items = await this.table.queryAll({
       IndexName: 'gsi3',
