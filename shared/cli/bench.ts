@@ -13,6 +13,7 @@ import { generateStream, streamConfig } from '../demo/stream';
 import { ValidationError } from '../errors';
 import { awsManagedPolicy, awsManagedPolicyArns } from '../policy/managed';
 import type { PolicyDocument } from '../policy/types';
+import { type CapacityReport, measureCapacity } from './benchCapacity';
 import { formatTable } from './output';
 
 /** Evaluate throughput should be at least this share of JSON.parse alone. */
@@ -29,8 +30,9 @@ const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
 const HELP = `usage: rolewatch bench [options]
 
-Measures, in one run and on one generated CloudTrail stream (85% AssumeRole, IAM role changes over 300
-roles, web identity, failed calls; 1-3 KB per record, like real ones):
+Measures, in one run and on one generated CloudTrail stream (a management-event trail: half other
+services' reads, a third AssumeRole, other writes, web identity, 1% IAM role changes over 300 roles,
+failed calls; 1-3 KB per record, like real ones):
   plain     baseline = JSON.parse of each record; evaluate = what rolewatch evaluate does with it: JSON.parse,
             drop calls nothing watches, parseTrailRecord + engine.process (fresh in-memory context, eventTime order)
   gzipped   the same on CloudTrail log files ({"Records": [...]}, ${RECORDS_PER_FILE} records each), gunzip in both
@@ -39,6 +41,8 @@ roles, web identity, failed calls; 1-3 KB per record, like real ones):
             bundled handler.js and of its zip, and module init time = require() of handler.js in a fresh
             node process (NODE_PATH at the project's node_modules for the AWS SDK, which the Lambda
             runtime provides), median of ${INIT_SPAWNS} processes; targets < 1 MB and < ${FUNCTION_TARGETS.initMs} ms
+  capacity  DynamoDB write capacity units per event (ReturnConsumedCapacity) on DynamoDB Local, by kind:
+            AssumeRole by a principal already seen on that role (target <= 1), IAM changes (target <= 5)
 Each figure is the median of the rounds, after a warm-up. The target is evaluate/baseline >= ${TARGET_RATIO}.
 
 options:
@@ -47,6 +51,8 @@ options:
   --seed S      stream seed (default 1)
   --json        print one JSON document instead of the table
   --no-functions  skip packaging and measuring the Lambda functions (quick runs)
+  --capacity-events N  events of the stream replayed on DynamoDB Local (default 20000)
+  --no-capacity   skip the DynamoDB capacity measurement (quick runs)
 `;
 
 /** One measured pipeline. */
@@ -105,6 +111,8 @@ export interface BenchReport {
   functions?: FunctionMeasure[];
   /** Why the functions were not measured. */
   functionsNote?: string;
+  /** Write capacity per event on DynamoDB Local; absent with --no-capacity. */
+  capacity?: CapacityReport;
 }
 
 /** `rolewatch bench`: prints the table, or with --json the {@link BenchReport}. No figure is judged here: exit 0. */
@@ -117,6 +125,8 @@ export async function runBench(args: string[]): Promise<number> {
       seed: { type: 'string' },
       json: { type: 'boolean' },
       'no-functions': { type: 'boolean' },
+      'no-capacity': { type: 'boolean' },
+      'capacity-events': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -131,6 +141,7 @@ export async function runBench(args: string[]): Promise<number> {
     rounds,
     seed: values.seed ?? '1',
     functions: values['no-functions'] !== true,
+    capacityEvents: values['no-capacity'] ? 0 : positiveInteger('--capacity-events', values['capacity-events'], 20_000),
     progress: process.stderr.isTTY === true,
   });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
@@ -146,6 +157,8 @@ export async function bench(options: {
   rounds: number;
   seed: string;
   functions?: boolean;
+  /** Events replayed on DynamoDB Local for the capacity figures; 0 skips them. */
+  capacityEvents?: number;
   progress?: boolean;
 }): Promise<BenchReport> {
   const step = (message: string) => {
@@ -194,6 +207,12 @@ export async function bench(options: {
     functions = await measureFunctions();
   }
 
+  let capacity: CapacityReport | undefined;
+  if (options.capacityEvents) {
+    step(`DynamoDB capacity on ${options.capacityEvents.toLocaleString('en-US')} events (DynamoDB Local)`);
+    capacity = await measureCapacity(records.slice(0, options.capacityEvents), streamConfig());
+  }
+
   return {
     node: process.version,
     cpus: availableParallelism(),
@@ -215,6 +234,7 @@ export async function bench(options: {
     },
     managedPolicies,
     ...functions,
+    ...(capacity ? { capacity } : {}),
   };
 }
 
@@ -513,7 +533,36 @@ function formatReport(report: BenchReport): string {
     `AWS-managed policies: ${n(m.policies)} analysed (analysePermissions + escalationMethods) in ${n(m.firstRunMs)} ms cold, ` +
       `${n(m.medianMs)} ms warm (median); dataset load ${n(m.loadMs)} ms; ${m.adminEquivalent} admin-equivalent, ${n(m.escalationHits)} escalation hits`,
     ...formatFunctions(report),
+    ...formatCapacity(report),
   ].join('\n');
+}
+
+function formatCapacity(report: BenchReport): string[] {
+  const capacity = report.capacity;
+  if (!capacity) return [];
+  const kinds: [keyof CapacityReport['wcuPerEvent'], string, number | undefined][] = [
+    ['assumeRoleSeen', 'AssumeRole, principal already seen', capacity.targets.assumeRoleSeen],
+    ['assumeRoleNew', 'AssumeRole, first time', undefined],
+    ['iamChange', 'IAM role and policy changes', capacity.targets.iamChange],
+    ['otherWatched', 'other watched events', undefined],
+  ];
+  return [
+    '',
+    `DynamoDB write capacity per event (${capacity.events.toLocaleString('en-US')} watched events on DynamoDB Local, ReturnConsumedCapacity):`,
+    formatTable(
+      ['EVENTS', 'COUNT', 'MEAN WCU', 'MAX WCU', 'TARGET'],
+      kinds.map(([kind, label, target]) => {
+        const k = capacity.wcuPerEvent[kind];
+        return [
+          label,
+          String(k.events),
+          k.meanWcu.toFixed(2),
+          String(k.maxWcu),
+          target === undefined ? '-' : `<= ${target}: ${k.meanWcu <= target ? 'met' : 'MISSED'}`,
+        ];
+      }),
+    ),
+  ];
 }
 
 function formatFunctions(report: BenchReport): string[] {

@@ -42,7 +42,7 @@ describe('rolewatch demo', () => {
 
 describe('rolewatch bench', () => {
   it('prints one JSON document with the documented fields', async () => {
-    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1', '--no-functions');
+    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1', '--no-functions', '--no-capacity');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, unknown>;
     const measure = { medianMs: expect.any(Number), eventsPerSecond: expect.any(Number), roundsMs: [expect.any(Number)] };
@@ -74,10 +74,17 @@ describe('rolewatch bench', () => {
     });
   });
 
-  it('measures each packaged Lambda function unless --no-functions', async () => {
-    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1');
+  it('measures each packaged Lambda function and the write capacity per event, unless told not to', async () => {
+    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1', '--capacity-events', '300');
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { functions?: unknown[]; functionsNote?: string };
+    const report = JSON.parse(stdout) as { functions?: unknown[]; functionsNote?: string; capacity?: unknown };
+    const kind = { events: expect.any(Number), meanWcu: expect.any(Number), maxWcu: expect.any(Number) };
+    expect(report.capacity).toEqual({
+      events: expect.any(Number),
+      wcuPerEvent: { assumeRoleSeen: kind, assumeRoleNew: kind, iamChange: kind, otherWatched: kind },
+      targets: { assumeRoleSeen: 1, iamChange: 5 },
+      meetsTargets: { assumeRoleSeen: expect.any(Boolean), iamChange: expect.any(Boolean) },
+    });
     const measured = {
       name: expect.any(String),
       bundleBytes: expect.any(Number),
