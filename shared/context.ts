@@ -40,6 +40,8 @@ export interface MemoryContext {
 export function createMemoryContext(options: {
   config: Config;
   policies?: PolicyFixtures;
+  /** Reads customer-managed policies; offline by default (only `policies` are known). */
+  iam?: IamReader;
   logger?: EngineLogger;
   notify?: EngineDeps['notify'];
 }): MemoryContext {
@@ -48,7 +50,7 @@ export function createMemoryContext(options: {
     state: store,
     findings: store,
     ledger: store,
-    iam: new StaticIamReader(options.policies),
+    iam: options.iam ?? new StaticIamReader(options.policies),
     config: options.config,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.notify ? { notify: options.notify } : {}),

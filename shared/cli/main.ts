@@ -4,6 +4,7 @@ import { runCheckPolicy } from './checkPolicy';
 import { runDemo } from './demo';
 import { runEvaluate } from './evaluate';
 import { runForwarderTemplate } from './forwarderTemplate';
+import { runScan } from './scan';
 
 /** Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage or unreadable input. */
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
@@ -11,6 +12,7 @@ export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   evaluate: { summary: 'replay CloudTrail files through the rules and print findings', run: runEvaluate },
   'check-policy': { summary: 'analyse IAM policy documents (permission, or trust with --trust)', run: runCheckPolicy },
+  scan: { summary: 'read every role of your AWS account (your credentials) and report what holds now', run: runScan },
   demo: { summary: 'replay a realistic day with a backdoor role through the rules and explain the findings', run: runDemo },
   bench: { summary: 'measure evaluation throughput against JSON.parse on a generated stream', run: runBench },
   'forwarder-template': {

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { reconcile } from '../app/reconcile';
+import { severityRank } from '../config/config';
+import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
+import { AwsIamReader } from '../iam/AwsIamReader';
+import { AwsAccountReader } from '../iam/accountReader';
+import { parseFormat, parseSeverity, resolveConfig } from './options';
+import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
+
+const HELP = `usage: rolewatch scan [options]
+
+Reads every role and customer-managed policy of the account your AWS credentials belong to
+(iam:GetAccountAuthorizationDetails) and reports what holds now: the same code as the scheduled
+reconcile function. Nothing is changed in the account.
+
+options:
+  --config FILE       rolewatch.config.yml/.json (default: ./rolewatch.config.* if present)
+  --format FORMAT     table (default) or jsonl
+  --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported
+  --table NAME        record into RoleWatch's DynamoDB table instead of memory (--endpoint, --region)
+  --endpoint URL      DynamoDB endpoint (DynamoDB Local)
+  --region REGION     region for DynamoDB (IAM is global)
+`;
+
+/** `rolewatch scan`: a full read of IAM, evaluated now. */
+export async function runScan(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      format: { type: 'string' },
+      'fail-on': { type: 'string' },
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const format = parseFormat(values.format);
+  const failOn = parseSeverity('--fail-on', values['fail-on']);
+  const config = resolveConfig(values.config);
+  const iamClient = new IAMClient({ region: 'us-east-1' });
+  const iam = new AwsIamReader(iamClient);
+  let deps: Pick<Parameters<typeof reconcile>[0], 'engine' | 'state' | 'findings'>;
+  if (values.table) {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const client = new DynamoDBClient({
+      region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    });
+    const stores = createDynamoStores({ client, tableName: values.table });
+    deps = {
+      engine: createDynamoEngine({ stores, config, iam, alerting: false }),
+      state: stores.state,
+      findings: stores.findings,
+    };
+  } else {
+    const { engine, store } = createMemoryContext({ config, iam });
+    deps = { engine, state: store, findings: store };
+  }
+  const report = await reconcile({
+    ...deps,
+    reader: new AwsAccountReader(iamClient),
+    now: Date.now,
+    minSeverity: config.alerts.minSeverity,
+  });
+  const reported = report.findings.filter(
+    (f) => f.transition === 'opened' || f.transition === 'reopened' || f.transition === 'escalated',
+  );
+  if (format === 'jsonl')
+    for (const r of reported) process.stdout.write(`${JSON.stringify(findingJson(r.finding, r.transition))}\n`);
+  else
+    process.stdout.write(
+      reported.length > 0
+        ? `${formatTable(
+            FINDING_HEADERS,
+            reported.map((r) => findingRow(r.finding)),
+          )}\n`
+        : 'no findings\n',
+    );
+  process.stderr.write(
+    `${report.roles} roles and ${report.policies} customer-managed policies read, ${reported.length} findings, ${report.resolved.length} resolved\n`,
+  );
+  return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
+}

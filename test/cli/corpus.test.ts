@@ -1,0 +1,66 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { main } from '../../shared/cli/main';
+
+const CORPUS = path.resolve(__dirname, '../../../shared/corpus');
+
+/** Runs the CLI in process and returns its exit code and output. */
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err.push(String(chunk));
+    return true;
+  });
+  try {
+    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+const eventFiles = readdirSync(path.join(CORPUS, 'events'), { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.json'))
+  .sort();
+
+describe('rolewatch on the third-party corpus', () => {
+  it('evaluates the whole events directory without a failed event', async () => {
+    const { code, stderr } = await run('evaluate', path.join(CORPUS, 'events'), '--format', 'jsonl');
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/error evaluating|events failed/);
+    expect(stderr).toMatch(/\d+ events evaluated/);
+  });
+
+  it.each(eventFiles)('evaluates %s alone', async (file) => {
+    const { code, stderr } = await run('evaluate', path.join(CORPUS, 'events', file), '--format', 'jsonl');
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/error evaluating/);
+  });
+
+  it('checks all 1,641 AWS-managed policies: ReadOnlyAccess and SecurityAudit are not admin, IAMFullAccess grants IAM wildcards', async () => {
+    const dir = path.join(CORPUS, 'policies/managed');
+    const files = readdirSync(dir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => path.join(dir, file));
+    expect(files).toHaveLength(1641);
+    const { code, stdout, stderr } = await run('check-policy', ...files, '--format', 'jsonl');
+    expect(code).toBe(0);
+    expect(stderr).toContain('1641 policies checked');
+    const rows = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { file: string; ruleId: string });
+    const rulesOf = (name: string) => rows.filter((r) => path.basename(r.file) === `${name}.json`).map((r) => r.ruleId);
+    for (const name of ['ReadOnlyAccess', 'SecurityAudit']) {
+      expect(rulesOf(name)).not.toContain('admin-policy-attached');
+      expect(rulesOf(name)).not.toContain('iam-wildcard-permissions');
+    }
+    expect(rulesOf('IAMFullAccess')).toContain('iam-wildcard-permissions');
+    expect(rows.some((r) => r.ruleId === 'malformed-policy')).toBe(false);
+  }, 60_000);
+});
