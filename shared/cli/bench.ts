@@ -544,6 +544,7 @@ function formatCapacity(report: BenchReport): string[] {
     ['assumeRoleSeen', 'AssumeRole, principal already seen', capacity.targets.assumeRoleSeen],
     ['assumeRoleNew', 'AssumeRole, first time', undefined],
     ['iamChange', 'IAM role and policy changes', capacity.targets.iamChange],
+    ['roleCreated', 'CreateRole', undefined],
     ['otherWatched', 'other watched events', undefined],
   ];
   return [

@@ -14,12 +14,13 @@ export interface CapacityReport {
   meetsTargets: { assumeRoleSeen: boolean; iamChange: boolean };
 }
 
-type CapacityKind = 'assumeRoleSeen' | 'assumeRoleNew' | 'iamChange' | 'otherWatched';
+type CapacityKind = 'assumeRoleSeen' | 'assumeRoleNew' | 'iamChange' | 'roleCreated' | 'otherWatched';
 
 /**
  * Replays records through the engine on DynamoDB Local (started and stopped here) and reads the write
  * capacity every call reports (ReturnConsumedCapacity), per event: AssumeRole by a principal already seen
- * assuming that role, AssumeRole by a new one, IAM role and policy changes, and the rest the engine watches.
+ * assuming that role, AssumeRole by a new one, CreateRole, the other IAM role and policy changes, and the
+ * rest the engine watches.
  */
 export async function measureCapacity(records: readonly Record<string, unknown>[], config: Config): Promise<CapacityReport> {
   const local = await startDynamoLocal();
@@ -32,6 +33,7 @@ export async function measureCapacity(records: readonly Record<string, unknown>[
       assumeRoleSeen: { events: 0, wcu: 0, max: 0 },
       assumeRoleNew: { events: 0, wcu: 0, max: 0 },
       iamChange: { events: 0, wcu: 0, max: 0 },
+      roleCreated: { events: 0, wcu: 0, max: 0 },
       otherWatched: { events: 0, wcu: 0, max: 0 },
     };
     const seen = new Set<string>();
@@ -39,6 +41,8 @@ export async function measureCapacity(records: readonly Record<string, unknown>[
       if (!engine.isWatchedRecord(record)) continue;
       const event = parseTrailRecord(record);
       let kind: CapacityKind = event.eventSource === 'iam.amazonaws.com' && !event.errorCode ? 'iamChange' : 'otherWatched';
+      // A role's creation opens its first findings (and lists the role): counted apart from later changes.
+      if (kind === 'iamChange' && event.eventName === 'CreateRole') kind = 'roleCreated';
       if (event.eventName === 'AssumeRole' && !event.errorCode) {
         const edge = `${String(event.request.roleArn)}\u0000${event.actor.sessionIssuer?.arn ?? event.actor.arn ?? event.actor.invokedBy ?? event.actor.accountId}`;
         kind = seen.has(edge) ? 'assumeRoleSeen' : 'assumeRoleNew';

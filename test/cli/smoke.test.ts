@@ -81,7 +81,7 @@ describe('rolewatch bench', () => {
     const kind = { events: expect.any(Number), meanWcu: expect.any(Number), maxWcu: expect.any(Number) };
     expect(report.capacity).toEqual({
       events: expect.any(Number),
-      wcuPerEvent: { assumeRoleSeen: kind, assumeRoleNew: kind, iamChange: kind, otherWatched: kind },
+      wcuPerEvent: { assumeRoleSeen: kind, assumeRoleNew: kind, iamChange: kind, roleCreated: kind, otherWatched: kind },
       targets: { assumeRoleSeen: 1, iamChange: 5 },
       meetsTargets: { assumeRoleSeen: expect.any(Boolean), iamChange: expect.any(Boolean) },
     });
