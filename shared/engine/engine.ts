@@ -116,6 +116,7 @@ export class Engine {
     if (await this.deps.ledger.isProcessed(event.eventId))
       return { eventId: event.eventId, status: 'duplicate', findings: [], resolved: [] };
     const since = await this.deps.state.monitoringSince(event.time);
+    await this.deps.state.noteLastEvent(event.time);
     const result = await this.evaluate(event, since);
     if (this.deps.notify && result.findings.length > 0) await this.deps.notify(result.findings);
     if (result.status !== 'ignored') await this.deps.ledger.markProcessed(event.eventId, event.time);

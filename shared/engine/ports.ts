@@ -100,6 +100,8 @@ export interface StateStore {
   countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number>;
   /** The earliest event time the monitor has seen; `at` lowers it if earlier. */
   monitoringSince(at: number): Promise<number>;
+  /** Notes the newest event time seen (adapters may write it at most every minute or so). */
+  noteLastEvent(at: number): Promise<void>;
 }
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';

@@ -172,6 +172,13 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     return list.filter((f) => f.at <= at && f.at > at - windowMs).length;
   }
 
+  /** The newest event time noted, for summaries. */
+  lastEventAt: number | undefined;
+
+  async noteLastEvent(at: number): Promise<void> {
+    if (this.lastEventAt === undefined || at > this.lastEventAt) this.lastEventAt = at;
+  }
+
   async monitoringSince(at: number): Promise<number> {
     if (this.since === undefined || at < this.since) this.since = at;
     return this.since;

@@ -328,6 +328,27 @@ export class DynamoStateStore implements StateStore {
     return page.count;
   }
 
+  /**
+   * The newest event time, for the summary's "last event seen": written at most once a minute per
+   * container (a write per event would double the cost of every assumption), never moved backwards.
+   */
+  async noteLastEvent(at: number): Promise<void> {
+    const now = this.options.now?.() ?? Date.now();
+    if (this.lastNoted && now - this.lastNoted.wall < 60_000 && at - this.lastNoted.at < 60_000) return;
+    await this.table.update(
+      { pk: keys.monitor(), sk: 'LAST-EVENT' },
+      {
+        expression: 'SET #at = :at',
+        condition: 'attribute_not_exists(#at) OR #at < :at',
+        names: { '#at': 'at' },
+        values: { ':at': at },
+      },
+    );
+    this.lastNoted = { wall: now, at };
+  }
+
+  private lastNoted: { wall: number; at: number } | undefined;
+
   /** Read once per container and written only when an earlier event arrives. */
   async monitoringSince(at: number): Promise<number> {
     if (this.since !== undefined && this.since <= at) return this.since;
