@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { suppressionEnd } from '../engine/lifecycle';
+import { NotFoundError, ValidationError } from '../errors';
+import { createCursorCodec } from './cursor';
+import { buildOpenApi } from './openapi';
+import type { FindingDecisions, ListedFinding, ReportStore, RoleRef } from './ports';
+import {
+  type ApiLogger,
+  type ApiRequest,
+  type ApiResponse,
+  createRouter,
+  defineListRoute,
+  defineRoute,
+  type Route,
+} from './router';
+import {
+  assumptionsQuery,
+  assumptionView,
+  findingIdParams,
+  findingsQuery,
+  findingView,
+  historyQuery,
+  historyView,
+  roleListView,
+  roleParams,
+  roleQuery,
+  rolesQuery,
+  roleView,
+  summaryQuery,
+  summaryView,
+  suppressBody,
+} from './schemas';
+import * as views from './views';
+
+/** What the reporting API runs on. */
+export interface ReportApiDeps {
+  reports: ReportStore;
+  findings: FindingDecisions;
+  logger: ApiLogger;
+  /** Clock for refusing suppressions that already ended. */
+  now?: () => number;
+}
+
+/** The reporting API, independent of how requests arrive (API Gateway or the local Node server). */
+export interface ReportApi {
+  handle(request: ApiRequest): Promise<ApiResponse>;
+  /** The response for an error met outside `handle` (by an adapter), mapped like every other. */
+  fail(error: unknown, request: ApiRequest): ApiResponse;
+  routes: readonly Route[];
+}
+
+/** Builds the reporting API (SPEC §7) over a report store and the finding decisions (suppress, re-open). */
+export function createReportApi(deps: ReportApiDeps): ReportApi {
+  const { reports } = deps;
+  const cursors = createCursorCodec(() => reports.cursorKey());
+  const now = deps.now ?? Date.now;
+
+  const findingOf = async (id: string): Promise<ListedFinding> => {
+    const found = await reports.getFinding(id);
+    if (!found) throw new NotFoundError(`no finding ${id}`);
+    return found;
+  };
+
+  /** The one role a name designates; a name several accounts share needs `account`. */
+  const oneRole = async (name: string, account: string | undefined): Promise<RoleRef> => {
+    const roles = await reports.resolveRole(name, account);
+    const [role] = roles;
+    if (!role) throw new NotFoundError(`no role ${name}${account ? ` in account ${account}` : ''}`);
+    if (roles.length > 1)
+      throw new ValidationError('account', `role ${name} exists in accounts ${roles.map((r) => r.account).join(', ')}: name one`);
+    return role;
+  };
+
+  let openApi: Record<string, unknown> | undefined;
+
+  const routes: Route[] = [
+    defineListRoute({
+      method: 'GET',
+      path: '/findings',
+      operationId: 'listFindings',
+      tag: 'findings',
+      summary: 'Findings, newest (re)opened first',
+      description:
+        'Open findings by default. status, severity and since are keys (cheap); account is matched on the index; ' +
+        'rule is applied to the findings read, so a page may be short with a cursor to continue.',
+      query: findingsQuery,
+      item: findingView,
+      cursors,
+      csv: { name: 'findings', columns: views.findingColumns },
+      handle: async ({ query, page }) => {
+        const result = await reports.listFindings(
+          {
+            statuses: query.status,
+            severities: query.severity,
+            ...(query.rule ? { rules: query.rule } : {}),
+            ...(query.role !== undefined ? { role: query.role } : {}),
+            ...(query.account !== undefined ? { account: query.account } : {}),
+            ...(query.since !== undefined ? { since: query.since } : {}),
+          },
+          page,
+        );
+        return { items: result.items.map(views.findingView), next: result.next };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/findings/{id}',
+      operationId: 'getFinding',
+      tag: 'findings',
+      summary: 'One finding',
+      params: findingIdParams,
+      response: findingView,
+      handle: async ({ params }) => views.findingView(await findingOf(params.id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/findings/{id}/suppress',
+      operationId: 'suppressFinding',
+      tag: 'findings',
+      summary: 'Suppress a finding: the caller is recorded with the reason',
+      params: findingIdParams,
+      body: suppressBody,
+      response: findingView,
+      handle: async ({ params, body, request }) => {
+        if (body.until !== undefined && suppressionEnd(body.until) < now()) throw new ValidationError('until', 'is in the past');
+        const changed = await deps.findings.suppress(params.id, {
+          reason: body.reason,
+          by: request.caller,
+          ...(body.until !== undefined ? { until: body.until } : {}),
+        });
+        if (!changed) throw new NotFoundError(`no finding ${params.id}`);
+        return views.findingView(await findingOf(params.id));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/findings/{id}/reopen',
+      operationId: 'reopenFinding',
+      tag: 'findings',
+      summary: 'Re-open a suppressed or resolved finding',
+      params: findingIdParams,
+      response: findingView,
+      handle: async ({ params }) => {
+        if (!(await deps.findings.reopen(params.id))) throw new NotFoundError(`no finding ${params.id}`);
+        return views.findingView(await findingOf(params.id));
+      },
+    }),
+    defineListRoute({
+      method: 'GET',
+      path: '/roles',
+      operationId: 'listRoles',
+      tag: 'roles',
+      summary: 'Roles by account and name, with their open findings',
+      query: rolesQuery,
+      item: roleListView,
+      cursors,
+      csv: { name: 'roles', columns: views.roleColumns },
+      handle: async ({ query, page }) => {
+        const result = await reports.listRoles(query.account !== undefined ? { account: query.account } : {}, page);
+        return { items: result.items.map(views.roleListView), next: result.next };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/roles/{name}',
+      operationId: 'getRole',
+      tag: 'roles',
+      summary: 'A role now: trust policy, inline and attached policies, boundary, creation, open findings',
+      params: roleParams,
+      query: roleQuery,
+      response: roleView,
+      handle: async ({ params, query }) => {
+        const snapshot = await reports.roleSnapshot(await oneRole(params.name, query.account));
+        if (!snapshot) throw new NotFoundError(`no role ${params.name}`);
+        return views.roleView(snapshot);
+      },
+    }),
+    defineListRoute({
+      method: 'GET',
+      path: '/roles/{name}/history',
+      operationId: 'listRoleHistory',
+      tag: 'roles',
+      summary: "A role's changes, newest first",
+      params: roleParams,
+      query: historyQuery,
+      item: historyView,
+      cursors,
+      csv: { name: 'history', columns: views.historyColumns },
+      handle: async ({ params, query, page }) => {
+        const result = await reports.roleHistory(await oneRole(params.name, query.account), page);
+        return { items: result.items.map(views.historyView), next: result.next };
+      },
+    }),
+    defineListRoute({
+      method: 'GET',
+      path: '/assumptions',
+      operationId: 'listAssumptions',
+      tag: 'assumptions',
+      summary: 'Who assumed which role: one entry per role and source, however many events',
+      description: 'Give role, source or sourceAccount (each is a key); since is applied to the entries read.',
+      query: assumptionsQuery,
+      item: assumptionView,
+      cursors,
+      csv: { name: 'assumptions', columns: views.assumptionColumns },
+      handle: async ({ query, page }) => {
+        const { limit: _limit, cursor: _cursor, ...filter } = query;
+        const result = await reports.listAssumptions(filter, page);
+        return { items: result.items.map(views.assumptionView), next: result.next };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/summary',
+      operationId: 'getSummary',
+      tag: 'summary',
+      summary: 'Counts by severity and rule, riskiest roles, last event seen',
+      query: summaryQuery,
+      response: summaryView,
+      handle: async ({ query }) =>
+        views.summaryView(await reports.summary(query.account !== undefined ? { account: query.account } : {})),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/openapi.json',
+      operationId: 'getOpenApi',
+      tag: 'meta',
+      summary: 'This API as an OpenAPI 3.1 document',
+      response: z.record(z.string(), z.unknown()),
+      handle: async () => {
+        openApi ??= buildOpenApi(routes);
+        return openApi;
+      },
+    }),
+  ];
+
+  const router = createRouter(routes, deps.logger);
+  return { handle: router.handle, fail: router.fail, routes };
+}
