@@ -5,13 +5,16 @@ import { z } from 'zod';
 import { dispatchAlerts } from './alerts/dispatch';
 import type { AlertPublisher } from './alerts/ports';
 import { SnsAlertPublisher } from './alerts/SnsAlertPublisher';
-import { type Config, validateConfig } from './config/config';
+import { type Config, validateConfig, withKnownAccounts } from './config/config';
 import { Engine, type EngineDeps, type EngineLogger } from './engine/engine';
 import { ConfigError } from './errors';
+import type { IamAccess, IamAccessSettings } from './iam/access';
+import type { OrganizationAccountsStore } from './iam/organization';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from './iam/reader';
 import { RULE_IDS, RULES } from './rules';
 import { DynamoEventLedger } from './store/dynamo/DynamoEventLedger';
 import { DynamoFindingStore } from './store/dynamo/DynamoFindingStore';
+import { DynamoOrganizationStore } from './store/dynamo/DynamoOrganizationStore';
 import { DynamoStateStore } from './store/dynamo/DynamoStateStore';
 import { type CapacityMeter, DynamoTable } from './store/dynamo/DynamoTable';
 import { MemoryStore } from './store/MemoryStore';
@@ -21,9 +24,16 @@ import { MemoryStore } from './store/MemoryStore';
  * configuration. Nothing else reads the environment.
  */
 
-/** The engine over any stores: every rule, alerts sent before an event counts as processed. */
+/**
+ * The engine over any stores: every rule, alerts sent before an event counts as processed. The accounts
+ * listed in `organization.accounts` count as known (`knownAccounts` defaults to the organization's).
+ */
 export function createEngine(deps: Omit<EngineDeps, 'rules'>): Engine {
-  return new Engine({ ...deps, rules: RULES });
+  return new Engine({
+    ...deps,
+    config: withKnownAccounts(deps.config, deps.config.organization?.accounts ?? []),
+    rules: RULES,
+  });
 }
 
 /** What an in-memory run needs: the engine and the store behind it. */
@@ -119,6 +129,13 @@ const environmentSchema = z.object({
   API_URL: z.string().url('is not a URL').optional(),
   HISTORY_TTL_DAYS: z.coerce.number().int().positive().optional(),
   LEDGER_TTL_DAYS: z.coerce.number().int().positive().optional(),
+  /** The account the functions run in (organization mode: the security account). */
+  ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, 'is not a 12-digit AWS account id')
+    .optional(),
+  /** Set by Lambda; names the sessions of the member read role in the members' CloudTrail. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
 
 /** The Lambda environment, validated. */
@@ -150,7 +167,32 @@ export function loadEnvironment(
       throw new ConfigError(`invalid environment:\n  ROLEWATCH_CONFIG: is not JSON (${(error as Error).message})`);
     }
   }
-  return { ...parsed.data, config: validateConfig(configInput, RULE_IDS) };
+  const config = validateConfig(configInput, RULE_IDS);
+  if (config.organization) {
+    const missing = [
+      ...(parsed.data.ACCOUNT_ID ? [] : ['  ACCOUNT_ID: is required in organization mode (the account RoleWatch runs in)']),
+      ...(config.organization.externalId
+        ? []
+        : [
+            '  ROLEWATCH_CONFIG: organization.externalId is required when deployed (the member read role trusts no call without it)',
+          ]),
+    ];
+    if (missing.length > 0) throw new ConfigError(`invalid environment:\n${missing.join('\n')}`);
+  }
+  return { ...parsed.data, config };
+}
+
+/** How long an event function trusts the organization's account list it read before reading it again. */
+export const ORGANIZATION_ACCOUNTS_TTL_MS = 15 * 60_000;
+
+/** Organization mode, as a Lambda function sees it. */
+export interface OrganizationContext {
+  /** The account the functions run in: known, and read without assuming a role. */
+  ownAccount: string;
+  /** Where reconcile keeps the organization's account list. */
+  store: OrganizationAccountsStore;
+  /** The listed accounts the engine counts as known, and when they were read (discovery only). */
+  listed?: { accounts: readonly string[]; readAt: number };
 }
 
 /** Everything a RoleWatch Lambda function uses, built once per container. */
@@ -160,16 +202,28 @@ export interface LambdaContext {
   logger: Logger;
   stores: DynamoStores;
   iam: IamReader;
+  /** Set for the functions that read IAM with `iamAccess` (reconcile reads whole accounts with it). */
+  iamAccess?: IamAccess;
   publisher?: AlertPublisher;
+  /** Replaced when the organization's account list changes (see {@link refreshOrganizationAccounts}). */
   engine: Engine;
+  organization?: OrganizationContext;
+  /** Builds the engine again with more known accounts. */
+  engineWith(knownAccounts: readonly string[]): Engine;
 }
 
 /**
  * Builds the Lambda context from the environment (AWS clients take region and credentials from the runtime).
- * Functions that read IAM pass their reader: the others do not load the IAM client at all.
+ * Functions that read IAM pass `iamAccess` (in organization mode it reads the other accounts through their
+ * read role) or a reader: the others do not load the IAM or STS client at all.
  */
 export function createLambdaContext(
-  options: { env?: Record<string, string | undefined>; alerts?: boolean; iam?: IamReader } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    alerts?: boolean;
+    iam?: IamReader;
+    iamAccess?: (settings: IamAccessSettings) => IamAccess;
+  } = {},
 ): LambdaContext {
   const env = loadEnvironment(options.env ?? process.env, { alerts: options.alerts ?? true });
   const logger = new Logger({ serviceName: 'rolewatch' });
@@ -179,25 +233,72 @@ export function createLambdaContext(
     ...(env.HISTORY_TTL_DAYS ? { historyTtlDays: env.HISTORY_TTL_DAYS } : {}),
     ...(env.LEDGER_TTL_DAYS ? { ledgerTtlDays: env.LEDGER_TTL_DAYS } : {}),
   });
-  const iam = options.iam ?? new StaticIamReader();
-  const publisher = env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(new SNSClient({}), env.ALERT_TOPIC_ARN) : undefined;
-  const engine = createDynamoEngine({
-    stores,
-    config: env.config,
-    iam,
-    logger: { warn: (message, data) => logger.warn(message, data ?? {}) },
-    ...(publisher
-      ? {
-          notify: async (recorded) => {
-            await dispatchAlerts(recorded, {
-              publisher,
-              findings: stores.findings,
-              now: Date.now,
-              ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
-            });
-          },
-        }
-      : {}),
+  const organization = env.config.organization && env.ACCOUNT_ID ? env.config.organization : undefined;
+  const iamAccess = options.iamAccess?.({
+    ...(env.ACCOUNT_ID ? { ownAccount: env.ACCOUNT_ID } : {}),
+    ...(organization ? { organization } : {}),
+    sessionName: sessionName(env.AWS_LAMBDA_FUNCTION_NAME),
   });
-  return { env, config: env.config, logger, stores, iam, ...(publisher ? { publisher } : {}), engine };
+  const iam = options.iam ?? iamAccess?.reader ?? new StaticIamReader();
+  const publisher = env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(new SNSClient({}), env.ALERT_TOPIC_ARN) : undefined;
+  // Organization mode: the security account itself is one of the organization's, whatever knownAccounts says.
+  const ownAccounts = organization && env.ACCOUNT_ID ? [env.ACCOUNT_ID] : [];
+  const engineWith = (knownAccounts: readonly string[]) =>
+    createDynamoEngine({
+      stores,
+      config: withKnownAccounts(env.config, [...ownAccounts, ...knownAccounts]),
+      iam,
+      logger: { warn: (message, data) => logger.warn(message, data ?? {}) },
+      ...(publisher
+        ? {
+            notify: async (recorded) => {
+              await dispatchAlerts(recorded, {
+                publisher,
+                findings: stores.findings,
+                now: Date.now,
+                ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
+              });
+            },
+          }
+        : {}),
+    });
+  return {
+    env,
+    config: env.config,
+    logger,
+    stores,
+    iam,
+    ...(iamAccess ? { iamAccess } : {}),
+    ...(publisher ? { publisher } : {}),
+    engine: engineWith([]),
+    engineWith,
+    ...(organization && env.ACCOUNT_ID
+      ? { organization: { ownAccount: env.ACCOUNT_ID, store: new DynamoOrganizationStore(stores.table) } }
+      : {}),
+  };
+}
+
+/**
+ * Organization mode with discovery: makes the engine count as known the accounts reconcile last listed
+ * (kept in the table). Read at the first event of a container and again once it is older than
+ * {@link ORGANIZATION_ACCOUNTS_TTL_MS} (one GetItem); the engine is rebuilt only when the list changed.
+ * `accounts` gives the list directly (reconcile, which has just listed it).
+ */
+export async function refreshOrganizationAccounts(
+  ctx: LambdaContext,
+  options: { now?: number; accounts?: readonly string[] } = {},
+): Promise<void> {
+  const organization = ctx.organization;
+  if (!organization || !ctx.config.organization?.discover) return;
+  const now = options.now ?? Date.now();
+  if (!options.accounts && organization.listed && now - organization.listed.readAt < ORGANIZATION_ACCOUNTS_TTL_MS) return;
+  const accounts = options.accounts ?? (await organization.store.loadAccounts(ctx.config.organization.id))?.accounts ?? [];
+  const changed = (organization.listed?.accounts ?? []).join(',') !== accounts.join(',');
+  organization.listed = { accounts, readAt: now };
+  if (changed) ctx.engine = ctx.engineWith(accounts);
+}
+
+/** The function's name as an STS session name (at most 64 of letters, digits and +=,.@_-). */
+function sessionName(functionName: string | undefined): string {
+  return (functionName ?? 'rolewatch').replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }

@@ -1,13 +1,16 @@
-import { IAMClient } from '@aws-sdk/client-iam';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { handleTrailEvent } from '../../shared/app/trailEvents';
-import { createLambdaContext, type LambdaContext } from '../../shared/context';
-import { AwsIamReader } from '../../shared/iam/AwsIamReader';
+import { createLambdaContext, type LambdaContext, refreshOrganizationAccounts } from '../../shared/context';
+import { awsIamAccess } from '../../shared/iam/access';
 
 let ctx: LambdaContext | undefined;
 
-/** IAM role and policy changes, identity-provider changes and monitor tampering, one EventBridge event at a time. */
+/**
+ * IAM role and policy changes, identity-provider changes and monitor tampering, one EventBridge event at a
+ * time. In organization mode, customer-managed policies are read in the event's account through its read role.
+ */
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
-  ctx ??= createLambdaContext({ iam: new AwsIamReader(new IAMClient({})) });
+  ctx ??= createLambdaContext({ iamAccess: awsIamAccess });
+  await refreshOrganizationAccounts(ctx);
   await handleTrailEvent(event, ctx);
 };

@@ -2,15 +2,22 @@ import { SEVERITIES, type Severity, severityRank } from '../config/config';
 import type { Engine, RecordedFinding } from '../engine/engine';
 import type { Finding, FindingStore, StateStore } from '../engine/ports';
 import { liveParts, type RoleChange, type RoleRecord, roleExists, type Stamp } from '../engine/roleRecord';
-import type { AccountReader, IamRole } from '../iam/accountReader';
+import type { AccountReader, AccountSnapshot, IamRole } from '../iam/accountReader';
 import { trustedPrincipals } from '../policy/diff';
 import { parsePolicy } from '../policy/parse';
+
+/** One account to read. `account` is known when the account is chosen (organization mode); unset, it is the credentials' own. */
+export interface AccountSource {
+  account?: string;
+  reader: AccountReader;
+}
 
 export interface ReconcileDeps {
   engine: Engine;
   state: StateStore;
   findings: FindingStore;
-  reader: AccountReader;
+  /** The accounts to read, in order: one for a single account, every account of the organization in organization mode. */
+  accounts: readonly AccountSource[];
   now: () => number;
   /** Alerts below this severity are never sent. */
   minSeverity: Severity;
@@ -19,6 +26,10 @@ export interface ReconcileDeps {
 }
 
 export interface ReconcileReport {
+  /** Accounts read (named ones; a source without an account adds the accounts its roles belong to). */
+  accounts: string[];
+  /** Accounts that could not be read: nothing of theirs was corrected, deleted or resolved. */
+  failures: { account: string; error: string }[];
   roles: number;
   policies: number;
   /** Roles whose stored state differed from IAM, with what was corrected: events RoleWatch missed. */
@@ -30,34 +41,73 @@ export interface ReconcileReport {
 }
 
 /**
- * Reads the whole account from IAM and makes RoleWatch's state match it: roles and parts that events
- * missed are written (stamped with the reconcile time, so older late events cannot undo them), roles that no
- * longer exist are deleted, every role is re-evaluated (findings whose cause is gone are resolved), the
- * summary counts are recomputed, and alerts that could not be sent before are sent now.
+ * Reads every account from IAM and makes RoleWatch's state match it: roles and parts that events missed are
+ * written (stamped with the reconcile time, so older late events cannot undo them), roles that no longer
+ * exist are deleted, every role is re-evaluated (findings whose cause is gone are resolved), the summary
+ * counts are recomputed, and alerts that could not be sent before are sent now. An account that cannot be
+ * read is reported in `failures` and left as it was while the others are reconciled; when no account can
+ * be read, the first error is thrown.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const now = deps.now();
   const stamp: Stamp = { at: now, eventId: `reconcile-${new Date(now).toISOString()}` };
-  const snapshot = await deps.reader.readAccount();
   const report: ReconcileReport = {
-    roles: snapshot.roles.length,
-    policies: snapshot.policies.length,
+    accounts: [],
+    failures: [],
+    roles: 0,
+    policies: 0,
     corrected: [],
     deleted: [],
     findings: [],
     resolved: [],
     alertsRetried: 0,
   };
+  let firstError: unknown;
+  for (const source of deps.accounts) {
+    let snapshot: AccountSnapshot;
+    try {
+      snapshot = await source.reader.readAccount();
+    } catch (error) {
+      firstError ??= error;
+      report.failures.push({ account: source.account ?? 'own', error: (error as Error).message });
+      continue;
+    }
+    await reconcileAccount(snapshot, source.account, stamp, deps, report);
+  }
+  if (report.failures.length === deps.accounts.length && firstError !== undefined) throw firstError;
 
+  await deps.findings.recountSummary();
+
+  if (deps.dispatch) {
+    const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(deps.minSeverity));
+    const pending = await deps.findings.pendingAlerts(severities);
+    report.alertsRetried = pending.length;
+    if (pending.length > 0) await deps.dispatch(pending);
+  }
+  return report;
+}
+
+/** Reconciles what one read of an account returned; state is written under each role's and policy's own account. */
+async function reconcileAccount(
+  snapshot: AccountSnapshot,
+  account: string | undefined,
+  stamp: Stamp,
+  deps: ReconcileDeps,
+  report: ReconcileReport,
+): Promise<void> {
+  const now = stamp.at;
+  report.roles += snapshot.roles.length;
+  report.policies += snapshot.policies.length;
   for (const policy of snapshot.policies) {
-    const account = policy.arn.split(':')[4] ?? '';
-    await deps.state.applyPolicyChanges(account, policy.arn, [
+    const policyAccount = policy.arn.split(':')[4] ?? '';
+    await deps.state.applyPolicyChanges(policyAccount, policy.arn, [
       ...policy.versions.map((v) => ({ kind: 'version' as const, versionId: v.versionId, document: v.document })),
       ...(policy.defaultVersionId ? [{ kind: 'default' as const, stamp, versionId: policy.defaultVersionId }] : []),
     ]);
   }
 
-  const seen = new Map<string, Set<string>>();
+  // A named account read with no role at all still has its stored roles deleted.
+  const seen = new Map<string, Set<string>>(account ? [[account, new Set<string>()]] : []);
   for (const role of snapshot.roles) {
     seen.set(role.account, (seen.get(role.account) ?? new Set()).add(role.roleName));
     const record = await deps.state.getRole(role.account, role.roleName);
@@ -78,32 +128,25 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     report.corrected.push({ account: role.account, roleName: role.roleName, changes: described });
   }
 
-  for (const [account, names] of seen) {
-    for (const roleName of await deps.state.roleNames(account)) {
+  const deleted: { account: string; roleName: string }[] = [];
+  for (const [roleAccount, names] of seen) {
+    if (!report.accounts.includes(roleAccount)) report.accounts.push(roleAccount);
+    for (const roleName of await deps.state.roleNames(roleAccount)) {
       if (names.has(roleName)) continue;
-      const record = await deps.state.getRole(account, roleName);
+      const record = await deps.state.getRole(roleAccount, roleName);
       if (!record || !roleExists(record)) continue;
-      await deps.state.applyRoleChanges(account, roleName, record.arn, [{ part: 'deleted', stamp }]);
-      report.deleted.push({ account, roleName });
+      await deps.state.applyRoleChanges(roleAccount, roleName, record.arn, [{ part: 'deleted', stamp }]);
+      deleted.push({ account: roleAccount, roleName });
     }
   }
+  report.deleted.push(...deleted);
 
-  const evaluated = [...snapshot.roles.map((r) => ({ account: r.account, roleName: r.roleName })), ...report.deleted];
-  for (const { account, roleName } of evaluated) {
-    const result = await deps.engine.reevaluateRole(account, roleName, now, 'reconcile');
+  const evaluated = [...snapshot.roles.map((r) => ({ account: r.account, roleName: r.roleName })), ...deleted];
+  for (const { account: roleAccount, roleName } of evaluated) {
+    const result = await deps.engine.reevaluateRole(roleAccount, roleName, now, 'reconcile');
     report.findings.push(...result.findings);
     report.resolved.push(...result.resolved);
   }
-
-  await deps.findings.recountSummary();
-
-  if (deps.dispatch) {
-    const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(deps.minSeverity));
-    const pending = await deps.findings.pendingAlerts(severities);
-    report.alertsRetried = pending.length;
-    if (pending.length > 0) await deps.dispatch(pending);
-  }
-  return report;
 }
 
 /** The changes that make a stored role match what IAM says. */

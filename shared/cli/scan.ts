@@ -65,7 +65,7 @@ export async function runScan(args: string[]): Promise<number> {
   }
   const report = await reconcile({
     ...deps,
-    reader: new AwsAccountReader(iamClient),
+    accounts: [{ reader: new AwsAccountReader(iamClient) }],
     now: Date.now,
     minSeverity: config.alerts.minSeverity,
   });

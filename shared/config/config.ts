@@ -25,6 +25,43 @@ function isRealDate(value: string): boolean {
   );
 }
 
+/** What an organization member's read role trusts: IAM's own limits on role names and external ids. */
+const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name: 1-64 letters, digits and +=,.@_-');
+const externalId = z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 letters, digits and +=,.@:/_-');
+
+/** Default name of the read-only role the member stack creates in every member account. */
+export const DEFAULT_MEMBER_ROLE_NAME = 'RoleWatchReader';
+
+const organizationSchema = z
+  .object({
+    /** The AWS Organizations id (o-...): the central event bus accepts events from its accounts only. */
+    id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id like o-a1b2c3d4e5'),
+    /** The read-only role the member stack creates in each member account; RoleWatch assumes it. */
+    memberRoleName: roleName.default(DEFAULT_MEMBER_ROLE_NAME),
+    /** The sts:ExternalId the member role's trust requires. */
+    externalId: externalId.optional(),
+    /** The member accounts reconcile reads. Without it, reconcile lists them from AWS Organizations. */
+    accounts: z.array(accountId).min(1, 'lists no account: leave it out to discover them').optional(),
+    /** List the accounts with Organizations ListAccounts at each reconcile; on by default when `accounts` is absent. */
+    discover: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((org, ctx) => {
+    if (org.accounts && org.discover === true)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['discover'],
+        message: 'either list accounts or discover them, not both (remove accounts, or discover: true)',
+      });
+    if (!org.accounts && org.discover === false)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accounts'],
+        message: 'is required when discover is false: name the member accounts reconcile reads',
+      });
+  })
+  .transform(({ discover, ...org }) => ({ ...org, discover: discover ?? org.accounts === undefined }));
+
 const configSchema = z
   .object({
     /** The organisation's own accounts. The role's own account is always known. */
@@ -69,6 +106,8 @@ const configSchema = z
     rules: z
       .record(z.string(), z.object({ enabled: z.boolean().optional(), severity: severity.optional() }).strict())
       .default({}),
+    /** Organization mode: one RoleWatch in the security account watches every account of the organization. */
+    organization: organizationSchema.optional(),
   })
   .strict();
 
@@ -99,6 +138,19 @@ export function validateConfig(input: unknown, ruleIds?: ReadonlySet<string>): C
     }
   }
   return config;
+}
+
+/** Organization mode settings, validated (`discover` always set). */
+export type OrganizationConfig = NonNullable<Config['organization']>;
+
+/**
+ * The configuration with more accounts counted as known: `knownAccounts` plus `accounts` (the
+ * organization's accounts, the account RoleWatch runs in). The rules read `knownAccounts` only, so this is
+ * how organization mode makes every account of the organization known without listing them twice.
+ */
+export function withKnownAccounts(config: Config, accounts: readonly string[]): Config {
+  const known = [...new Set([...config.knownAccounts, ...accounts])];
+  return known.length === config.knownAccounts.length ? config : { ...config, knownAccounts: known };
 }
 
 /** The configuration with every default. */

@@ -71,3 +71,17 @@ export function eventPatterns(
     roleAssumptions: pattern(of('sts.amazonaws.com')),
   };
 }
+
+/**
+ * Whether a CloudTrail record matches a pattern the way EventBridge matches the "AWS API Call via
+ * CloudTrail" event that carries it (RoleWatch's patterns only list sources and event names). Used where
+ * EventBridge is absent: the local monitor routes events to the same functions the rules target.
+ */
+export function matchesPattern(pattern: TrailEventPattern, record: { eventSource?: unknown; eventName?: unknown }): boolean {
+  return (
+    typeof record.eventSource === 'string' &&
+    typeof record.eventName === 'string' &&
+    pattern.detail.eventSource.includes(record.eventSource) &&
+    pattern.detail.eventName.includes(record.eventName)
+  );
+}

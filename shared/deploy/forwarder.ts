@@ -1,3 +1,4 @@
+import { DEFAULT_MEMBER_ROLE_NAME } from '../config/config';
 import { ValidationError } from '../errors';
 import { eventPatterns, type TrailEventPattern } from './eventPatterns';
 
@@ -68,12 +69,184 @@ export function forwarderRegions(homeRegion: string, extraRegions: readonly stri
  */
 export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
   if (!isRegionName(homeRegion)) throw new ValidationError('--home-region', `"${homeRegion}" is not an AWS region name`);
+  return forwardingStack({
+    prefix: `rolewatch-to-${homeRegion}`,
+    bus: { 'Fn::Sub': `arn:\${AWS::Partition}:events:${homeRegion}:\${AWS::AccountId}:event-bus/default` },
+    busDescription: `the default event bus in ${homeRegion}`,
+    targetId: 'rolewatch-home-bus',
+    description:
+      `RoleWatch forwarder: sends this region's CloudTrail events that RoleWatch watches to its default event bus in ${homeRegion}. ` +
+      `Deploy in ${IAM_EVENTS_REGION} (IAM changes arrive there only) and in every other region whose role assumptions you want; never in ${homeRegion}.`,
+    busOutput: 'HomeEventBusArn',
+  });
+}
+
+/** The parts of an EventBridge event bus ARN. */
+export interface EventBusArn {
+  partition: string;
+  region: string;
+  account: string;
+  name: string;
+}
+
+/** Parses `arn:aws:events:REGION:ACCOUNT:event-bus/NAME`; a ValidationError names `--target-bus-arn` otherwise. */
+export function parseEventBusArn(arn: string): EventBusArn {
+  const match = /^arn:(aws[a-z-]*):events:([a-z0-9-]+):(\d{12}):event-bus\/([\w.\-/]{1,256})$/.exec(arn);
+  const [, partition, region, account, name] = match ?? [];
+  if (!partition || !region || !account || !name)
+    throw new ValidationError(
+      '--target-bus-arn',
+      `"${arn}" is not an event bus ARN (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)`,
+    );
+  if (!isRegionName(region)) throw new ValidationError('--target-bus-arn', `"${region}" is not an AWS region name`);
+  return { partition, region, account, name };
+}
+
+/** Where the member stack sends events, and what its read role trusts. */
+export interface MemberStackOptions {
+  /** The security account's organization bus (output OrganizationEventBusArn of RoleWatch's stack). */
+  targetBusArn: string;
+  /** RoleWatch's stage in the security account: its function roles are named after it. */
+  stage: string;
+  /** The read-only role created in the member account (organization.memberRoleName). */
+  memberRoleName?: string;
+}
+
+/** RoleWatch's functions that read IAM, and so assume the member read role: their roles are the ones trusted. */
+export const MEMBER_ROLE_READERS = ['on-iam-change', 'reconcile'] as const;
+
+/**
+ * The ARNs of the security account's function roles the member read role trusts, computed the way
+ * serverless.yml names them (`rolewatch-<stage>-<region>-<function>`; a test compares them).
+ */
+export function trustedFunctionRoleArns(options: Pick<MemberStackOptions, 'targetBusArn' | 'stage'>): string[] {
+  const bus = parseEventBusArn(options.targetBusArn);
+  return MEMBER_ROLE_READERS.map(
+    (fn) => `arn:${bus.partition}:iam::${bus.account}:role/rolewatch-${options.stage}-${bus.region}-${fn}`,
+  );
+}
+
+/** The regions of the member stack: us-east-1 (IAM changes and the read role) and every region whose role assumptions are wanted. */
+export function memberRegions(extraRegions: readonly string[] = []): string[] {
+  for (const region of extraRegions)
+    if (!isRegionName(region)) throw new ValidationError('--regions', `"${region}" is not an AWS region name`);
+  return [...new Set([IAM_EVENTS_REGION, ...extraRegions])];
+}
+
+/**
+ * The stack of an organization's member account (organization mode; deployed to every account with a
+ * service-managed StackSet, in us-east-1 and every region whose role assumptions are wanted):
+ * - the forwarding rules of {@link forwarderTemplate}, targeting the security account's organization bus,
+ *   whose policy accepts events from principals of the organization only;
+ * - in us-east-1 only (IAM is global), the read role RoleWatch assumes: iam:GetPolicy and
+ *   iam:GetPolicyVersion on this account's customer-managed policies and iam:GetAccountAuthorizationDetails
+ *   (reconcile), nothing else; trusted by the security account's on-iam-change and reconcile roles only,
+ *   and only with the `ExternalId` parameter.
+ * The security account's stack must exist first: IAM refuses a trust naming a role that does not exist.
+ */
+export function memberTemplate(options: MemberStackOptions): CloudFormationTemplate {
+  const bus = parseEventBusArn(options.targetBusArn);
+  if (!/^[A-Za-z0-9-]{1,20}$/.test(options.stage))
+    throw new ValidationError('--stage', `"${options.stage}" is not a stage name (1-20 letters, digits and -)`);
+  const memberRoleName = options.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME;
+  if (!/^[\w+=,.@-]{1,64}$/.test(memberRoleName))
+    throw new ValidationError('--member-role-name', `"${memberRoleName}" is not an IAM role name`);
+  const template = forwardingStack({
+    prefix: `rolewatch-${options.stage}-to-${bus.account}`,
+    bus: options.targetBusArn,
+    busDescription: `RoleWatch's organization bus ${bus.name} in ${bus.account} (${bus.region})`,
+    targetId: 'rolewatch-organization-bus',
+    description:
+      `RoleWatch member stack: forwards this account's CloudTrail events that RoleWatch watches to ${options.targetBusArn} ` +
+      `and, in ${IAM_EVENTS_REGION}, creates the read role ${memberRoleName} for RoleWatch (${bus.account}). ` +
+      `Deploy with a service-managed StackSet in ${IAM_EVENTS_REGION} and every region whose role assumptions you want.`,
+    busOutput: 'TargetEventBusArn',
+  });
+  return {
+    ...template,
+    Parameters: {
+      ...template.Parameters,
+      ExternalId: {
+        Type: 'String',
+        NoEcho: true,
+        MinLength: 2,
+        MaxLength: 1224,
+        AllowedPattern: '[\\w+=,.@:/-]*',
+        Description: "The sts:ExternalId RoleWatch presents (organization.externalId in RoleWatch's configuration)",
+      },
+    },
+    Resources: {
+      ...template.Resources,
+      [MEMBER_READ_ROLE]: {
+        Type: 'AWS::IAM::Role',
+        Condition: 'InIamEventsRegion',
+        Properties: {
+          RoleName: memberRoleName,
+          Description: `RoleWatch (${bus.account}): reads this account's customer-managed policies and authorization details`,
+          MaxSessionDuration: 3600,
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { AWS: trustedFunctionRoleArns(options) },
+                Action: 'sts:AssumeRole',
+                Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
+              },
+            ],
+          },
+          Policies: [
+            {
+              PolicyName: 'rolewatch-read',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
+                    Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/*` },
+                  },
+                  // GetAccountAuthorizationDetails has no resource-level permissions.
+                  { Effect: 'Allow', Action: 'iam:GetAccountAuthorizationDetails', Resource: '*' },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
+    Outputs: {
+      ...template.Outputs,
+      ReadRoleArn: {
+        Condition: 'InIamEventsRegion',
+        Description: 'The role RoleWatch assumes to read this account',
+        Value: { 'Fn::GetAtt': [MEMBER_READ_ROLE, 'Arn'] },
+      },
+    },
+  };
+}
+
+/** The logical id of the member stack's read role. */
+export const MEMBER_READ_ROLE = 'ReadRole';
+
+/** What the forwarding stacks of both modes are made of. */
+interface ForwardingStack {
+  /** Names of the rules and the role start with it (`rolewatch-*`: monitor-tampering watches them). */
+  prefix: string;
+  /** The ARN of the bus the events go to (a string or an intrinsic). */
+  bus: unknown;
+  busDescription: string;
+  targetId: string;
+  description: string;
+  busOutput: string;
+}
+
+function forwardingStack(stack: ForwardingStack): CloudFormationTemplate {
   const patterns = eventPatterns();
-  const prefix = `rolewatch-to-${homeRegion}`;
-  const homeBus = { 'Fn::Sub': `arn:\${AWS::Partition}:events:${homeRegion}:\${AWS::AccountId}:event-bus/default` };
+  const { prefix } = stack;
   const target = {
-    Id: 'rolewatch-home-bus',
-    Arn: homeBus,
+    Id: stack.targetId,
+    Arn: stack.bus,
     RoleArn: { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] },
     RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
     DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
@@ -85,7 +258,7 @@ export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
     state: 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
   ) => ({
     Name: `${prefix}-${suffix}`,
-    Description: `RoleWatch forwarder - ${description}, to ${homeRegion}`,
+    Description: `RoleWatch forwarder - ${description}, to ${stack.busDescription}`,
     State: state,
     EventPattern: pattern,
     Targets: [target],
@@ -93,9 +266,7 @@ export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
 
   return {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description:
-      `RoleWatch forwarder: sends this region's CloudTrail events that RoleWatch watches to its default event bus in ${homeRegion}. ` +
-      `Deploy in ${IAM_EVENTS_REGION} (IAM changes arrive there only) and in every other region whose role assumptions you want; never in ${homeRegion}.`,
+    Description: stack.description,
     Parameters: {
       AlarmTopicArn: {
         Type: 'String',
@@ -130,7 +301,7 @@ export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
         Type: 'AWS::IAM::Role',
         Properties: {
           RoleName: { 'Fn::Sub': `${prefix}-\${AWS::Region}` },
-          Description: `EventBridge: forwards RoleWatch's events to the default event bus in ${homeRegion}`,
+          Description: `EventBridge: forwards RoleWatch's events to ${stack.busDescription}`,
           // The rule ARNs are a name pattern, not Fn::GetAtt: the rules already depend on this role.
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
@@ -155,7 +326,7 @@ export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
               PolicyName: 'put-events-to-home-bus',
               PolicyDocument: {
                 Version: '2012-10-17',
-                Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: homeBus }],
+                Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: stack.bus }],
               },
             },
           ],
@@ -202,7 +373,7 @@ export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
         Type: 'AWS::CloudWatch::Alarm',
         Condition: 'HasAlarmTopic',
         Properties: {
-          AlarmDescription: `RoleWatch forwarder could not deliver some events to ${homeRegion}; they wait in the dead-letter queue`,
+          AlarmDescription: `RoleWatch forwarder could not deliver some events to ${stack.busDescription}; they wait in the dead-letter queue`,
           Namespace: 'AWS/SQS',
           MetricName: 'ApproximateNumberOfMessagesVisible',
           Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
@@ -217,7 +388,7 @@ export function forwarderTemplate(homeRegion: string): CloudFormationTemplate {
       },
     },
     Outputs: {
-      HomeEventBusArn: { Description: 'Where the events go', Value: homeBus },
+      [stack.busOutput]: { Description: 'Where the events go', Value: stack.bus },
       DeadLetterQueueUrl: { Description: 'Events that could not be delivered', Value: { Ref: 'DeadLetterQueue' } },
     },
   };

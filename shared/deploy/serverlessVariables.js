@@ -4,33 +4,62 @@ require('tsx/cjs');
 const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 const { eventPatterns } = require('./eventPatterns.ts');
-const { validateConfig } = require('../config/config.ts');
+const { deployedConfig, organizationParamDefaults } = require('./deployedConfig.ts');
 const { RULE_IDS } = require('../rules/index.ts');
 
 const root = path.resolve(__dirname, '../..');
 
-/** The rolewatch configuration (rolewatch.config.yml/.yaml/.json at the project root), validated, as JSON. */
-function config() {
+/** The configuration file as written (rolewatch.config.yml/.yaml/.json at the project root), or {}. */
+function configInput() {
   const file = ['rolewatch.config.yml', 'rolewatch.config.yaml', 'rolewatch.config.json']
     .map((name) => path.join(root, name))
     .find((candidate) => existsSync(candidate));
-  if (!file) return JSON.stringify(validateConfig({}, RULE_IDS));
+  if (!file) return { file: undefined, data: {} };
   const text = readFileSync(file, 'utf8');
-  const data = file.endsWith('.json') ? JSON.parse(text) : require('yaml').parse(text);
-  const json = JSON.stringify(validateConfig(data, RULE_IDS));
+  return { file, data: file.endsWith('.json') ? JSON.parse(text) : require('yaml').parse(text) };
+}
+
+/** The organization parameters as given (--param) or defaulted from the configuration file. */
+async function organizationParams(resolveVariable) {
+  const [organizationId, memberRoleName, externalId] = await Promise.all(
+    ['organizationId', 'memberRoleName', 'externalId'].map((name) => resolveVariable(`param:${name}`)),
+  );
+  return { organizationId: organizationId ?? '', memberRoleName: memberRoleName ?? '', externalId: externalId ?? '' };
+}
+
+/**
+ * The rolewatch configuration the functions run with, validated, as JSON: the file's, with the organization
+ * parameters applied (shared/deploy/deployedConfig.ts), so template and code agree.
+ */
+async function config({ resolveVariable }) {
+  const { file, data } = configInput();
+  const json = JSON.stringify(deployedConfig(data, await organizationParams(resolveVariable), RULE_IDS));
   // Lambda allows 4 KB for all environment variables of a function together.
   if (json.length > 3000) {
     throw new Error(
-      `${path.basename(file)} is ${json.length} characters as JSON; Lambda environment variables hold 4 KB in all. Shorten it (e.g. wildcards in protectedRoles and suppressions).`,
+      `${file ? path.basename(file) : 'the configuration'} is ${json.length} characters as JSON; Lambda environment variables hold 4 KB in all. ` +
+        'Shorten it (e.g. wildcards in protectedRoles and suppressions; organization.discover instead of a long organization.accounts).',
     );
   }
   return json;
 }
 
+/** "true" when reconcile lists the organization's accounts (its role then may call organizations:ListAccounts). */
+async function organizationDiscovery({ resolveVariable }) {
+  const params = await organizationParams(resolveVariable);
+  if (params.organizationId === '') return 'false';
+  return String(deployedConfig(configInput().data, params, RULE_IDS).organization?.discover === true);
+}
+
+const defaults = () => organizationParamDefaults(configInput().data);
 const patterns = eventPatterns();
 module.exports = {
   iamChangesPattern: patterns.iamChanges,
   monitorTamperingPattern: patterns.monitorTampering,
   roleAssumptionsPattern: patterns.roleAssumptions,
   config,
+  organizationDiscovery,
+  organizationId: () => defaults().organizationId,
+  memberRoleName: () => defaults().memberRoleName,
+  externalId: () => defaults().externalId,
 };

@@ -20,7 +20,13 @@ import {
 } from '../support/template';
 
 const ALERT_EMAIL = 'security@example.com';
-const service = usePackagedService({ stage: 'test', params: { alertEmail: ALERT_EMAIL } });
+const ORGANIZATION_ID = 'o-a1b2c3d4e5';
+// Packaged in organization mode, so that every resource of the template is deployed and checked here;
+// test/deploy/organization.test.ts checks what the organization adds and that nothing of it exists without.
+const service = usePackagedService({
+  stage: 'test',
+  params: { alertEmail: ALERT_EMAIL, organizationId: ORGANIZATION_ID, externalId: 'rolewatch-test-external-id' },
+});
 const template = () => service.template;
 const resolve = (value: unknown) => resolveIntrinsics(template(), value);
 const arnOf = (logicalId: string, attribute = 'Arn') => String(resolve({ 'Fn::GetAtt': [logicalId, attribute] }));
@@ -31,6 +37,12 @@ const PATTERN_RULES = {
   iamChanges: 'IamChangesRule',
   monitorTampering: 'MonitorTamperingRule',
   roleAssumptions: 'RoleAssumptionsRule',
+} as const;
+/** The same patterns on the organization bus. */
+const ORGANIZATION_RULES = {
+  iamChanges: 'OrganizationIamChangesRule',
+  monitorTampering: 'OrganizationMonitorTamperingRule',
+  roleAssumptions: 'OrganizationRoleAssumptionsRule',
 } as const;
 
 // What each function's code calls, and on what: the least-privilege contract of the deployment.
@@ -53,6 +65,8 @@ const alertGrants = () => ({
 });
 const logGrants = (fn: string) => ({ 'logs:CreateLogStream': [logStreams(fn)], 'logs:PutLogEvents': [logStreams(fn)] });
 const customerPolicies = () => [`arn:aws:iam::${account}:policy/*`];
+// Organization mode: the member read role of any account (the statement is conditioned on aws:ResourceOrgID).
+const memberRoles = () => ['arn:aws:iam::*:role/RoleWatchReader'];
 const EXPECTED_GRANTS: Record<string, () => Record<string, string[]>> = {
   'on-iam-change': () => ({
     ...logGrants('on-iam-change'),
@@ -60,6 +74,7 @@ const EXPECTED_GRANTS: Record<string, () => Record<string, string[]>> = {
     ...alertGrants(),
     'iam:GetPolicy': customerPolicies(),
     'iam:GetPolicyVersion': customerPolicies(),
+    'sts:AssumeRole': memberRoles(),
     // The on-failure destination of asynchronous invocations is written with the function's role.
     'sqs:SendMessage': [arnOf('EventsDeadLetterQueue')],
   }),
@@ -78,7 +93,17 @@ const EXPECTED_GRANTS: Record<string, () => Record<string, string[]>> = {
     'iam:GetPolicy': customerPolicies(),
     'iam:GetPolicyVersion': customerPolicies(),
     'iam:GetAccountAuthorizationDetails': ['*'],
+    'sts:AssumeRole': memberRoles(),
+    // Organization discovery (no organization.accounts in the configuration).
+    'organizations:ListAccounts': ['*'],
     'sqs:SendMessage': [arnOf('EventsDeadLetterQueue')],
+  }),
+  // The reporting API reads, and writes only a person's decisions on findings (suppress, re-open).
+  'report-api': () => ({
+    ...logGrants('report-api'),
+    ...Object.fromEntries(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'].map((action) => [action, table()])),
+    'dynamodb:PutItem': [arnOf('RoleWatchTable')],
+    'dynamodb:UpdateItem': [arnOf('RoleWatchTable')],
   }),
   digest: () => ({
     ...logGrants('digest'),
@@ -169,6 +194,9 @@ function allPolicies(): FoundPolicy[] {
   ]);
   const resourcePolicies = Object.entries(template().Resources).flatMap(([logicalId, resource]) => {
     const properties = resource.Properties ?? {};
+    // An event bus policy is one statement per resource.
+    if (resource.Type === 'AWS::Events::EventBusPolicy')
+      return [{ where: logicalId, kind: 'resource' as const, document: { Statement: [resolve(properties.Statement)] } }];
     const document = properties.KeyPolicy ?? (resource.Type.endsWith('Policy') ? properties.PolicyDocument : undefined);
     if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy' || document === undefined) return [];
     return [{ where: logicalId, kind: 'resource' as const, document: resolve(document) as { Statement?: unknown } }];
@@ -260,9 +288,12 @@ function findingsOf(policy: FoundPolicy): string[] {
 }
 
 describe('EventBridge rules', () => {
-  it('deploy exactly the patterns eventPatterns() derives from the rule registry', () => {
+  it('deploy exactly the patterns eventPatterns() derives from the rule registry, on the default and the organization bus', () => {
     const expected = eventPatterns();
-    for (const [name, logicalId] of Object.entries(PATTERN_RULES) as [keyof typeof PATTERN_RULES, string][]) {
+    for (const [name, logicalId] of [...Object.entries(PATTERN_RULES), ...Object.entries(ORGANIZATION_RULES)] as [
+      keyof typeof PATTERN_RULES,
+      string,
+    ][]) {
       expect({ rule: logicalId, pattern: propertiesOf(template(), logicalId).EventPattern }).toEqual({
         rule: logicalId,
         pattern: expected[name],
@@ -286,19 +317,23 @@ describe('EventBridge rules', () => {
     );
   });
 
-  it('receive read-only management events on the STS rule only, which names exactly the three assume calls', () => {
+  it('receive read-only management events on the STS rules only, which name exactly the three assume calls', () => {
     const states = Object.fromEntries(eventRules().map(([logicalId, rule]) => [logicalId, rule.Properties?.State]));
     const sts = Object.entries(states).filter(([, state]) => state === STS_STATE);
-    expect(sts.map(([logicalId]) => logicalId)).toEqual([PATTERN_RULES.roleAssumptions]);
-    const pattern = propertiesOf(template(), PATTERN_RULES.roleAssumptions).EventPattern as TrailEventPattern;
-    expect(pattern.source).toEqual(['aws.sts']);
-    expect(pattern.detail.eventSource).toEqual(['sts.amazonaws.com']);
-    expect([...pattern.detail.eventName].sort()).toEqual(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+    const stsRules = [ORGANIZATION_RULES.roleAssumptions, PATTERN_RULES.roleAssumptions];
+    expect(sts.map(([logicalId]) => logicalId).sort()).toEqual(stsRules);
+    for (const logicalId of stsRules) {
+      const pattern = propertiesOf(template(), logicalId).EventPattern as TrailEventPattern;
+      expect(pattern.source).toEqual(['aws.sts']);
+      expect(pattern.detail.eventSource).toEqual(['sts.amazonaws.com']);
+      expect([...pattern.detail.eventName].sort()).toEqual(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+    }
   });
 
-  it('are ENABLED, apart from the STS rule', () => {
+  it('are ENABLED, apart from the STS rules', () => {
+    const stsRules: string[] = [PATTERN_RULES.roleAssumptions, ORGANIZATION_RULES.roleAssumptions];
     for (const [logicalId, rule] of eventRules()) {
-      if (logicalId !== PATTERN_RULES.roleAssumptions)
+      if (!stsRules.includes(logicalId))
         expect({ logicalId, state: rule.Properties?.State }).toEqual({ logicalId, state: 'ENABLED' });
     }
   });
@@ -343,9 +378,10 @@ describe('delivery failures', () => {
   it('every asynchronously invoked function retries a bounded number of times, then goes to an on-failure destination', () => {
     const invokedAsync = new Set([
       ...eventRules().flatMap(([, rule]) => targetsOf(rule.Properties ?? {}).map((target) => referencedId(target.Arn))),
-      ...resourcesOfType(template(), 'AWS::Lambda::Permission').map(([, permission]) =>
-        referencedId(permission.Properties?.FunctionName),
-      ),
+      ...resourcesOfType(template(), 'AWS::Lambda::Permission')
+        // API Gateway invokes synchronously and answers the caller: no retries, no destination.
+        .filter(([, permission]) => permission.Properties?.Principal === 'events.amazonaws.com')
+        .map(([, permission]) => referencedId(permission.Properties?.FunctionName)),
     ]);
     const asyncFunctions = functions().filter((fn) => invokedAsync.has(fn.logicalId));
     expect(asyncFunctions.map((fn) => fn.name).sort()).toEqual(['digest', 'on-iam-change', 'reconcile']);
@@ -451,10 +487,12 @@ describe('delivery failures', () => {
     }
   });
 
-  it('every rule that targets a function may invoke it, and nothing else may', () => {
-    const permissions = resourcesOfType(template(), 'AWS::Lambda::Permission').map(
-      ([, permission]) => permission.Properties ?? {},
-    );
+  it('every rule that targets a function may invoke it, and nothing else may (but the HTTP API, the report-api)', () => {
+    const all = resourcesOfType(template(), 'AWS::Lambda::Permission').map(([, permission]) => permission.Properties ?? {});
+    const fromApi = all.filter((permission) => permission.Principal === 'apigateway.amazonaws.com');
+    expect(fromApi.map((permission) => referencedId(permission.FunctionName))).toEqual(['ReportDashapiLambdaFunction']);
+    expect(JSON.stringify(fromApi[0]?.SourceArn)).toContain('HttpApi');
+    const permissions = all.filter((permission) => permission.Principal !== 'apigateway.amazonaws.com');
     for (const permission of permissions) {
       expect(permission.Principal).toBe('events.amazonaws.com');
       expect(permission.Action).toBe('lambda:InvokeFunction');
@@ -577,7 +615,7 @@ describe('IAM policies of the template', () => {
     expect(wildcards).toEqual([{ where: 'AlertTopicKey', action: 'kms:*' }]);
   });
 
-  it('allow Resource * only for iam:GetAccountAuthorizationDetails and in the KMS key policy', () => {
+  it('allow Resource * only for iam:GetAccountAuthorizationDetails, organizations:ListAccounts and in the KMS key policy', () => {
     const everything = allPolicies().flatMap((policy) =>
       statementsOf(policy.document)
         .filter((statement) => statement.Effect === 'Allow' && stringsOf(statement.Resource).includes('*'))
@@ -585,7 +623,10 @@ describe('IAM policies of the template', () => {
     );
     const keyPolicy = template().Resources.AlertTopicKey ? ['AlertTopicKey'] : [];
     const outsideKey = everything.filter((entry) => !keyPolicy.includes(entry.where));
-    expect(outsideKey).toEqual([{ where: 'ReconcileRole inline reconcile', actions: ['iam:GetAccountAuthorizationDetails'] }]);
+    expect(outsideKey).toEqual([
+      { where: 'ReconcileRole inline reconcile', actions: ['iam:GetAccountAuthorizationDetails'] },
+      { where: 'ReconcileRole inline reconcile', actions: ['organizations:ListAccounts'] },
+    ]);
   });
 
   it('use neither NotAction nor NotResource in an Allow', () => {

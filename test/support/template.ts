@@ -301,7 +301,10 @@ class Resolver {
         Arn: () => `arn:${partition}:kms:${region}:${account}:key/${keyId(logicalId)}`,
       },
       'AWS::Lambda::Function': { Arn: () => `arn:${partition}:lambda:${region}:${account}:function:${name}` },
-      'AWS::Events::Rule': { Arn: () => `arn:${partition}:events:${region}:${account}:rule/${name}` },
+      // A rule on a custom bus has the bus name in its ARN.
+      'AWS::Events::Rule': {
+        Arn: () => `arn:${partition}:events:${region}:${account}:rule/${this.ruleBusPrefix(logicalId)}${name}`,
+      },
       'AWS::Events::EventBus': { Arn: () => `arn:${partition}:events:${region}:${account}:event-bus/${name}` },
       // CloudFormation's documented value: the log group ARN followed by ":*".
       'AWS::Logs::LogGroup': { Arn: () => `arn:${partition}:logs:${region}:${account}:log-group:${name}:*` },
@@ -310,6 +313,13 @@ class Resolver {
     const read = arns[resource.Type]?.[attribute];
     if (!read) throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute} (${resource.Type})`);
     return read();
+  }
+
+  private ruleBusPrefix(logicalId: string): string {
+    const bus = this.resource(logicalId).Properties?.EventBusName;
+    if (bus === undefined) return '';
+    const name = this.text(bus, `${logicalId}.EventBusName`).split('/').pop() ?? '';
+    return name === 'default' ? '' : `${name}/`;
   }
 
   private rolePath(logicalId: string): string {

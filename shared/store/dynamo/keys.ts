@@ -35,4 +35,6 @@ export const keys = {
   /** Findings of one resource (gsi2). */
   findingsByResource: (account: string, resource: string) => `RESOURCE#${account}#${resource}`,
   summary: (account: string) => `SUMMARY#${account}`,
+  /** The organization's accounts as reconcile last listed them (sk `ACCOUNTS`). */
+  organization: (organizationId: string) => `ORG#${organizationId}`,
 } as const;
