@@ -5,6 +5,7 @@ import { runDemo } from './demo';
 import { runEvaluate } from './evaluate';
 import { runForwarderTemplate } from './forwarderTemplate';
 import { runScan } from './scan';
+import { runStart } from './start';
 
 /** Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage or unreadable input. */
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
@@ -12,11 +13,12 @@ export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   evaluate: { summary: 'replay CloudTrail files through the rules and print findings', run: runEvaluate },
   'check-policy': { summary: 'analyse IAM policy documents (permission, or trust with --trust)', run: runCheckPolicy },
+  start: { summary: 'run the whole monitor on this machine (npm start): DynamoDB Local, alerts, API, web page', run: runStart },
   scan: { summary: 'read every role of your AWS account (your credentials) and report what holds now', run: runScan },
   demo: { summary: 'replay a realistic day with a backdoor role through the rules and explain the findings', run: runDemo },
   bench: { summary: 'measure evaluation throughput against JSON.parse on a generated stream', run: runBench },
   'forwarder-template': {
-    summary: "print the CloudFormation template that forwards other regions' events to RoleWatch",
+    summary: "print the template that forwards other regions' (or member accounts') events to RoleWatch",
     run: runForwarderTemplate,
   },
 };

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createReportApi } from '../api/reportApi';
+import { startApiServer } from '../api/server';
+import { readTrailInputs } from '../cloudtrail/read';
+import type { Config } from '../config/config';
+import { demoConfig, demoEvents } from '../demo/scenario';
+import { ValidationError } from '../errors';
+import { AwsIamReader } from '../iam/AwsIamReader';
+import { startLocalMonitor } from '../local/monitor';
+import { uiAsset } from '../local/ui';
+import { startWatching, watchTargets } from '../local/watch';
+import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
+import { resolveConfig } from './options';
+
+const HELP = `usage: rolewatch start [options]      (npm start -- [options])
+
+Runs the whole monitor on this machine: DynamoDB Local, the functions' code fed through the same routes
+as RoleWatch's EventBridge rules, alerts printed and written as .eml files, the reporting API and a
+read-only web page on 127.0.0.1. Runs until Ctrl-C, then stops everything it started.
+
+  (no option)         replays the bundled demo: a day of an account ending with a backdoor role
+  --replay PATH...    replays your CloudTrail files or directories instead (repeat --replay, or list paths)
+  --watch             with your AWS credentials, polls CloudTrail LookupEvents (IAM in us-east-1, STS in
+                      --regions) every minute and evaluates the account's real events live
+  --regions R1,R2     regions whose role assumptions --watch reads (default us-east-1)
+  --port N            port of the API and page (default: PORT, else 8787; 0 picks a free one)
+  --mail-dir DIR      where alert e-mails are written (default .rolewatch/mail)
+  --config FILE       rolewatch.config.yml/.json (the demo brings its own)
+`;
+
+/** Runs the local monitor until SIGINT or SIGTERM. */
+export async function runStart(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      replay: { type: 'string', multiple: true },
+      watch: { type: 'boolean' },
+      regions: { type: 'string' },
+      port: { type: 'string' },
+      'mail-dir': { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const replay = [...(values.replay ?? []), ...positionals];
+  if (replay.length > 0 && values.watch) throw new ValidationError('--watch', 'replays and live watching are separate runs');
+  const port = parsePort(values.port ?? process.env.PORT ?? '8787');
+  const mailDirectory = path.resolve(values['mail-dir'] ?? path.join('.rolewatch', 'mail'));
+  const demo = replay.length === 0 && !values.watch;
+  const config: Config = demo && !values.config ? demoConfig() : resolveConfig(values.config);
+  const out = process.stdout;
+
+  out.write('RoleWatch: starting DynamoDB Local...\n');
+  const monitor = await startLocalMonitor({
+    config,
+    mailDirectory,
+    stream: out,
+    ...(values.watch
+      ? { iam: new AwsIamReader(new (await import('@aws-sdk/client-iam')).IAMClient({ region: 'us-east-1' })) }
+      : {}),
+  });
+  const api = createReportApi({
+    reports: new DynamoReportStore(monitor.stores, { accounts: config.knownAccounts }),
+    findings: monitor.stores.findings,
+    logger: { error: (message, details) => out.write(`[api error] ${message} ${JSON.stringify(details)}\n`) },
+  });
+  let server: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    server = await startApiServer({ api, port, assets: uiAsset });
+  } catch (error) {
+    await monitor.stop();
+    throw error;
+  }
+  let stopWatching: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      out.write('\nRoleWatch: stopping...\n');
+      stopWatching?.();
+      void Promise.allSettled([server.close(), monitor.stop()]).then(() => {
+        out.write('RoleWatch: stopped (DynamoDB Local and the server are gone).\n');
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+  out.write(banner(server.url, monitor.dynamo.endpoint, monitor.dynamo.pid, mailDirectory));
+  if (demo) {
+    out.write('RoleWatch: replaying the demo day (alerts appear below as they are sent)...\n');
+    const report = await monitor.feed(demoEvents());
+    out.write(`RoleWatch: demo replayed: ${report.routed} events reached the functions, ${report.ignored} matched no rule.\n`);
+  } else if (replay.length > 0) {
+    const records = await readRecords(replay, out);
+    out.write(`RoleWatch: replaying ${records.length} records...\n`);
+    const report = await monitor.feed(records);
+    out.write(
+      `RoleWatch: replayed: ${report.routed} events reached the functions, ${report.ignored} matched no rule, ${report.failed} failed.\n`,
+    );
+  } else {
+    const regions = (values.regions ?? 'us-east-1')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
+    out.write(`RoleWatch: watching CloudTrail (IAM in us-east-1, STS in ${regions.join(', ')}), every minute...\n`);
+    stopWatching = startWatching({
+      targets: watchTargets(regions),
+      intervalMs: 60_000,
+      overlapMs: 15 * 60_000,
+      since: Date.now() - 60 * 60_000,
+      onRecords: async (records) => {
+        const report = await monitor.feed(records);
+        if (report.routed > 0) out.write(`RoleWatch: ${report.routed} new CloudTrail events evaluated.\n`);
+      },
+      onError: (error, target) =>
+        out.write(
+          `RoleWatch: LookupEvents in ${target.region} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+        ),
+    });
+  }
+  out.write(`RoleWatch: ready. Open ${server.url}/ui/ - Ctrl-C to stop.\n`);
+  await stopped;
+  return 0;
+}
+
+function banner(url: string, dynamoEndpoint: string, pid: number, mailDirectory: string): string {
+  return [
+    '',
+    `  Web page         ${url}/ui/`,
+    `  Reporting API    ${url}   (OpenAPI: ${url}/openapi.json)`,
+    `  Alert e-mails    ${mailDirectory}   (.eml files; open them with any mail client)`,
+    `  DynamoDB Local   ${dynamoEndpoint}   (pid ${pid})`,
+    '',
+    '  Try:',
+    `    curl -s '${url}/summary'`,
+    `    curl -s '${url}/findings?severity=critical&severity=high'`,
+    `    curl -s -H 'accept: text/csv' '${url}/findings?status=open'`,
+    `    curl -s '${url}/roles'`,
+    `    curl -s '${url}/assumptions?sourceAccount=444455556666'`,
+    '',
+  ].join('\n');
+}
+
+async function readRecords(paths: string[], out: NodeJS.WritableStream): Promise<Record<string, unknown>[]> {
+  const records: Record<string, unknown>[] = [];
+  for await (const input of readTrailInputs(paths)) {
+    if ('error' in input) {
+      out.write(`skipped ${input.source}: ${input.error}\n`);
+      continue;
+    }
+    const record = input.record;
+    if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+      const detail = (record as { detail?: unknown }).detail;
+      records.push((detail !== null && typeof detail === 'object' ? detail : record) as Record<string, unknown>);
+    }
+  }
+  return records;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ValidationError('--port', `must be a port number, got "${value}"`);
+  return port;
+}
