@@ -7,6 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { analysePermissions, escalationMethods } from '../analysis/permissions';
+import { type ApiBenchResult, measureApi } from '../api/bench';
 import { parseTrailRecord } from '../cloudtrail/parse';
 import { createMemoryContext } from '../context';
 import { generateStream, streamConfig } from '../demo/stream';
@@ -43,6 +44,8 @@ failed calls; 1-3 KB per record, like real ones):
             runtime provides), median of ${INIT_SPAWNS} processes; targets < 1 MB and < ${FUNCTION_TARGETS.initMs} ms
   capacity  DynamoDB write capacity units per event (ReturnConsumedCapacity) on DynamoDB Local, by kind:
             AssumeRole by a principal already seen on that role (target <= 1), IAM changes (target <= 5)
+  api       p50/p99 latency of GET /findings?severity=high&limit=50 and GET /summary through the local server
+            with 100,000 findings in DynamoDB Local (target p99 < 50 ms)
 Each figure is the median of the rounds, after a warm-up. The target is evaluate/baseline >= ${TARGET_RATIO}.
 
 options:
@@ -53,6 +56,8 @@ options:
   --no-functions  skip packaging and measuring the Lambda functions (quick runs)
   --capacity-events N  events of the stream replayed on DynamoDB Local (default 20000)
   --no-capacity   skip the DynamoDB capacity measurement (quick runs)
+  --api-findings N     findings stored for the API latency figures (default 100000)
+  --no-api        skip the API latency measurement (quick runs)
 `;
 
 /** One measured pipeline. */
@@ -113,6 +118,8 @@ export interface BenchReport {
   functionsNote?: string;
   /** Write capacity per event on DynamoDB Local; absent with --no-capacity. */
   capacity?: CapacityReport;
+  /** Reporting API latency on DynamoDB Local; absent with --no-api. */
+  api?: ApiBenchResult;
 }
 
 /** `rolewatch bench`: prints the table, or with --json the {@link BenchReport}. No figure is judged here: exit 0. */
@@ -127,6 +134,8 @@ export async function runBench(args: string[]): Promise<number> {
       'no-functions': { type: 'boolean' },
       'no-capacity': { type: 'boolean' },
       'capacity-events': { type: 'string' },
+      'no-api': { type: 'boolean' },
+      'api-findings': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -142,6 +151,7 @@ export async function runBench(args: string[]): Promise<number> {
     seed: values.seed ?? '1',
     functions: values['no-functions'] !== true,
     capacityEvents: values['no-capacity'] ? 0 : positiveInteger('--capacity-events', values['capacity-events'], 20_000),
+    apiFindings: values['no-api'] ? 0 : positiveInteger('--api-findings', values['api-findings'], 100_000),
     progress: process.stderr.isTTY === true,
   });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
@@ -159,6 +169,8 @@ export async function bench(options: {
   functions?: boolean;
   /** Events replayed on DynamoDB Local for the capacity figures; 0 skips them. */
   capacityEvents?: number;
+  /** Findings stored for the API latency figures; 0 skips them. */
+  apiFindings?: number;
   progress?: boolean;
 }): Promise<BenchReport> {
   const step = (message: string) => {
@@ -213,6 +225,12 @@ export async function bench(options: {
     capacity = await measureCapacity(records.slice(0, options.capacityEvents), streamConfig());
   }
 
+  let api: ApiBenchResult | undefined;
+  if (options.apiFindings) {
+    step(`reporting API on ${options.apiFindings.toLocaleString('en-US')} findings (DynamoDB Local)`);
+    api = await measureApi({ findings: options.apiFindings });
+  }
+
   return {
     node: process.version,
     cpus: availableParallelism(),
@@ -235,6 +253,7 @@ export async function bench(options: {
     managedPolicies,
     ...functions,
     ...(capacity ? { capacity } : {}),
+    ...(api ? { api } : {}),
   };
 }
 
@@ -534,7 +553,27 @@ function formatReport(report: BenchReport): string {
       `${n(m.medianMs)} ms warm (median); dataset load ${n(m.loadMs)} ms; ${m.adminEquivalent} admin-equivalent, ${n(m.escalationHits)} escalation hits`,
     ...formatFunctions(report),
     ...formatCapacity(report),
+    ...formatApi(report),
   ].join('\n');
+}
+
+function formatApi(report: BenchReport): string[] {
+  const api = report.api;
+  if (!api) return [];
+  return [
+    '',
+    `Reporting API (${api.findings.toLocaleString('en-US')} findings, ${api.roles.toLocaleString('en-US')} roles in DynamoDB Local; local server, sequential requests):`,
+    formatTable(
+      ['REQUEST', 'P50', 'P99', 'MAX', 'TARGET'],
+      api.endpoints.map((e) => [
+        `GET ${e.target}`,
+        `${e.p50Ms} ms`,
+        `${e.p99Ms} ms`,
+        `${e.maxMs} ms`,
+        `p99 < ${api.targetP99Ms} ms: ${e.p99Ms < api.targetP99Ms ? 'met' : 'MISSED'}`,
+      ]),
+    ),
+  ];
 }
 
 function formatCapacity(report: BenchReport): string[] {

@@ -22,7 +22,7 @@ export interface PolicyDiff {
   /** Principals of Allow statements, as 'AWS:arn…', 'Service:…', 'Federated:…', 'CanonicalUser:…' or '*'. */
   addedPrincipals: string[];
   removedPrincipals: string[];
-  /** Action patterns of Allow statements, lower-cased. */
+  /** Action patterns of Allow statements as written (compared case-insensitively). */
   addedActions: string[];
   removedActions: string[];
   /** Added/removed statement pairs that differ only in their conditions. */
@@ -56,8 +56,14 @@ export function diffPolicies(before: PolicyDocument | undefined, after: PolicyDo
     removedStatements,
     addedPrincipals: [...afterPrincipals].filter((p) => !beforePrincipals.has(p)).sort(),
     removedPrincipals: [...beforePrincipals].filter((p) => !afterPrincipals.has(p)).sort(),
-    addedActions: [...afterActions].filter((a) => !beforeActions.has(a)).sort(),
-    removedActions: [...beforeActions].filter((a) => !afterActions.has(a)).sort(),
+    addedActions: [...afterActions]
+      .filter(([a]) => !beforeActions.has(a))
+      .map(([, written]) => written)
+      .sort(),
+    removedActions: [...beforeActions]
+      .filter(([a]) => !afterActions.has(a))
+      .map(([, written]) => written)
+      .sort(),
     changedConditions,
     narrowsOnly: isEmpty || onlyNarrows(addedStatements, removedStatements),
     isEmpty,
@@ -126,9 +132,11 @@ function allowPrincipals(statements: Statement[]): Set<string> {
   return out;
 }
 
-function allowActions(statements: Statement[]): Set<string> {
-  const out = new Set<string>();
-  for (const s of statements) if (s.effect === 'Allow') for (const a of s.action ?? []) out.add(a.toLowerCase());
+/** Actions of Allow statements, by lower-case name (IAM action names are case-insensitive), as first written. */
+function allowActions(statements: Statement[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of statements)
+    if (s.effect === 'Allow') for (const a of s.action ?? []) if (!out.has(a.toLowerCase())) out.set(a.toLowerCase(), a);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { accountOfPrincipal } from '../analysis/conditions';
 import { type AssumeSource, principalMatchesSource } from '../analysis/trust';
 import type { AssumptionEdge } from '../engine/ports';
-import { ASSUME_EVENTS, hoursBetween, TRUST_EVENTS } from './support';
+import { ASSUME_EVENTS, formatHours, hoursBetween, TRUST_EVENTS } from './support';
 import type { Rule, RuleContext, RuleMatch } from './types';
 
 export const assumedAfterTrustChange: Rule = {
@@ -61,7 +61,7 @@ function match(
   return [
     {
       qualifier: label,
-      detail: `${label} assumed role ${roleName} ${elapsed.toFixed(1)} h after ${matched.join(', ')} was added to its trust policy`,
+      detail: `${label} assumed role ${roleName} ${formatHours(elapsed)} after ${matched.join(', ')} was added to its trust policy`,
       evidence: { source: label, addedPrincipals: matched, trustChangedAt: new Date(change.at).toISOString() },
     },
   ];

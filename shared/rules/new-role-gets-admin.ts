@@ -1,5 +1,5 @@
 import { analysePermissions, escalationMethods } from '../analysis/permissions';
-import { changedPermissionPolicies, documentsOf, hoursBetween, policyLabel } from './support';
+import { changedPermissionPolicies, documentsOf, formatHours, hoursBetween, policyLabel } from './support';
 import type { Rule } from './types';
 
 export const newRoleGetsAdmin: Rule = {
@@ -31,7 +31,7 @@ export const newRoleGetsAdmin: Rule = {
         : `escalation methods ${methods.map((m) => m.name).join(', ')}`;
     return [
       {
-        detail: `role ${role.name}, created ${age.toFixed(1)} h earlier, received ${what}`,
+        detail: `role ${role.name}, created ${formatHours(age)} earlier, received ${what}`,
         evidence: {
           createdAt: new Date(role.createdAt).toISOString(),
           adminPolicies: admin.map(policyLabel),

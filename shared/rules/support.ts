@@ -88,6 +88,11 @@ export function hoursBetween(from: number, to: number): number {
   return (to - from) / 3_600_000;
 }
 
+/** "4 min", "2.5 h": how long, for people. */
+export function formatHours(hours: number): string {
+  return hours < 1 ? `${Math.max(0, Math.round(hours * 60))} min` : `${hours.toFixed(1)} h`;
+}
+
 /** The documents of policy references that have one. */
 export function documentsOf(refs: readonly PolicyRef[]): PolicyDocument[] {
   return refs.flatMap((ref) => (ref.document ? [ref.document] : []));

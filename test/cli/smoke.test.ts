@@ -42,7 +42,17 @@ describe('rolewatch demo', () => {
 
 describe('rolewatch bench', () => {
   it('prints one JSON document with the documented fields', async () => {
-    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1', '--no-functions', '--no-capacity');
+    const { code, stdout } = await run(
+      'bench',
+      '--json',
+      '--events',
+      '300',
+      '--rounds',
+      '1',
+      '--no-functions',
+      '--no-capacity',
+      '--no-api',
+    );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, unknown>;
     const measure = { medianMs: expect.any(Number), eventsPerSecond: expect.any(Number), roundsMs: [expect.any(Number)] };
@@ -75,7 +85,17 @@ describe('rolewatch bench', () => {
   });
 
   it('measures each packaged Lambda function and the write capacity per event, unless told not to', async () => {
-    const { code, stdout } = await run('bench', '--json', '--events', '300', '--rounds', '1', '--capacity-events', '300');
+    const { code, stdout } = await run(
+      'bench',
+      '--json',
+      '--events',
+      '300',
+      '--rounds',
+      '1',
+      '--capacity-events',
+      '300',
+      '--no-api',
+    );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { functions?: unknown[]; functionsNote?: string; capacity?: unknown };
     const kind = { events: expect.any(Number), meanWcu: expect.any(Number), maxWcu: expect.any(Number) };

@@ -155,18 +155,18 @@ describe('diffPolicies on permission policies', () => {
   const allow = (action: unknown, resource: unknown = '*') =>
     doc({ Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] });
 
-  it('lists added and removed actions lower-cased', () => {
+  it('lists added and removed actions as written, comparing them case-insensitively', () => {
     const diff = diffPolicies(allow('s3:GetObject'), allow(['S3:GetObject', 's3:PutObject']));
-    expect(diff.addedActions).toEqual(['s3:putobject']);
+    expect(diff.addedActions).toEqual(['s3:PutObject']);
     expect(diff.removedActions).toEqual([]);
     expect(diff.narrowsOnly).toBe(false);
-    expect(formatDiff(diff)).toEqual(['+ action s3:putobject']);
+    expect(formatDiff(diff)).toEqual(['+ action s3:PutObject']);
   });
 
   it('treats replacing a wildcard by an action it covers as narrowing', () => {
     const diff = diffPolicies(allow('s3:*', 'arn:aws:s3:::b/*'), allow('s3:GetObject', 'arn:aws:s3:::b/*'));
     expect(diff.removedActions).toEqual(['s3:*']);
-    expect(diff.addedActions).toEqual(['s3:getobject']);
+    expect(diff.addedActions).toEqual(['s3:GetObject']);
     expect(diff.narrowsOnly).toBe(true);
   });
 
