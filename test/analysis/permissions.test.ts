@@ -15,7 +15,8 @@ import { awsManagedPolicy } from '../../shared/policy/managed';
 import { parsePolicy } from '../../shared/policy/parse';
 import type { PolicyDocument } from '../../shared/policy/types';
 
-const CORPUS = path.join(__dirname, '../../../shared/corpus');
+import { CORPUS } from '../support/corpus';
+
 const MANAGED_DIR = path.join(CORPUS, 'policies/managed');
 
 function doc(value: unknown): PolicyDocument {

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../shared/cli/main';
 
-const CORPUS = path.resolve(__dirname, '../../../shared/corpus');
+import { CORPUS } from '../support/corpus';
 
 /** Runs the CLI in process and returns its exit code and output. */
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -5,8 +5,9 @@ import { actorAccount, actorPrincipal, isRecord } from '../../shared/cloudtrail/
 import { isEventBridgeEnvelope, isReadOnlyEventName, parseTrailRecord, parseTrailTime } from '../../shared/cloudtrail/parse';
 import type { TrailEvent } from '../../shared/cloudtrail/types';
 import { InvalidEventError } from '../../shared/errors';
+import { CORPUS } from '../support/corpus';
 
-const corpusDir = path.resolve(__dirname, '../../../shared/corpus/events');
+const corpusDir = path.join(CORPUS, 'events');
 
 function listJsonFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })

@@ -5,6 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/on-iam-change/handler';
 import { createDynamoStores } from '../../shared/context';
+import { CORPUS } from '../support/corpus';
 import { useLocalDynamo } from '../support/dynamo';
 import { captureLogs, eventBridge, TOPIC_ARN, useLambdaEnvironment } from '../support/lambda';
 import { ACCOUNT, attachRolePolicy, createRole, FOREIGN_ACCOUNT, iamRecord, resetClock, trustDocument } from '../support/trail';
@@ -15,8 +16,7 @@ const logs = captureLogs();
 const sns = mockClient(SNSClient);
 const iam = mockClient(IAMClient);
 
-const corpus = (file: string) =>
-  JSON.parse(readFileSync(path.resolve(__dirname, '../../../shared/corpus/events', file), 'utf8')) as Record<string, unknown>;
+const corpus = (file: string) => JSON.parse(readFileSync(path.join(CORPUS, 'events', file), 'utf8')) as Record<string, unknown>;
 const stores = () => createDynamoStores({ client: dynamo.local.client, tableName });
 const published = () => sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
 const attribute = (input: ReturnType<typeof published>[number], name: string) => input.MessageAttributes?.[name]?.StringValue;

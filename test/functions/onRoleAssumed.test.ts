@@ -4,6 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/on-role-assumed/handler';
 import { createDynamoStores } from '../../shared/context';
+import { CORPUS } from '../support/corpus';
 import { useLocalDynamo } from '../support/dynamo';
 import { captureLogs, eventBridge, sqsBatch, useLambdaEnvironment } from '../support/lambda';
 import { ACCOUNT, assumeRole, FOREIGN_ACCOUNT, resetClock } from '../support/trail';
@@ -14,8 +15,7 @@ const logs = captureLogs();
 const sns = mockClient(SNSClient);
 const invocation = { functionName: 'on-role-assumed', awsRequestId: 'request' } as Parameters<typeof handler>[1];
 
-const corpus = (file: string) =>
-  JSON.parse(readFileSync(path.resolve(__dirname, '../../../shared/corpus/events', file), 'utf8')) as Record<string, unknown>;
+const corpus = (file: string) => JSON.parse(readFileSync(path.join(CORPUS, 'events', file), 'utf8')) as Record<string, unknown>;
 const stores = () => createDynamoStores({ client: dynamo.local.client, tableName });
 const body = (record: Record<string, unknown>) => JSON.stringify(eventBridge(record));
 

@@ -7,7 +7,6 @@ import {
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
-  type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
