@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { dispatchAlerts } from './alerts/dispatch';
 import type { AlertPublisher } from './alerts/ports';
 import { SnsAlertPublisher } from './alerts/SnsAlertPublisher';
+import { AWS_CLIENT_OPTIONS } from './awsClients';
 import { type Config, validateConfig, withKnownAccounts } from './config/config';
 import { Engine, type EngineDeps, type EngineLogger } from './engine/engine';
 import { ConfigError } from './errors';
@@ -228,7 +229,7 @@ export function createLambdaContext(
   const env = loadEnvironment(options.env ?? process.env, { alerts: options.alerts ?? true });
   const logger = new Logger({ serviceName: 'rolewatch' });
   const stores = createDynamoStores({
-    client: new DynamoDBClient({}),
+    client: new DynamoDBClient(AWS_CLIENT_OPTIONS),
     tableName: env.TABLE_NAME,
     ...(env.HISTORY_TTL_DAYS ? { historyTtlDays: env.HISTORY_TTL_DAYS } : {}),
     ...(env.LEDGER_TTL_DAYS ? { ledgerTtlDays: env.LEDGER_TTL_DAYS } : {}),
@@ -240,7 +241,9 @@ export function createLambdaContext(
     sessionName: sessionName(env.AWS_LAMBDA_FUNCTION_NAME),
   });
   const iam = options.iam ?? iamAccess?.reader ?? new StaticIamReader();
-  const publisher = env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(new SNSClient({}), env.ALERT_TOPIC_ARN) : undefined;
+  const publisher = env.ALERT_TOPIC_ARN
+    ? new SnsAlertPublisher(new SNSClient(AWS_CLIENT_OPTIONS), env.ALERT_TOPIC_ARN)
+    : undefined;
   // Organization mode: the security account itself is one of the organization's, whatever knownAccounts says.
   const ownAccounts = organization && env.ACCOUNT_ID ? [env.ACCOUNT_ID] : [];
   const engineWith = (knownAccounts: readonly string[]) =>

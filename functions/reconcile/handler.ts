@@ -1,6 +1,7 @@
 import { dispatchPending } from '../../shared/alerts/dispatch';
 import { reconcileAccounts } from '../../shared/app/organization';
 import { type AccountSource, reconcile } from '../../shared/app/reconcile';
+import { AWS_CLIENT_OPTIONS } from '../../shared/awsClients';
 import { createLambdaContext, type LambdaContext, refreshOrganizationAccounts } from '../../shared/context';
 import { RoleWatchError } from '../../shared/errors';
 import { awsIamAccess, type IamAccess } from '../../shared/iam/access';
@@ -81,5 +82,5 @@ async function organizationDirectory(): Promise<OrganizationDirectory> {
     import('@aws-sdk/client-organizations'),
     import('../../shared/iam/organization'),
   ]);
-  return new AwsOrganizationDirectory(new OrganizationsClient({}));
+  return new AwsOrganizationDirectory(new OrganizationsClient(AWS_CLIENT_OPTIONS));
 }

@@ -5,6 +5,7 @@ import type {
   APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
+import { AWS_CLIENT_OPTIONS } from '../awsClients';
 import { createDynamoStores, loadEnvironment } from '../context';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
 import { createReportApi, type ReportApi } from './reportApi';
@@ -20,7 +21,7 @@ export type HttpApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithIA
 export function createLambdaReportApi(env: Record<string, string | undefined> = process.env): ReportApi {
   const environment = loadEnvironment(env, { alerts: false });
   const stores = createDynamoStores({
-    client: new DynamoDBClient({}),
+    client: new DynamoDBClient(AWS_CLIENT_OPTIONS),
     tableName: environment.TABLE_NAME,
     ...(environment.HISTORY_TTL_DAYS ? { historyTtlDays: environment.HISTORY_TTL_DAYS } : {}),
   });

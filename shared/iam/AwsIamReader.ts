@@ -3,8 +3,10 @@ import type { IamReader, PolicyVersion } from './reader';
 
 /**
  * Reads customer-managed policies from IAM (GetPolicy → GetPolicyVersion). IAM returns documents
- * URL-encoded; they are decoded here. A policy that does not exist is `undefined`; throttling is retried by
- * the SDK's retry strategy and any other failure propagates so the event is retried.
+ * URL-encoded; they are decoded here. A policy that does not exist, or that RoleWatch may not read (an
+ * explicit deny, a service control policy), is `undefined`: retrying would never succeed, and the change is
+ * still recorded with the document marked unavailable. Throttling is retried by the SDK's retry strategy
+ * and any other failure propagates so the event is retried.
  */
 export class AwsIamReader implements IamReader {
   constructor(private readonly client: IAMClient) {}
@@ -29,11 +31,14 @@ export class AwsIamReader implements IamReader {
     try {
       return await call();
     } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchEntityException') return undefined;
+      if (UNREADABLE.has((error as { name?: string }).name ?? '')) return undefined;
       throw error;
     }
   }
 }
+
+/** Errors that mean the document cannot be read at all. IAM names its access error AccessDenied. */
+const UNREADABLE: ReadonlySet<string> = new Set(['NoSuchEntityException', 'AccessDenied', 'AccessDeniedException']);
 
 /** IAM read APIs URL-encode policy documents; a document that is already JSON is left as it is. */
 export function decodeDocument(document: string): string {

@@ -1,5 +1,6 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { AWS_CLIENT_OPTIONS } from '../awsClients';
 import { RoleWatchError } from '../errors';
 import { AwsIamReader } from './AwsIamReader';
 import { type AccountReader, type AccountSnapshot, AwsAccountReader } from './accountReader';
@@ -93,7 +94,7 @@ export class MemberAccounts {
     let credentials: TemporaryCredentials;
     try {
       const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
-      this.sts ??= new STSClient({});
+      this.sts ??= new STSClient(AWS_CLIENT_OPTIONS);
       const out = await this.sts.send(
         new AssumeRoleCommand({
           RoleArn: roleArn,
@@ -118,7 +119,7 @@ export class MemberAccounts {
         { cause: error },
       );
     }
-    const client = this.options.iamClient?.(credentials) ?? new IAMClient({ credentials });
+    const client = this.options.iamClient?.(credentials) ?? new IAMClient({ ...AWS_CLIENT_OPTIONS, credentials });
     return { credentials, client };
   }
 }

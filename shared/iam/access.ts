@@ -1,4 +1,5 @@
 import { IAMClient } from '@aws-sdk/client-iam';
+import { AWS_CLIENT_OPTIONS } from '../awsClients';
 import type { OrganizationConfig } from '../config/config';
 import { AwsIamReader } from './AwsIamReader';
 import { type AccountReader, AwsAccountReader } from './accountReader';
@@ -28,7 +29,7 @@ export interface IamAccessSettings {
  * IAM build it, so the others load neither the IAM nor the STS client (loaded at the first AssumeRole).
  */
 export function awsIamAccess(settings: IamAccessSettings): IamAccess {
-  const client = new IAMClient({});
+  const client = new IAMClient(AWS_CLIENT_OPTIONS);
   const { organization, ownAccount } = settings;
   if (!organization || !ownAccount)
     return { reader: new AwsIamReader(client), accountReader: () => new AwsAccountReader(client) };

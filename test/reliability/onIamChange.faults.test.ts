@@ -236,13 +236,9 @@ describe('on-iam-change: the DLQ receives only what cannot succeed', () => {
     expect(await outcome(role)).toEqual(expected);
   });
 
-  // BUG (shared/iam/AwsIamReader.ts orMissing + shared/engine/roleView.ts customerManaged): an AccessDenied from
-  // GetPolicy/GetPolicyVersion (RoleWatch may not read that policy: an SCP, a permissions boundary, a policy
-  // path outside the function's grant) propagates like a transient failure, so every AttachRolePolicy of that
-  // policy fails all three attempts and ends in the DLQ: the attachment is never recorded in the role's state
-  // or history and no rule runs on the event. A permanent refusal should leave the document unavailable (as
-  // NoSuchEntity does: "customer-managed policy document unavailable") and the change recorded.
-  it.failing('records an AttachRolePolicy whose policy IAM refuses to read (AccessDenied) instead of dead-lettering it', async () => {
+  // A permanent refusal (an SCP, a boundary, a policy outside the function's grant) is not retried: the
+  // document is unavailable, as for NoSuchEntity, and the change is recorded.
+  it('records an AttachRolePolicy whose policy IAM refuses to read (AccessDenied) instead of dead-lettering it', async () => {
     const role = 'iam-denied';
     const [create, , customer] = backdoor(role);
     if (!create || !customer) throw new Error('no events');
@@ -327,11 +323,9 @@ describe('reconcile after an SNS outage that outlasted the retries', () => {
 });
 
 describe('on-iam-change and request timeouts', () => {
-  // RELIABILITY GAP (shared/context.ts createLambdaContext: `new DynamoDBClient({})`): the client has no
-  // requestTimeout, and its default socket timeout (300 s) is longer than the function's (30 s). A DynamoDB
-  // request that never answers is not abandoned and retried by the SDK: the invocation waits until Lambda
-  // kills it, and Lambda's retry (or, for SQS, the whole batch's redelivery) has to redo the event.
-  it.failing('abandons a DynamoDB request that never answers and retries it within the invocation', async () => {
+  // The clients abandon a request after shared/awsClients.ts's requestTimeout, well within the function's
+  // timeout, and the SDK retries it.
+  it('abandons a DynamoDB request that never answers and retries it within the invocation', async () => {
     const role = 'one-hung-request';
     const [create] = backdoor(role);
     if (!create) throw new Error('no events');
