@@ -88,11 +88,18 @@ export function createDynamoStores(options: {
   ledgerTtlDays?: number;
 }): DynamoStores {
   const table = new DynamoTable(options.client, options.tableName, options.meter);
+  const ledgerTtlDays = options.ledgerTtlDays ?? DEFAULT_RETENTION.ledgerTtlDays;
   return {
     table,
-    state: new DynamoStateStore(table, { historyTtlDays: options.historyTtlDays ?? DEFAULT_RETENTION.historyTtlDays }),
-    findings: new DynamoFindingStore(table),
-    ledger: new DynamoEventLedger(table, { ttlDays: options.ledgerTtlDays ?? DEFAULT_RETENTION.ledgerTtlDays }),
+    state: new DynamoStateStore(table, {
+      historyTtlDays: options.historyTtlDays ?? DEFAULT_RETENTION.historyTtlDays,
+      ledgerTtlDays,
+    }),
+    // An occurrence is remembered as long as the history of the event that produced it.
+    findings: new DynamoFindingStore(table, {
+      occurrenceTtlDays: options.historyTtlDays ?? DEFAULT_RETENTION.historyTtlDays,
+    }),
+    ledger: new DynamoEventLedger(table, { ttlDays: ledgerTtlDays }),
   };
 }
 

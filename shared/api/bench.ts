@@ -182,7 +182,6 @@ export function* benchItems(total: number, roleCount: number, now: number): Gene
       firstSeen: openedAt,
       lastSeen,
       count: 1 + Math.floor(random() * 3),
-      recentEventIds: ['0a1b2c30d4e5f6g'],
       ...(status === 'suppressed' ? { suppression: { reason: 'accepted risk', by: 'config' } } : {}),
       ...(status === 'resolved' ? { resolvedAt: lastSeen, resolution: 'the cause is gone' } : {}),
       alert: { state: 'none' },

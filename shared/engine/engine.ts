@@ -16,8 +16,8 @@ import {
   STATE_EVENT_NAMES,
 } from './events';
 import { draftFinding, matchSuppression } from './findings';
-import { occurrenceKey } from './lifecycle';
 import type {
+  AssumptionEdge,
   AssumptionObservation,
   EventLedger,
   Finding,
@@ -35,6 +35,7 @@ import {
   type RoleChange,
   type RoleRecord,
   type Stamp,
+  type TrustPart,
 } from './roleRecord';
 import { allPolicies, PolicyResolver, withDocument } from './roleView';
 
@@ -69,12 +70,16 @@ export interface RecordedFinding {
   transition: FindingTransition;
 }
 
-/** The findings one role event produces, with the role before and after it. */
+/** The findings one event produces for a role, with the role before and after it. */
 interface RoleEvaluation {
   eventId: string;
   drafts: FindingDraft[];
   previous?: RoleView;
   role?: RoleView;
+  /** The trust the event set, when it changed the trust policy. */
+  trust?: TrustPart;
+  /** Only these rules judged the event again (an assumption after a trust change); others' findings stand. */
+  onlyRules?: ReadonlySet<string>;
 }
 
 export interface ProcessResult {
@@ -85,6 +90,11 @@ export interface ProcessResult {
   resolved: Finding[];
 }
 
+/** An evaluated event; `commit` marks it processed (with the write that must happen exactly once, if any). */
+interface Evaluation extends ProcessResult {
+  commit?: () => Promise<void>;
+}
+
 /**
  * Evaluates CloudTrail events against the rules with state: applies each event to role and policy state,
  * runs the rules that listen to it, records findings, resolves posture findings whose cause is gone, and
@@ -93,6 +103,7 @@ export interface ProcessResult {
 export class Engine {
   private readonly rulesByEvent = new Map<string, Rule[]>();
   private readonly postureRules: Rule[];
+  private readonly correlatingRules: Rule[];
   private readonly resolver: PolicyResolver;
   private readonly postureCache = new Map<string, ReadonlySet<string>>();
 
@@ -106,6 +117,7 @@ export class Engine {
       }
     }
     this.postureRules = enabled.filter((rule) => rule.kind === 'posture');
+    this.correlatingRules = enabled.filter((rule) => rule.correlatesTrustChanges);
     this.resolver = new PolicyResolver(deps.state, deps.iam);
   }
 
@@ -113,14 +125,21 @@ export class Engine {
   async process(event: TrailEvent): Promise<ProcessResult> {
     // Most of a trail is calls RoleWatch does not watch (and our own IAM reads): dropped before any I/O.
     if (!this.isWatched(event)) return { eventId: event.eventId, status: 'ignored', findings: [], resolved: [] };
-    if (await this.deps.ledger.isProcessed(event.eventId))
-      return { eventId: event.eventId, status: 'duplicate', findings: [], resolved: [] };
+    if (await this.wasProcessed(event)) return { eventId: event.eventId, status: 'duplicate', findings: [], resolved: [] };
     const since = await this.deps.state.monitoringSince(event.time);
     await this.deps.state.noteLastEvent(event.time);
-    const result = await this.evaluate(event, since);
+    const { commit, ...result } = await this.evaluate(event, since);
     if (this.deps.notify && result.findings.length > 0) await this.deps.notify(result.findings);
-    if (result.status !== 'ignored') await this.deps.ledger.markProcessed(event.eventId, event.time);
+    if (result.status !== 'ignored') await (commit ? commit() : this.deps.ledger.markProcessed(event.eventId, event.time));
     return result;
+  }
+
+  /** An assumption's ledger is its entry in the role's assumption log; every other event's, the event ledger. */
+  private async wasProcessed(event: TrailEvent): Promise<boolean> {
+    const target = !event.errorCode && isAssumption(event) ? assumedRole(event) : undefined;
+    return target
+      ? this.deps.state.isAssumptionRecorded(target.account, target.roleArn, event.time, event.eventId)
+      : this.deps.ledger.isProcessed(event.eventId);
   }
 
   /** True for events some rule listens to or that change role or policy state; read-only calls only if they assume a role. */
@@ -170,18 +189,18 @@ export class Engine {
     this.resolver.forget();
   }
 
-  private async evaluate(event: TrailEvent, since: number): Promise<ProcessResult> {
+  private async evaluate(event: TrailEvent, since: number): Promise<Evaluation> {
     if (event.errorCode) return this.processFailedCall(event);
     if (isAssumption(event)) return this.processAssumption(event, since);
     const stamp: Stamp = { at: event.time, eventId: event.eventId };
     const roleEffect = roleEventEffect(event, stamp);
-    if (roleEffect) return this.processRoleEvent(event, roleEffect);
+    if (roleEffect) return this.processRoleEvent(event, roleEffect, since);
     const policyEffect = policyEventEffect(event, stamp);
     if (policyEffect) return this.processPolicyEvent(event, policyEffect, stamp);
     return this.processAccountEvent(event);
   }
 
-  private async processRoleEvent(event: TrailEvent, effect: RoleEventEffect): Promise<ProcessResult> {
+  private async processRoleEvent(event: TrailEvent, effect: RoleEventEffect, since: number): Promise<ProcessResult> {
     const { state } = this.deps;
     const account = event.account;
     const stamp: Stamp = { at: event.time, eventId: event.eventId };
@@ -210,15 +229,13 @@ export class Engine {
       ...historyDiff(changes, own?.previous, own?.role),
       event: { ...event, response: {} },
     });
-    const drafts = evaluations.flatMap((evaluation) => evaluation.drafts);
-    const findings = await this.record(drafts, event.time);
-    if (isLate)
-      await this.retractUnreproduced(
-        account,
-        arn,
-        new Set(evaluations.map((e) => occurrenceKey(e.eventId))),
-        new Set(drafts.map((d) => d.id)),
-      );
+    const assumptions = await this.reevaluateAssumptions(evaluations, { ...where, roleArn: arn, since });
+    const judged = [...evaluations, ...assumptions];
+    const findings = await this.record(
+      judged.flatMap((evaluation) => evaluation.drafts),
+      event.time,
+    );
+    if (isLate || assumptions.length > 0) await this.removeUnreproduced(account, arn, judged);
     const current = isLate ? await this.resolver.view(await state.getRole(account, effect.roleName)) : own?.role;
     const resolved = await this.resolvePosture(
       account,
@@ -238,7 +255,8 @@ export class Engine {
     where: { account: string; resource: string; roleName: string },
   ): Promise<RoleEvaluation> {
     const previous = await this.resolver.view(before);
-    const role = await this.resolver.view(applyRoleChanges(before, changes));
+    const after = applyRoleChanges(before, changes);
+    const role = await this.resolver.view(after);
     const trustChanged = changes.some((change) => change.part === 'trust');
     const context: RuleContext = {
       event,
@@ -246,28 +264,74 @@ export class Engine {
       ...(previous ? { previous } : {}),
       changed: changedPolicies(changes, role, previous),
       trustChanged,
-      ...(trustChanged && role ? { assumptionEdges: await this.deps.state.assumptionsOf(where.account, role.arn) } : {}),
       config: this.deps.config,
     };
     const drafts = this.runRules(event, context, { ...where, at: event.time });
-    return { eventId: event.eventId, drafts, ...(previous ? { previous } : {}), ...(role ? { role } : {}) };
+    return {
+      eventId: event.eventId,
+      drafts,
+      ...(previous ? { previous } : {}),
+      ...(role ? { role } : {}),
+      ...(trustChanged && after.trust ? { trust: after.trust } : {}),
+    };
   }
 
   /**
-   * After a replay, findings whose every occurrence came from the replayed events and that the replay no
-   * longer produces were artefacts of evaluating with events missing: they are retracted.
+   * The assumptions logged after each trust change of `evaluations`, up to the next one (or the end of the
+   * correlation window), judged again by the rules that correlate them with it: a trust change that arrives
+   * after the assumptions it preceded finds them, and what they were judged by before it is corrected.
    */
-  private async retractUnreproduced(
-    account: string,
-    arn: string,
-    /** Occurrence keys (see lifecycle.occurrenceKey) of the replayed events. */
-    replayed: ReadonlySet<string>,
-    reproduced: ReadonlySet<string>,
-  ): Promise<void> {
-    for (const finding of await this.deps.findings.forResource(account, arn)) {
-      const allReplayed =
-        finding.count === finding.recentEventIds.length && finding.recentEventIds.every((id) => replayed.has(id));
-      if (allReplayed && !reproduced.has(finding.id)) await this.deps.findings.retract(finding.id);
+  private async reevaluateAssumptions(
+    evaluations: readonly RoleEvaluation[],
+    where: { account: string; roleArn: string; roleName: string; since: number },
+  ): Promise<RoleEvaluation[]> {
+    const changes = evaluations.flatMap((evaluation) => (evaluation.trust ? [evaluation.trust] : []));
+    if (this.correlatingRules.length === 0 || changes.length === 0) return [];
+    const { state, config } = this.deps;
+    const onlyRules = new Set(this.correlatingRules.map((rule) => rule.id));
+    const window = config.correlation.windowHours * HOUR;
+    const judged: RoleEvaluation[] = [];
+    let edges: Map<string, AssumptionEdge> | undefined;
+    for (const [i, trust] of changes.entries()) {
+      const until = Math.min(trust.at + window + 1, changes[i + 1]?.at ?? Number.POSITIVE_INFINITY);
+      for (const assumption of await state.assumptionsBetween(where.account, where.roleArn, trust.at, until)) {
+        edges ??= new Map((await state.assumptionsOf(where.account, where.roleArn)).map((edge) => [edge.source, edge]));
+        const source = assumptionSource(assumption);
+        const drafts = this.assumptionDrafts(
+          assumption,
+          { ...where, source, edge: edges.get(source.source), trust },
+          this.correlatingRules,
+        );
+        judged.push({ eventId: assumption.eventId, drafts, onlyRules });
+      }
+    }
+    return judged;
+  }
+
+  /**
+   * After a replay, occurrences that replayed events had produced and no longer produce were artefacts of
+   * evaluating with an event missing: they are taken back (a finding left with none disappears).
+   */
+  private async removeUnreproduced(account: string, arn: string, judged: readonly RoleEvaluation[]): Promise<void> {
+    const { findings } = this.deps;
+    const reproduced = new Set(judged.flatMap((e) => e.drafts.map((draft) => `${draft.id}\u0000${e.eventId}`)));
+    const ofResource = await findings.forResource(account, arn);
+    // Events judged by every rule, then events judged again by some rules only (their other findings stand).
+    const whole = judged.filter((e) => !e.onlyRules);
+    const partial = judged.filter((e) => e.onlyRules);
+    const rules = new Set(partial.flatMap((e) => [...(e.onlyRules ?? [])]));
+    const occurrences = [
+      ...(await findings.occurrencesAmong(
+        ofResource.map((finding) => finding.id),
+        whole.map((e) => e.eventId),
+      )),
+      ...(await findings.occurrencesAmong(
+        ofResource.filter((finding) => rules.has(finding.ruleId)).map((finding) => finding.id),
+        partial.map((e) => e.eventId),
+      )),
+    ];
+    for (const occurrence of occurrences) {
+      if (!reproduced.has(`${occurrence.findingId}\u0000${occurrence.eventId}`)) await findings.removeOccurrence(occurrence);
     }
   }
 
@@ -281,15 +345,9 @@ export class Engine {
     current: RoleRecord,
     where: { account: string; resource: string; roleName: string },
   ): Promise<RoleEvaluation[]> {
-    const stampOf = (e: TrailEvent): Stamp => ({ at: e.time, eventId: e.eventId });
-    const history = (await this.deps.state.roleHistory(where.account, where.roleName))
-      .flatMap((entry) => (entry.event && entry.eventId !== event.eventId ? [entry.event] : []))
-      .filter((e, i, all) => all.findIndex((other) => other.eventId === e.eventId) === i);
-    const timeline = [...history, event].sort(
-      (a, b) => a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
-    );
-    const changesOf = (e: TrailEvent) =>
-      (roleEventEffect(e, stampOf(e))?.changes ?? []).map((change) => this.withPrincipals(change));
+    const history = (await this.historyEvents(where.account, where.roleName)).filter((e) => e.eventId !== event.eventId);
+    const timeline = [...history, event].sort(byStamp);
+    const changesOf = (e: TrailEvent) => this.roleChangesOf(e);
     const index = timeline.findIndex((e) => e.eventId === event.eventId);
     const later = timeline.slice(index);
     let record = rewind(
@@ -304,6 +362,31 @@ export class Engine {
       record = applyRoleChanges(record, changes);
     }
     return evaluations;
+  }
+
+  /** The role events of a role's history, each once, in time order. */
+  private async historyEvents(account: string, roleName: string): Promise<TrailEvent[]> {
+    return (await this.deps.state.roleHistory(account, roleName))
+      .flatMap((entry) => (entry.event ? [entry.event] : []))
+      .filter((e, i, all) => all.findIndex((other) => other.eventId === e.eventId) === i)
+      .sort(byStamp);
+  }
+
+  private roleChangesOf(event: TrailEvent): RoleChange[] {
+    const stamp: Stamp = { at: event.time, eventId: event.eventId };
+    return (roleEventEffect(event, stamp)?.changes ?? []).map((change) => this.withPrincipals(change));
+  }
+
+  /**
+   * The role's trust as it was at `time`, from its history: an assumption that arrives after a later trust
+   * change is judged against the trust policy it was made under.
+   */
+  private async trustAsOf(account: string, roleName: string, arn: string, time: number): Promise<TrustPart | undefined> {
+    const earlier = (await this.historyEvents(account, roleName)).filter((e) => e.time <= time);
+    return foldRoleChanges(
+      emptyRoleRecord(account, roleName, arn),
+      earlier.map((e) => ({ changes: this.roleChangesOf(e) })),
+    ).trust;
   }
 
   private async processPolicyEvent(event: TrailEvent, effect: PolicyEventEffect, stamp: Stamp): Promise<ProcessResult> {
@@ -394,54 +477,90 @@ export class Engine {
     return { eventId: event.eventId, status: 'processed', findings, resolved };
   }
 
-  private async processAssumption(event: TrailEvent, since: number): Promise<ProcessResult> {
-    const { state, config } = this.deps;
-    const roleArn = getString(event.request, 'roleArn');
-    if (!roleArn || !roleArn.includes(':role/')) {
+  private async processAssumption(event: TrailEvent, since: number): Promise<Evaluation> {
+    const { state } = this.deps;
+    const target = assumedRole(event);
+    if (!target) {
       this.deps.logger?.warn('role assumption without a role ARN; skipped', {
         eventId: event.eventId,
         eventName: event.eventName,
       });
       return { eventId: event.eventId, status: 'ignored', findings: [], resolved: [] };
     }
-    const roleAccount = accountOfArn(roleArn) || event.account;
-    const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    const { account, roleArn, roleName } = target;
     // This is the high-volume path (every assumption of every service): plain objects, no spreads.
     const source = assumptionSource(event);
-    const edge = await state.getAssumption(roleAccount, roleArn, source.source);
-    const facts: AssumptionFacts = {
+    const edge = await state.getAssumption(account, roleArn, source.source);
+    const record = await state.getRole(account, roleName);
+    // Rarely, the trust changed after this assumption (it arrived late): it was made under an older policy.
+    const trust =
+      record?.trust && record.trust.at > event.time
+        ? await this.trustAsOf(account, roleName, roleArn, event.time)
+        : record?.trust;
+    const drafts = this.assumptionDrafts(event, {
+      account,
       roleArn,
       roleName,
-      roleAccount,
-      source: source.source,
-      sourceType: source.sourceType,
-      isFirstTime: !edge || event.time < edge.firstSeen,
-      isLearning: event.time < since + config.correlation.learningPeriodDays * DAY,
-      isChained: event.actor.type === 'AssumedRole',
-    };
-    if (source.sourceAccount !== undefined) facts.sourceAccount = source.sourceAccount;
-    const record = await state.getRole(roleAccount, roleName);
-    const role: RoleView = { account: roleAccount, name: roleName, arn: roleArn, policies: [] };
-    if (record?.created) role.createdAt = record.created.at;
-    const trust = record?.trust;
-    if (trust && (trust.previous || trust.initial))
-      role.trustChange = { at: trust.at, added: addedPrincipals(trust), initial: !trust.previous };
-    const context: RuleContext = { event, role, assumption: facts, changed: [], trustChanged: false, config };
-    const drafts = this.runRules(event, context, { account: roleAccount, resource: roleArn, roleName, at: event.time });
+      source,
+      edge,
+      trust,
+      since,
+      created: record?.created?.at,
+    });
     const observation: AssumptionObservation = {
-      account: roleAccount,
+      account,
       roleArn,
       source: source.source,
       sourceType: source.sourceType,
       at: event.time,
       eventId: event.eventId,
       region: event.region,
+      event: withoutCredentials(event),
     };
     if (source.sourceAccount !== undefined) observation.sourceAccount = source.sourceAccount;
     if (event.sourceIp) observation.sourceIp = event.sourceIp;
-    await state.recordAssumption(observation, edge);
     const findings = drafts.length > 0 ? await this.record(drafts, event.time) : [];
-    return { eventId: event.eventId, status: 'processed', findings, resolved: [] };
+    // The edge is counted last, with the assumption's log entry (its ledger): a retry of anything before
+    // recounts nothing.
+    const commit = () => state.recordAssumption(observation, edge);
+    return { eventId: event.eventId, status: 'processed', findings, resolved: [], commit };
+  }
+
+  /** What the rules find in one assumption, given the edge and the role's trust as of it. */
+  private assumptionDrafts(
+    event: TrailEvent,
+    on: {
+      account: string;
+      roleArn: string;
+      roleName: string;
+      source: ReturnType<typeof assumptionSource>;
+      edge: AssumptionEdge | undefined;
+      trust: TrustPart | undefined;
+      since: number;
+      created?: number | undefined;
+    },
+    rules?: readonly Rule[],
+  ): FindingDraft[] {
+    const { config } = this.deps;
+    const facts: AssumptionFacts = {
+      roleArn: on.roleArn,
+      roleName: on.roleName,
+      roleAccount: on.account,
+      source: on.source.source,
+      sourceType: on.source.sourceType,
+      isFirstTime: !on.edge || event.time < on.edge.firstSeen,
+      isLearning: event.time < on.since + config.correlation.learningPeriodDays * DAY,
+      isChained: event.actor.type === 'AssumedRole',
+    };
+    if (on.source.sourceAccount !== undefined) facts.sourceAccount = on.source.sourceAccount;
+    const role: RoleView = { account: on.account, name: on.roleName, arn: on.roleArn, policies: [] };
+    if (on.created !== undefined) role.createdAt = on.created;
+    const trust = on.trust;
+    if (trust && (trust.previous || trust.initial))
+      role.trustChange = { at: trust.at, added: addedPrincipals(trust), initial: !trust.previous };
+    const context: RuleContext = { event, role, assumption: facts, changed: [], trustChanged: false, config };
+    const where = { account: on.account, resource: on.roleArn, roleName: on.roleName, at: event.time };
+    return this.runRules(event, context, where, rules);
   }
 
   private async processFailedCall(event: TrailEvent): Promise<ProcessResult> {
@@ -577,6 +696,11 @@ export class Engine {
   }
 }
 
+/** Time order of events, ties broken by eventID: the order in which role changes take effect. */
+function byStamp(a: TrailEvent, b: TrailEvent): number {
+  return a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
 /**
  * The record as it was before a set of changes: every part they touch is taken back to its newest value
  * among `earlier` changes (or removed when none set it).
@@ -669,6 +793,20 @@ function accountOfArn(arn: string): string {
   }
   const end = arn.indexOf(':', start);
   return end < 0 ? '' : arn.slice(start, end);
+}
+
+/** The role an assumption event assumed; undefined when the event names none. */
+function assumedRole(event: TrailEvent): { account: string; roleArn: string; roleName: string } | undefined {
+  const roleArn = getString(event.request, 'roleArn');
+  if (!roleArn || !roleArn.includes(':role/')) return undefined;
+  return { account: accountOfArn(roleArn) || event.account, roleArn, roleName: roleArn.slice(roleArn.lastIndexOf('/') + 1) };
+}
+
+/** An assumption as the log keeps it: the temporary credentials it returned are not RoleWatch's to store. */
+function withoutCredentials(event: TrailEvent): TrailEvent {
+  if (!isRecord(event.response) || !('credentials' in event.response)) return event;
+  const { credentials: _dropped, ...response } = event.response;
+  return { ...event, response };
 }
 
 /** Who assumed the role, as an edge source. */

@@ -1,9 +1,6 @@
 import { severityRank } from '../config/config';
 import type { Finding, FindingDraft, FindingTransition } from './ports';
 
-/** How many recent eventIDs a finding remembers to recognise a redelivery. */
-export const RECENT_EVENT_IDS = 20;
-
 export interface RecordOptions {
   suppression?: { reason: string; by: string; until?: string };
   alert: boolean;
@@ -11,7 +8,7 @@ export interface RecordOptions {
 
 /**
  * The key that makes recording idempotent: a short hash of the event's id (or of the evaluation time for
- * state re-evaluations). Short, because a finding keeps the last twenty and is written at every repeat.
+ * state re-evaluations), which the stores remember for every occurrence they count.
  */
 export function occurrenceId(draft: FindingDraft): string {
   return occurrenceKey(draft.event?.eventId ?? `state@${draft.at}`);
@@ -36,13 +33,14 @@ export function occurrenceKey(eventId: string): string {
  * The finding lifecycle as a pure function, shared by every FindingStore adapter: a new finding opens
  * (or is born suppressed), a repeat is counted silently, a higher severity escalates, a resolved finding
  * re-opens, an expired suppression re-opens. Alerts become pending only on open, re-open and escalation.
+ * A re-evaluation of state (no event) that finds an open or suppressed finding still true changes nothing:
+ * confirming it again is no new occurrence. Recognising an event counted before is the store's part.
  */
 export function nextFinding(
   existing: Finding | undefined,
   draft: FindingDraft,
   options: RecordOptions,
 ): { finding: Finding; transition: FindingTransition } {
-  const occurrence = occurrenceId(draft);
   if (!existing) {
     const suppressed = options.suppression !== undefined;
     return {
@@ -53,24 +51,24 @@ export function nextFinding(
         firstSeen: draft.at,
         lastSeen: draft.at,
         count: 1,
-        recentEventIds: [occurrence],
         ...(options.suppression ? { suppression: options.suppression } : {}),
         alert: { state: !suppressed && options.alert ? 'pending' : 'none' },
       },
     };
   }
-  if (existing.recentEventIds.includes(occurrence)) return { finding: existing, transition: 'duplicate' };
+  const escalates = severityRank(draft.severity) > severityRank(existing.severity);
+  if (!draft.event && existing.status !== 'resolved' && !escalates && !suppressionExpired(existing, draft.at, options))
+    return { finding: existing, transition: 'duplicate' };
 
   const isNewest = draft.at >= existing.lastSeen;
   const merged: Finding = {
     ...existing,
     // The newest occurrence describes the finding; an older one arriving late only adds to the count.
     ...(isNewest ? pickDescription(draft) : {}),
-    severity: severityRank(draft.severity) > severityRank(existing.severity) ? draft.severity : existing.severity,
+    severity: escalates ? draft.severity : existing.severity,
     firstSeen: Math.min(existing.firstSeen, draft.at),
     lastSeen: Math.max(existing.lastSeen, draft.at),
     count: existing.count + 1,
-    recentEventIds: [...existing.recentEventIds, occurrence].slice(-RECENT_EVENT_IDS),
   };
   const pending = (finding: Finding): Finding =>
     options.alert ? { ...finding, alert: { ...finding.alert, state: 'pending' } } : finding;
@@ -82,8 +80,7 @@ export function nextFinding(
     return { transition: 'reopened', finding: pending({ ...reopened, status: 'open' }) };
   }
   if (existing.status === 'suppressed') {
-    const until = existing.suppression?.until;
-    if (until && suppressionEnd(until) < draft.at && !options.suppression) {
+    if (suppressionExpired(existing, draft.at, options)) {
       const { suppression: _s, ...reopened } = merged;
       return { transition: 'reopened', finding: pending({ ...reopened, status: 'open' }) };
     }
@@ -91,6 +88,12 @@ export function nextFinding(
   }
   if (merged.severity !== existing.severity) return { transition: 'escalated', finding: pending(merged) };
   return { transition: 'repeated', finding: merged };
+}
+
+/** A suppression with an end that has passed by `at`, and no configured suppression that still covers it. */
+function suppressionExpired(finding: Finding, at: number, options: RecordOptions): boolean {
+  const until = finding.status === 'suppressed' ? finding.suppression?.until : undefined;
+  return until !== undefined && suppressionEnd(until) < at && !options.suppression;
 }
 
 /** Resolves a finding whose cause is gone. */

@@ -46,6 +46,11 @@ export interface AssumptionObservation {
   eventId: string;
   region: string;
   sourceIp?: string;
+  /**
+   * The assumption itself (credentials dropped), kept for the ledger's lifetime: a trust change that arrives
+   * after the assumptions it preceded is correlated with them then.
+   */
+  event: TrailEvent;
 }
 
 /** An entry of a role's change history. */
@@ -92,10 +97,15 @@ export interface StateStore {
   /** Every source that assumed a role. */
   assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]>;
   /**
-   * Aggregates one assumption event into its edge. `previous` is the edge as read before (it spares the
-   * adapter a read). A retry of the same event right after a failure is not counted twice.
+   * Aggregates one assumption event into its edge and logs the assumption, as one write: the log entry is
+   * the event's mark of processed, so an assumption is counted exactly once however often it is delivered.
+   * `previous` is the edge as read before (it spares the adapter a read).
    */
   recordAssumption(observation: AssumptionObservation, previous?: AssumptionEdge): Promise<void>;
+  /** Whether recordAssumption recorded this assumption (its ledger). */
+  isAssumptionRecorded(account: string, roleArn: string, at: number, eventId: string): Promise<boolean>;
+  /** Logged assumptions of a role with `from <= time < to`, in time order (the log lasts as long as the ledger). */
+  assumptionsBetween(account: string, roleArn: string, from: number, to: number): Promise<TrailEvent[]>;
   /** Records a failed trust-policy update by `principal` and returns how many happened within `windowMs` before `at`. */
   countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number>;
   /** The earliest event time the monitor has seen; `at` lowers it if earlier. */
@@ -148,9 +158,8 @@ export interface Finding extends FindingDraft {
   status: FindingStatus;
   firstSeen: number;
   lastSeen: number;
+  /** Occurrences counted: distinct events (or re-evaluations) that produced the finding. */
   count: number;
-  /** Short keys of the last eventIDs counted (lifecycle.occurrenceKey), so a redelivery is not counted twice. */
-  recentEventIds: string[];
   suppression?: { reason: string; by: string; until?: string };
   resolvedAt?: number;
   resolution?: string;
@@ -161,8 +170,17 @@ export interface Finding extends FindingDraft {
 /** What recording a draft did to the stored finding. */
 export type FindingTransition = 'opened' | 'reopened' | 'escalated' | 'repeated' | 'duplicate' | 'suppressed';
 
+/** One counted occurrence of a finding: the event that produced it. */
+export interface Occurrence {
+  findingId: string;
+  eventId: string;
+}
+
 export interface FindingStore {
-  /** Records an occurrence: opens, re-opens, escalates or counts a repeat. Idempotent per (finding, eventId). */
+  /**
+   * Records an occurrence: opens, re-opens, escalates or counts a repeat. Exactly once per (finding, eventId):
+   * the store remembers every counted occurrence, so a redelivery or a re-evaluation is a duplicate.
+   */
   record(
     draft: FindingDraft,
     options: { suppression?: { reason: string; by: string; until?: string }; alert: boolean },
@@ -181,8 +199,13 @@ export interface FindingStore {
   pendingAlerts(severities: readonly Severity[]): Promise<Finding[]>;
   /** Recomputes summary counts from the findings themselves (reconcile repairs any drift with it). */
   recountSummary(): Promise<void>;
-  /** Deletes a finding that turned out to be an artefact of events arriving out of order. */
-  retract(id: string): Promise<void>;
+  /** Which of these (finding, event) pairs were counted. */
+  occurrencesAmong(findingIds: readonly string[], eventIds: readonly string[]): Promise<Occurrence[]>;
+  /**
+   * Takes back an occurrence that turned out to be an artefact of events arriving out of order (idempotent);
+   * a finding left with none is deleted.
+   */
+  removeOccurrence(occurrence: Occurrence): Promise<void>;
   /** Marks a finding's pending alert as sent (for the severity it was sent at). */
   markAlerted(id: string, at: number, severity: Severity): Promise<void>;
 }

@@ -1,7 +1,6 @@
 import { accountOfPrincipal } from '../analysis/conditions';
 import { type AssumeSource, principalMatchesSource } from '../analysis/trust';
-import type { AssumptionEdge } from '../engine/ports';
-import { ASSUME_EVENTS, formatHours, hoursBetween, TRUST_EVENTS } from './support';
+import { ASSUME_EVENTS, formatHours, hoursBetween } from './support';
 import type { Rule, RuleContext, RuleMatch } from './types';
 
 export const assumedAfterTrustChange: Rule = {
@@ -9,15 +8,17 @@ export const assumedAfterTrustChange: Rule = {
   title: 'Role assumed by a principal just added to its trust policy',
   severity: 'high',
   kind: 'event',
-  // Trust events too: an assumption that arrives before the trust change it followed is matched then.
-  events: [...ASSUME_EVENTS, ...TRUST_EVENTS],
+  events: ASSUME_EVENTS,
+  // A trust change that arrives after the assumptions it preceded is matched with them then (the engine).
+  correlatesTrustChanges: true,
   rationale:
     'A principal added to a trust policy that uses the role soon after is the signature of a backdoor being exercised, or of access granted outside review being used at once.',
   remediation:
     "Verify the trust change and the session (who, from where); if unexpected, revert the trust policy and revoke the role's active sessions.",
-  evaluate: (ctx) => (ctx.assumption ? onAssumption(ctx) : onTrustChange(ctx)),
+  evaluate: onAssumption,
 };
 
+/** The role's trust change before the assumption (`role.trustChange`, as of the assumption's time). */
 function onAssumption(ctx: RuleContext): RuleMatch[] {
   const change = ctx.role?.trustChange;
   const facts = ctx.assumption;
@@ -32,15 +33,6 @@ function onAssumption(ctx: RuleContext): RuleMatch[] {
     ...(caller.identityProvider ? { provider: caller.identityProvider } : {}),
   };
   return match(ctx, change, facts.source, facts.roleName, source, event.time);
-}
-
-function onTrustChange(ctx: RuleContext): RuleMatch[] {
-  const change = ctx.role?.trustChange;
-  const role = ctx.role;
-  if (!change || !role || !ctx.trustChanged || !ctx.event) return [];
-  return (ctx.assumptionEdges ?? []).flatMap((edge) =>
-    match(ctx, change, edge.source, role.name, sourceOfEdge(edge), edge.lastSeen),
-  );
 }
 
 function match(
@@ -65,18 +57,6 @@ function match(
       evidence: { source: label, addedPrincipals: matched, trustChangedAt: new Date(change.at).toISOString() },
     },
   ];
-}
-
-function sourceOfEdge(edge: AssumptionEdge): AssumeSource {
-  if (edge.sourceType === 'service') return { service: edge.source };
-  if (edge.sourceType === 'aws') {
-    return {
-      ...(edge.source.startsWith('arn:') ? { arn: edge.source } : {}),
-      ...(edge.sourceAccount ? { account: edge.sourceAccount } : {}),
-    };
-  }
-  // Web-identity and SAML edges are keyed by provider and subject; they are matched when the assumption arrives.
-  return {};
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config, Severity } from '../config/config';
-import type { AssumptionEdge } from '../engine/ports';
 import type { PolicyDocument } from '../policy/types';
 
 export type { Severity } from '../config/config';
@@ -70,8 +69,6 @@ export interface RuleContext {
   /** The trust policy was set or replaced by this event (always true on a re-evaluation). */
   trustChanged: boolean;
   assumption?: AssumptionFacts;
-  /** On a trust change: every source that assumed the role so far (to correlate assumptions that arrived first). */
-  assumptionEdges?: AssumptionEdge[];
   /** Failed UpdateAssumeRolePolicy calls by the same principal within the enumeration window, this one included. */
   failedTrustUpdates?: number;
   config: Config;
@@ -108,6 +105,11 @@ export interface Rule {
   events: readonly string[];
   /** Also sees calls that failed (errorCode set), e.g. to detect probing. Other rules never do. */
   includeFailedCalls?: boolean;
+  /**
+   * An assumption rule that judges the assumption by the role's trust change before it: when that trust change
+   * arrives after the assumption, the rule is evaluated again for the assumptions it preceded.
+   */
+  correlatesTrustChanges?: boolean;
   rationale: string;
   remediation: string;
   evaluate(ctx: RuleContext): RuleMatch[];

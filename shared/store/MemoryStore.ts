@@ -1,5 +1,6 @@
+import type { TrailEvent } from '../cloudtrail/types';
 import type { Severity } from '../config/config';
-import { nextFinding, type RecordOptions, resolveFinding } from '../engine/lifecycle';
+import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../engine/lifecycle';
 import type {
   AssumptionEdge,
   AssumptionObservation,
@@ -9,6 +10,7 @@ import type {
   FindingStore,
   FindingTransition,
   HistoryEntry,
+  Occurrence,
   PolicyChange,
   PolicyRecord,
   StateStore,
@@ -25,6 +27,9 @@ import {
 
 /** Sample source IPs kept per assumption edge. */
 export const SAMPLE_IPS = 5;
+const DAY = 86_400_000;
+/** How long behind the newest assumption the log keeps assumptions (the DynamoDB ledger's default lifetime). */
+const LOG_DAYS = 7;
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
@@ -41,12 +46,18 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
    * replay and joining the three into one key costs more than the lookups. `recent` holds the last eventIDs
    * counted, so a retry of the same event is not counted twice.
    */
-  private readonly edges = new Map<string, Map<string, Map<string, { edge: AssumptionEdge; recent: string[] }>>>();
+  private readonly edges = new Map<string, Map<string, Map<string, AssumptionEdge>>>();
   private readonly trustFailures = new Map<string, { at: number; eventId: string }[]>();
   private readonly findingsById = new Map<string, Finding>();
+  /** Every counted occurrence of each finding: occurrence key → event time. */
+  private readonly occurrences = new Map<string, Map<string, number>>();
   /** Finding ids by (account, resource): resolution looks up one resource at every role change. */
   private readonly findingsByResource = new Map<string, Set<string>>();
   private readonly processed = new Set<string>();
+  /** Logged assumptions by role, kept a week behind the newest (like the DynamoDB ledger's lifetime). */
+  private readonly assumptionLog = new Map<string, TrailEvent[]>();
+  private newestAssumption = 0;
+  private loggedSincePrune = 0;
   private since: number | undefined;
 
   // StateStore
@@ -109,10 +120,13 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   /** The stored edge itself: valid until the next recordAssumption on it (the engine reads it just before). */
   async getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
-    return this.edges.get(account)?.get(roleArn)?.get(source)?.edge;
+    return this.edges.get(account)?.get(roleArn)?.get(source);
   }
 
   async recordAssumption(o: AssumptionObservation): Promise<void> {
+    if (this.processed.has(o.eventId)) return;
+    this.processed.add(o.eventId);
+    this.logAssumption(o);
     let byRole = this.edges.get(o.account);
     if (!byRole) {
       byRole = new Map();
@@ -137,11 +151,10 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
         sampleIps: o.sourceIp ? [o.sourceIp] : [],
       };
       if (o.sourceAccount) edge.sourceAccount = o.sourceAccount;
-      bySource.set(o.source, { edge, recent: [o.eventId] });
+      bySource.set(o.source, edge);
       return;
     }
-    const { edge, recent } = known;
-    if (recent.includes(o.eventId)) return;
+    const edge = known;
     // Updated in place: this runs for every assumption of a replay, and callers read an edge before recording.
     edge.count += 1;
     if (o.at < edge.firstSeen) edge.firstSeen = o.at;
@@ -149,19 +162,43 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     if (!edge.regions.includes(o.region)) edge.regions = [...edge.regions, o.region];
     if (o.sourceIp && edge.sampleIps.length < SAMPLE_IPS && !edge.sampleIps.includes(o.sourceIp))
       edge.sampleIps = [...edge.sampleIps, o.sourceIp];
-    if (recent.length >= 8) recent.shift();
-    recent.push(o.eventId);
+  }
+
+  async isAssumptionRecorded(_account: string, _roleArn: string, _at: number, eventId: string): Promise<boolean> {
+    return this.processed.has(eventId);
+  }
+
+  async assumptionsBetween(account: string, roleArn: string, from: number, to: number): Promise<TrailEvent[]> {
+    return (this.assumptionLog.get(key(account, roleArn)) ?? [])
+      .filter((event) => event.time >= from && event.time < to)
+      .sort((a, b) => a.time - b.time || a.eventId.localeCompare(b.eventId));
+  }
+
+  private logAssumption(o: AssumptionObservation): void {
+    const roleKey = key(o.account, o.roleArn);
+    const log = this.assumptionLog.get(roleKey) ?? [];
+    log.push(o.event);
+    this.assumptionLog.set(roleKey, log);
+    this.newestAssumption = Math.max(this.newestAssumption, o.at);
+    if (++this.loggedSincePrune < 10_000) return;
+    this.loggedSincePrune = 0;
+    const horizon = this.newestAssumption - LOG_DAYS * DAY;
+    for (const [roleKey, events] of this.assumptionLog) {
+      const kept = events.filter((event) => event.time >= horizon);
+      if (kept.length === 0) this.assumptionLog.delete(roleKey);
+      else this.assumptionLog.set(roleKey, kept);
+    }
   }
 
   async assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]> {
-    return [...(this.edges.get(account)?.get(roleArn)?.values() ?? [])].map(({ edge }) => ({ ...edge }));
+    return [...(this.edges.get(account)?.get(roleArn)?.values() ?? [])].map((edge) => ({ ...edge }));
   }
 
   /** All assumption edges (for reports and tests). */
   async assumptions(): Promise<AssumptionEdge[]> {
     const all: AssumptionEdge[] = [];
     for (const byRole of this.edges.values())
-      for (const bySource of byRole.values()) for (const { edge } of bySource.values()) all.push({ ...edge });
+      for (const bySource of byRole.values()) for (const edge of bySource.values()) all.push({ ...edge });
     return all;
   }
 
@@ -187,11 +224,45 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   // FindingStore
 
   async record(draft: FindingDraft, options: RecordOptions): Promise<{ finding: Finding; transition: FindingTransition }> {
-    const result = nextFinding(this.findingsById.get(draft.id), draft, options);
+    const existing = this.findingsById.get(draft.id);
+    const occurrence = occurrenceId(draft);
+    const counted = this.occurrences.get(draft.id) ?? new Map<string, number>();
+    if (existing && counted.has(occurrence)) return { finding: existing, transition: 'duplicate' };
+    const result = nextFinding(existing, draft, options);
+    if (result.transition === 'duplicate') return result;
     this.findingsById.set(draft.id, result.finding);
+    this.occurrences.set(draft.id, counted.set(occurrence, draft.at));
     const resourceKey = key(draft.account, draft.resource);
     this.findingsByResource.set(resourceKey, (this.findingsByResource.get(resourceKey) ?? new Set()).add(draft.id));
     return result;
+  }
+
+  async occurrencesAmong(findingIds: readonly string[], eventIds: readonly string[]): Promise<Occurrence[]> {
+    return findingIds.flatMap((findingId) => {
+      const counted = this.occurrences.get(findingId);
+      return counted
+        ? eventIds.filter((eventId) => counted.has(occurrenceKey(eventId))).map((eventId) => ({ findingId, eventId }))
+        : [];
+    });
+  }
+
+  async removeOccurrence({ findingId, eventId }: Occurrence): Promise<void> {
+    const finding = this.findingsById.get(findingId);
+    const counted = this.occurrences.get(findingId);
+    if (!finding || !counted?.delete(occurrenceKey(eventId))) return;
+    if (counted.size === 0) {
+      this.findingsById.delete(findingId);
+      this.occurrences.delete(findingId);
+      this.findingsByResource.get(key(finding.account, finding.resource))?.delete(findingId);
+      return;
+    }
+    const times = [...counted.values()];
+    this.findingsById.set(findingId, {
+      ...finding,
+      count: finding.count - 1,
+      firstSeen: Math.min(...times),
+      lastSeen: Math.max(...times),
+    });
   }
 
   async resolveMissing(
@@ -227,13 +298,6 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     return [...this.findingsById.values()].filter(
       (f) => f.status === 'open' && f.alert.state === 'pending' && severities.includes(f.severity),
     );
-  }
-
-  async retract(id: string): Promise<void> {
-    const finding = this.findingsById.get(id);
-    if (!finding) return;
-    this.findingsById.delete(id);
-    this.findingsByResource.get(key(finding.account, finding.resource))?.delete(id);
   }
 
   async markAlerted(id: string, at: number, severity: Severity): Promise<void> {

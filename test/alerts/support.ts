@@ -80,7 +80,6 @@ export function finding(overrides: Partial<Finding> = {}): Finding {
     firstSeen: base.at,
     lastSeen: base.at,
     count: 1,
-    recentEventIds: [base.event?.eventId ?? 'e'],
     alert: { state: 'pending' },
     ...overrides,
   };

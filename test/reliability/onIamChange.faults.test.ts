@@ -154,7 +154,7 @@ describe('on-iam-change under DynamoDB faults that outlast the SDK retries', () 
     ],
     [
       'the second finding write answered 500 on every SDK attempt (half the event recorded)',
-      { fault: 'server-error', operation: 'PutItem', match: touches('FINDING#'), skip: 1, times: fourTimes },
+      { fault: 'server-error', operation: 'TransactWriteItems', match: touches('FINDING#'), skip: 1, times: fourTimes },
     ],
     [
       'role part updates reset on every SDK attempt (the second event half applied)',
@@ -337,16 +337,12 @@ describe('on-iam-change and request timeouts', () => {
 });
 
 describe('on-iam-change: summary counters under lost answers', () => {
-  // BUG (shared/store/dynamo/DynamoFindingStore.ts record/write): a finding write whose answer is lost (the
-  // SDK retries it, DynamoDB refuses the retry's version condition because the first try was applied) makes
-  // write() return false; record() then reloads the finding, sees the occurrence and returns "duplicate"
-  // without ever calling moveCounters. The event succeeds and is marked processed, so nothing retries it: the
-  // account's summary (GET /summary, open findings by severity) stays one finding short until reconcile
-  // recounts. README says the counters move "in the same transaction as the finding".
-  it.failing('keeps the summary counters equal to a recount when a finding write’s answer is lost', async () => {
+  // A finding and its counter moves are one transaction; the SDK's retry of a transaction whose answer was
+  // lost carries the same client request token, so DynamoDB does not apply it twice.
+  it('keeps the summary counters equal to a recount when a finding write’s answer is lost', async () => {
     const table = await env.newTable();
     const isolated = new AsyncInvoker(new LambdaFunction(loadHandler, { proxy: env.proxy, sns, iam }, { env: table.env }));
-    env.proxy.inject({ fault: 'drop-after', operation: 'PutItem', match: touches('FINDING#'), times: 1 });
+    env.proxy.inject({ fault: 'drop-after', operation: 'TransactWriteItems', match: touches('FINDING#'), times: 1 });
     for (const event of backdoor(uniqueRole('lost-answer'))) await isolated.deliver(event);
     expect(env.proxy.faults('drop-after')).toBeGreaterThan(0);
     const { findings } = table.stores();

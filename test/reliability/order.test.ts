@@ -205,15 +205,9 @@ describe('in-memory engine: order and duplication', () => {
     );
   }, 60_000);
 
-  // BUG (shared/engine/engine.ts processRoleEvent/replayRoleFrom/retractUnreproduced + shared/engine/lifecycle.ts
-  // nextFinding): finding counts depend on arrival order, two ways (smallest cases below).
-  // 1. A late role event replays every later event of the role and records their findings again; a finding
-  //    recognises an occurrence only among its last RECENT_EVENT_IDS (20), so once a finding has more than
-  //    twenty occurrences each replay counts the older ones again (iam-change-recorded: 96 in order, ~1,900
-  //    shuffled, on this stream).
-  // 2. An occurrence recorded while an earlier event was missing, that the replay no longer produces, stays
-  //    counted: retractUnreproduced retracts a finding only when every one of its occurrences was replayed.
-  it.failing('shuffled: the same finding counts as in order (rules other than assumed-after-trust-change)', async () => {
+  // A late role event replays the role's later events: what they produced before is not counted again (every
+  // occurrence is remembered), and what they no longer produce is taken back (smallest cases below).
+  it('shuffled: the same finding counts as in order (rules other than assumed-after-trust-change)', async () => {
     const counts = (state: FinalState) => state.counts.filter((line) => !line.startsWith(`${ORDER_DEPENDENT} |`));
     expect(counts(await firstShuffle())).toEqual(counts(reference));
   });
@@ -227,7 +221,7 @@ describe('in-memory engine: order and duplication', () => {
       .sort();
   };
 
-  it.failing('counts each change once when a change older than twenty others of the role arrives late (22 events)', async () => {
+  it('counts each change once when a change older than twenty others of the role arrives late (22 events)', async () => {
     resetClock();
     const create = createRole(role, trustDocument(`arn:aws:iam::${ACCOUNT}:root`));
     const late = attachRolePolicy(role, 'arn:aws:iam::aws:policy/ReadOnlyAccess');
@@ -244,7 +238,7 @@ describe('in-memory engine: order and duplication', () => {
     expect(await rulesAfter([created, ...changes, attached])).toEqual(inOrder);
   });
 
-  it.failing('counts a trust change once when an identical later update arrived before it (3 events)', async () => {
+  it('counts a trust change once when an identical later update arrived before it (3 events)', async () => {
     resetClock();
     const foreign = trustDocument(`arn:aws:iam::${FOREIGN_ACCOUNT}:root`);
     const [created, changed, repeated] = events(
@@ -264,7 +258,7 @@ describe('in-memory engine: order and duplication', () => {
   // arrives before it hides the principal the earlier change added. Either way the finding depends on arrival
   // order: backdoors used and cleaned up quickly are missed (smallest case below), and findings appear that
   // in-order processing does not give. README promises findings "those an in-order arrival would have given".
-  it.failing('shuffled: the same assumed-after-trust-change findings as in order', async () => {
+  it('shuffled: the same assumed-after-trust-change findings as in order', async () => {
     expect((await firstShuffle()).findings).toEqual(reference.findings);
   });
 
@@ -272,7 +266,7 @@ describe('in-memory engine: order and duplication', () => {
   // narrowed back to the own account. In order the assumption is reported (assumed-after-trust-change, high); if
   // the narrowing arrives before the assumption (assumptions wait up to 10 s in SQS batching; IAM changes are
   // delivered directly), it is not.
-  it.failing('reports an assumption by a just-trusted foreign account even when the trust was narrowed before it arrived', async () => {
+  it('reports an assumption by a just-trusted foreign account even when the trust was narrowed before it arrived', async () => {
     resetClock();
     const [created, assumed, narrowed] = events(
       createRole(role, trustDocument(`arn:aws:iam::${FOREIGN_ACCOUNT}:root`)),

@@ -133,6 +133,8 @@ describe('DynamoStateStore', () => {
     const meter = new CapacityMeter();
     const { state, table } = await dynamo.newStores({ meter });
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/fn`;
+    const [event] = events(assumeRole(roleArn, `arn:aws:iam::${ACCOUNT}:role/ci`));
+    if (!event) throw new Error('no event');
     for (let i = 0; i < 300; i++) {
       const previous = await state.getAssumption(ACCOUNT, roleArn, 'lambda.amazonaws.com');
       await state.recordAssumption(
@@ -145,6 +147,7 @@ describe('DynamoStateStore', () => {
           eventId: `e${i}`,
           region: i % 2 ? 'us-east-1' : 'eu-west-1',
           sourceIp: `10.0.0.${i % 50}`,
+          event: { ...event, eventId: `e${i}`, time: 1_000 + i },
         },
         previous,
       );
@@ -157,22 +160,29 @@ describe('DynamoStateStore', () => {
     expect(JSON.stringify(items[0]).length).toBeLessThan(1024);
   }, 30_000);
 
-  it('does not count the retry of the same assumption twice', async () => {
+  it('does not count the retry of the same assumption twice, and logs it once', async () => {
     const { state } = await dynamo.newStores();
+    const [event] = events(assumeRole(ROLE_ARN, `arn:aws:iam::${ACCOUNT}:role/ci`, { eventID: 'same' }));
+    if (!event) throw new Error('no event');
     const observation = {
       account: ACCOUNT,
       roleArn: ROLE_ARN,
       source: 'arn:aws:iam::123456789012:role/ci',
       sourceType: 'aws' as const,
       sourceAccount: ACCOUNT,
-      at: 5,
+      at: event.time,
       eventId: 'same',
       region: 'us-east-1',
+      event,
     };
+    expect(await state.isAssumptionRecorded(ACCOUNT, ROLE_ARN, event.time, 'same')).toBe(false);
     await state.recordAssumption(observation);
     await state.recordAssumption(observation, await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source));
     expect((await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source))?.count).toBe(1);
     expect((await state.assumptionsOf(ACCOUNT, ROLE_ARN)).map((e) => e.source)).toEqual([observation.source]);
+    expect(await state.isAssumptionRecorded(ACCOUNT, ROLE_ARN, event.time, 'same')).toBe(true);
+    expect(await state.assumptionsBetween(ACCOUNT, ROLE_ARN, event.time, event.time + 1)).toEqual([event]);
+    expect(await state.assumptionsBetween(ACCOUNT, ROLE_ARN, event.time + 1, event.time + 60_000)).toEqual([]);
   });
 
   it('counts failed trust updates within the window only', async () => {
@@ -233,8 +243,8 @@ describe('DynamoFindingStore', () => {
     expect(reopened.finding).toMatchObject({ status: 'open', count: 4, severity: 'critical', firstSeen: 1_000, lastSeen: 5_000 });
 
     const summary = await findings.summaryCounters(ACCOUNT);
-    expect(summary.byStatus).toMatchObject({ 'open#critical': 1, 'open#high': 0, 'resolved#critical': 0 });
-    expect(summary.byRule['admin-policy-attached']).toMatchObject({ open: 1, resolved: 0 });
+    expect(summary.byStatus).toEqual({ 'open#critical': 1 });
+    expect(summary.byRule['admin-policy-attached']).toEqual({ open: 1 });
   });
 
   it('records a finding opened concurrently by two writers once, with both occurrences counted', async () => {
@@ -273,12 +283,33 @@ describe('DynamoFindingStore', () => {
     expect(summary.byRule).toEqual({ 'admin-policy-attached': { open: 1 }, 'trust-any-principal': { open: 1 } });
   });
 
-  it('retracts a finding and its counts', async () => {
+  it('takes back occurrences once each, and the finding with its counts when none is left', async () => {
     const { findings } = await dynamo.newStores();
     await findings.record(occurrence('e1', 1_000), { alert: true });
-    await findings.retract('f1');
+    await findings.record(occurrence('e2', 2_000), { alert: true });
+    expect(await findings.occurrencesAmong(['f1', 'f2'], ['e1', 'e2', 'e3'])).toEqual(
+      expect.arrayContaining([
+        { findingId: 'f1', eventId: 'e1' },
+        { findingId: 'f1', eventId: 'e2' },
+      ]),
+    );
+    await findings.removeOccurrence({ findingId: 'f1', eventId: 'e2' });
+    await findings.removeOccurrence({ findingId: 'f1', eventId: 'e2' });
+    expect(await findings.get('f1')).toMatchObject({ count: 1, firstSeen: 1_000, lastSeen: 1_000 });
+    expect(await findings.occurrencesAmong(['f1'], ['e1', 'e2'])).toEqual([{ findingId: 'f1', eventId: 'e1' }]);
+    await findings.removeOccurrence({ findingId: 'f1', eventId: 'e1' });
     expect(await findings.get('f1')).toBeUndefined();
-    expect((await findings.summaryCounters(ACCOUNT)).byStatus['open#high']).toBe(0);
+    expect((await findings.summaryCounters(ACCOUNT)).byStatus['open#high']).toBeUndefined();
+    // Recorded again, the event counts again: nothing of the removed finding remains.
+    expect((await findings.record(occurrence('e1', 1_000), { alert: true })).transition).toBe('opened');
+  });
+
+  it('counts an occurrence once however many others came between its deliveries', async () => {
+    const { findings } = await dynamo.newStores();
+    await findings.record(occurrence('e0', 1_000), { alert: true });
+    for (let i = 1; i <= 30; i++) await findings.record(occurrence(`e${i}`, 1_000 + i), { alert: true });
+    expect((await findings.record(occurrence('e0', 1_000), { alert: true })).transition).toBe('duplicate');
+    expect(await findings.get('f1')).toMatchObject({ count: 31 });
   });
 });
 

@@ -1,13 +1,16 @@
 import { SEVERITIES, type Severity } from '../../config/config';
 import { resourceName } from '../../engine/findings';
-import { nextFinding, type RecordOptions, resolveFinding } from '../../engine/lifecycle';
-import type { Finding, FindingDraft, FindingStore, FindingTransition } from '../../engine/ports';
+import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../../engine/lifecycle';
+import type { Finding, FindingDraft, FindingStore, FindingTransition, Occurrence } from '../../engine/ports';
 import { RULES } from '../../rules';
-import type { DynamoTable, Item } from './DynamoTable';
+import type { DynamoTable, Item, Key, TransactWrite } from './DynamoTable';
 import { keys, timeKey } from './keys';
 
 const FINDING_SK = 'FINDING';
+/** Occurrence markers live in the finding's partition: `OCC#<occurrence key>`, with the event time. */
+const OCCURRENCE_SK = 'OCC#';
 const MAX_ATTEMPTS = 10;
+const DAY = 86_400_000;
 
 /** A stored finding: the domain object plus its version and the time it was last opened. */
 interface StoredFinding {
@@ -18,23 +21,78 @@ interface StoredFinding {
 
 /**
  * Findings in DynamoDB. Each finding is one item written with an optimistic version check, so two
- * invocations recording the same finding cannot lose a count or both claim its opening. A change of
- * status or severity then moves the account's summary counters (see recountSummary for their repair).
+ * invocations recording the same finding cannot lose a count or both claim its opening. Every counted
+ * occurrence leaves a small marker item beside it, written in the same transaction, so an event is counted
+ * once however late it is redelivered or re-evaluated; markers expire with the role history they match.
+ * A change of status or severity moves the account's summary counters in that transaction too.
  */
 export class DynamoFindingStore implements FindingStore {
-  constructor(private readonly table: DynamoTable) {}
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly options: { occurrenceTtlDays: number },
+  ) {}
 
   async record(draft: FindingDraft, options: RecordOptions): Promise<{ finding: Finding; transition: FindingTransition }> {
+    const occurrence = occurrenceId(draft);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const stored = await this.load(draft.id);
+      const { stored, counted } = await this.loadWithOccurrence(draft.id, occurrence);
+      if (stored && counted) return { finding: stored.finding, transition: 'duplicate' };
       const result = nextFinding(stored?.finding, draft, options);
       if (result.transition === 'duplicate') return result;
       const reopened =
         result.transition === 'opened' || result.transition === 'reopened' || (!stored && result.transition === 'suppressed');
       const openedAt = reopened ? draft.at : (stored?.openedAt ?? result.finding.firstSeen);
-      if (await this.write(result.finding, stored, openedAt)) return result;
+      const marker: TransactWrite = {
+        put: {
+          ...markerKey(draft.id, occurrence),
+          at: draft.at,
+          expiresAt: Math.floor((draft.at + this.options.occurrenceTtlDays * DAY) / 1000),
+        },
+        condition: { expression: 'attribute_not_exists(pk)' },
+      };
+      if (await this.write(result.finding, stored, openedAt, [marker])) return result;
     }
     throw new Error(`could not record finding ${draft.id}: too many concurrent writers`);
+  }
+
+  async occurrencesAmong(findingIds: readonly string[], eventIds: readonly string[]): Promise<Occurrence[]> {
+    const wanted = new Map<string, Occurrence>();
+    for (const findingId of findingIds)
+      for (const eventId of eventIds) {
+        const key = markerKey(findingId, occurrenceKey(eventId));
+        wanted.set(`${key.pk}\u0000${key.sk}`, { findingId, eventId });
+      }
+    const found = await this.table.batchGet([...wanted.keys()].map((id) => markerKeyOf(id)));
+    return found.flatMap((item) => wanted.get(`${item.pk}\u0000${item.sk}`) ?? []);
+  }
+
+  async removeOccurrence({ findingId, eventId }: Occurrence): Promise<void> {
+    const occurrence = occurrenceKey(eventId);
+    const dropMarker: TransactWrite = {
+      delete: markerKey(findingId, occurrence),
+      condition: { expression: 'attribute_exists(pk)' },
+    };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { stored, counted } = await this.loadWithOccurrence(findingId, occurrence);
+      if (!stored || !counted) return;
+      if (stored.finding.count <= 1) {
+        const removed = await this.table.transact([
+          dropMarker,
+          { delete: findingKey(findingId), condition: { expression: 'version = :v', values: { ':v': stored.version } } },
+          ...counterWrites(stored.finding, undefined),
+        ]);
+        if (removed) return;
+        continue;
+      }
+      const times = (await this.occurrenceTimes(findingId)).filter((entry) => entry.key !== occurrence).map((entry) => entry.at);
+      const next: Finding = {
+        ...stored.finding,
+        count: stored.finding.count - 1,
+        ...(times.length > 0 ? { firstSeen: Math.min(...times), lastSeen: Math.max(...times) } : {}),
+      };
+      if (await this.write(next, stored, stored.openedAt, [dropMarker])) return;
+    }
+    throw new Error(`could not remove an occurrence of finding ${findingId}: too many concurrent writers`);
   }
 
   async resolveMissing(
@@ -115,27 +173,10 @@ export class DynamoFindingStore implements FindingStore {
     return { findings: await this.getMany(ids), ...(page.next ? { next: page.next } : {}) };
   }
 
-  async retract(id: string): Promise<void> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const stored = await this.load(id);
-      if (!stored) return;
-      if (
-        await this.table.deleteIf(
-          { pk: keys.finding(id), sk: FINDING_SK },
-          { expression: 'version = :v', values: { ':v': stored.version } },
-        )
-      ) {
-        await this.moveCounters(stored.finding, undefined);
-        return;
-      }
-    }
-    throw new Error(`could not retract finding ${id}: too many concurrent writers`);
-  }
-
   /**
-   * Counts every finding again and rewrites the summary counters (reconcile calls it). Counters move with
-   * each change of status or severity, in a second write after the finding's: if an invocation dies between
-   * the two, the counts are off until this runs.
+   * Counts every finding again and rewrites the summary counters (reconcile calls it). Counters move in the
+   * same transaction as each change of status or severity; this repairs what a person's edit of the table,
+   * or a write racing the recount itself, may have left.
    */
   async recountSummary(): Promise<void> {
     const tallies = new Map<string, Map<string, Map<string, number>>>();
@@ -164,7 +205,10 @@ export class DynamoFindingStore implements FindingStore {
     }
   }
 
-  /** The account's summary counters: by status and severity (`open#high`), and per rule (`rule-id` → `open`: n). */
+  /**
+   * The account's summary counters: by status and severity (`open#high`), and per rule (`rule-id` → `open`: n).
+   * Counters at zero are left out, as a recount leaves them.
+   */
   async summaryCounters(
     account: string,
   ): Promise<{ byStatus: Record<string, number>; byRule: Record<string, Record<string, number>> }> {
@@ -172,7 +216,7 @@ export class DynamoFindingStore implements FindingStore {
     const counters = (item: Item) =>
       Object.fromEntries(
         Object.entries(item)
-          .filter(([name]) => name !== 'pk' && name !== 'sk')
+          .filter(([name, value]) => name !== 'pk' && name !== 'sk' && Number(value) !== 0)
           .map(([name, value]) => [name, Number(value)]),
       );
     const byStatus = counters(items.find((item) => item.sk === 'STATUS') ?? {});
@@ -234,9 +278,24 @@ export class DynamoFindingStore implements FindingStore {
   }
 
   private async load(id: string): Promise<StoredFinding | undefined> {
-    const item = await this.table.get({ pk: keys.finding(id), sk: FINDING_SK });
-    if (!item) return undefined;
-    return { finding: toFinding(item), version: Number(item.version ?? 0), openedAt: Number(item.openedAt ?? item.firstSeen) };
+    const item = await this.table.get(findingKey(id));
+    return item ? toStored(item) : undefined;
+  }
+
+  /** The finding and whether this occurrence was counted, in one round trip. */
+  private async loadWithOccurrence(id: string, occurrence: string): Promise<{ stored?: StoredFinding; counted: boolean }> {
+    const items = await this.table.batchGet([findingKey(id), markerKey(id, occurrence)]);
+    const item = items.find((candidate) => candidate.sk === FINDING_SK);
+    return { ...(item ? { stored: toStored(item) } : {}), counted: items.some((candidate) => candidate.sk !== FINDING_SK) };
+  }
+
+  /** Every counted occurrence of a finding: its key and event time. */
+  private async occurrenceTimes(id: string): Promise<{ key: string; at: number }[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :occ)',
+      values: { ':pk': keys.finding(id), ':occ': OCCURRENCE_SK },
+    });
+    return items.map((item) => ({ key: String(item.sk).slice(OCCURRENCE_SK.length), at: Number(item.at) }));
   }
 
   private async idsForResource(account: string, resource: string): Promise<string[]> {
@@ -248,16 +307,23 @@ export class DynamoFindingStore implements FindingStore {
     return items.map((item) => String(item.pk).slice('FINDING#'.length));
   }
 
-  /** Writes a finding if nobody changed it since it was read; counters move with status and severity changes. */
-  private async write(finding: Finding, stored: StoredFinding | undefined, openedAt: number): Promise<boolean> {
+  /**
+   * Writes a finding if nobody changed it since it was read, together with `alongside` (an occurrence marker)
+   * and the summary counters when its status or severity changes: all or nothing.
+   */
+  private async write(
+    finding: Finding,
+    stored: StoredFinding | undefined,
+    openedAt: number,
+    alongside: readonly TransactWrite[] = [],
+  ): Promise<boolean> {
     const version = (stored?.version ?? 0) + 1;
     // The rule's title, rationale and remediation are not stored: they come from the registry when read, and
-    // leaving them out keeps most findings under 1 KB, so a repeat costs one write unit.
+    // leaving them out keeps most findings under 1 KB.
     // Neither is anything derivable (id from the key, names from the resource, `at` equals lastSeen).
     const { title: _t, rationale: _r, remediation: _m, id: _i, resourceName: _n, roleName: _o, at: _a, ...kept } = finding;
     const item: Item = {
-      pk: keys.finding(finding.id),
-      sk: FINDING_SK,
+      ...findingKey(finding.id),
       ...kept,
       version,
       openedAt,
@@ -269,33 +335,49 @@ export class DynamoFindingStore implements FindingStore {
     const condition = stored
       ? { expression: 'version = :v', values: { ':v': stored.version } }
       : { expression: 'attribute_not_exists(pk)' };
-    if (!(await this.table.put(item, condition))) return false;
-    await this.moveCounters(stored?.finding, finding);
-    return true;
+    const writes = [...alongside, { put: item, condition }, ...counterWrites(stored?.finding, finding)];
+    return writes.length === 1 ? this.table.put(item, condition) : this.table.transact(writes);
   }
+}
 
-  /**
-   * Moves the summary counters for a finding going from `before` to `after` (either may be absent): one
-   * small item per account for status × severity, one per rule for its statuses.
-   */
-  private async moveCounters(before: Finding | undefined, after: Finding | undefined): Promise<void> {
-    const deltas = new Map<string, Map<string, number>>();
-    const move = (finding: Finding | undefined, sign: number) => {
-      if (!finding) return;
-      for (const [sk, counter] of counterKeys(finding)) {
-        const counters = deltas.get(sk) ?? new Map<string, number>();
-        counters.set(counter, (counters.get(counter) ?? 0) + sign);
-        deltas.set(sk, counters);
-      }
-    };
-    move(before, -1);
-    move(after, +1);
-    const account = (after ?? before)?.account ?? '';
-    for (const [sk, counters] of deltas) {
-      const changed = [...counters].filter(([, delta]) => delta !== 0);
-      if (changed.length > 0) await this.table.update({ pk: keys.summary(account), sk }, addExpression(changed));
+function findingKey(id: string): Key {
+  return { pk: keys.finding(id), sk: FINDING_SK };
+}
+
+function markerKey(id: string, occurrence: string): Key {
+  return { pk: keys.finding(id), sk: `${OCCURRENCE_SK}${occurrence}` };
+}
+
+function markerKeyOf(joined: string): Key {
+  const [pk = '', sk = ''] = joined.split('\u0000');
+  return { pk, sk };
+}
+
+function toStored(item: Item): StoredFinding {
+  return { finding: toFinding(item), version: Number(item.version ?? 0), openedAt: Number(item.openedAt ?? item.firstSeen) };
+}
+
+/**
+ * The summary counter updates for a finding going from `before` to `after` (either may be absent): one
+ * small item per account for status × severity, one per rule for its statuses.
+ */
+function counterWrites(before: Finding | undefined, after: Finding | undefined): TransactWrite[] {
+  const deltas = new Map<string, Map<string, number>>();
+  const move = (finding: Finding | undefined, sign: number) => {
+    if (!finding) return;
+    for (const [sk, counter] of counterKeys(finding)) {
+      const counters = deltas.get(sk) ?? new Map<string, number>();
+      counters.set(counter, (counters.get(counter) ?? 0) + sign);
+      deltas.set(sk, counters);
     }
-  }
+  };
+  move(before, -1);
+  move(after, +1);
+  const account = (after ?? before)?.account ?? '';
+  return [...deltas].flatMap(([sk, counters]) => {
+    const changed = [...counters].filter(([, delta]) => delta !== 0);
+    return changed.length > 0 ? [{ update: { pk: keys.summary(account), sk }, ...addExpression(changed) }] : [];
+  });
 }
 
 /** The summary counters a finding counts in: [item sort key, counter name]. */

@@ -30,6 +30,8 @@ const NEWER_THAN_STORED = 'attribute_not_exists(#at) OR #at < :at OR (#at = :at 
 export interface DynamoStateStoreOptions {
   /** How long a role's history is kept, counted from each event's time. */
   historyTtlDays: number;
+  /** How long the assumption log (each assumption's mark of processed) is kept, counted from its write. */
+  ledgerTtlDays: number;
   /** Sample source IPs kept per assumption edge. */
   sampleIps?: number;
   /** Clock for TTLs of short-lived items (trust-failure counters). */
@@ -262,12 +264,11 @@ export class DynamoStateStore implements StateStore {
   async recordAssumption(o: AssumptionObservation, previous?: AssumptionEdge): Promise<void> {
     const limit = this.options.sampleIps ?? 5;
     const values: Item = {
-      ':eid': o.eventId,
       ':one': 1,
       ':first': previous ? Math.min(previous.firstSeen, o.at) : o.at,
       ':last': previous ? Math.max(previous.lastSeen, o.at) : o.at,
     };
-    const set = ['lastEventId = :eid', 'firstSeen = :first', 'lastSeen = :last'];
+    const set = ['firstSeen = :first', 'lastSeen = :last'];
     const add = ['#count :one'];
     if (!previous) {
       Object.assign(values, {
@@ -300,15 +301,40 @@ export class DynamoStateStore implements StateStore {
       values[':ip'] = new Set([o.sourceIp]);
       add.push('sampleIps :ip');
     }
-    await this.table.update(
-      { pk: keys.edges(o.account, o.roleArn), sk: o.source },
-      {
-        expression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
-        condition: 'attribute_not_exists(lastEventId) OR lastEventId <> :eid',
-        names: { '#count': 'count', ...(previous ? {} : { '#source': 'source' }) },
-        values,
+    const edge = {
+      update: { pk: keys.edges(o.account, o.roleArn), sk: o.source },
+      expression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
+      names: { '#count': 'count', ...(previous ? {} : { '#source': 'source' }) },
+      values,
+    };
+    const now = this.options.now?.() ?? Date.now();
+    const logged = {
+      put: {
+        ...assumptionLogKey(o.account, o.roleArn, o.at, o.eventId),
+        event: gzipSync(JSON.stringify(o.event)),
+        expiresAt: Math.floor((Math.max(now, o.at) + this.options.ledgerTtlDays * DAY) / 1000),
       },
-    );
+      condition: { expression: 'attribute_not_exists(pk)' },
+    };
+    // Refused only when the assumption was recorded before or another writer held the edge.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await this.table.transact([logged, edge])) return;
+      if (await this.isAssumptionRecorded(o.account, o.roleArn, o.at, o.eventId)) return;
+    }
+    throw new Error(`could not record assumption ${o.eventId}: too many concurrent writers`);
+  }
+
+  async isAssumptionRecorded(account: string, roleArn: string, at: number, eventId: string): Promise<boolean> {
+    return (await this.table.get(assumptionLogKey(account, roleArn, at, eventId))) !== undefined;
+  }
+
+  async assumptionsBetween(account: string, roleArn: string, from: number, to: number): Promise<TrailEvent[]> {
+    if (to <= from) return [];
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      values: { ':pk': keys.assumptionLog(account, roleArn), ':from': timeKey(from), ':to': `${timeKey(to - 1)}#\uffff` },
+    });
+    return items.flatMap((item) => (item.event instanceof Uint8Array ? [decodeEvent(item.event)] : []));
   }
 
   async countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number> {
@@ -439,9 +465,17 @@ function toRoleRecord(account: string, roleName: string, items: readonly Item[])
   return record;
 }
 
+function assumptionLogKey(account: string, roleArn: string, at: number, eventId: string): { pk: string; sk: string } {
+  return { pk: keys.assumptionLog(account, roleArn), sk: `${timeKey(at)}#${eventId}` };
+}
+
+function decodeEvent(encoded: Uint8Array): TrailEvent {
+  return JSON.parse(gunzipSync(encoded).toString('utf8')) as TrailEvent;
+}
+
 function toHistoryEntry(item: Item): HistoryEntry {
   const { pk: _pk, sk: _sk, expiresAt: _ttl, event, ...rest } = item;
-  const decoded = event instanceof Uint8Array ? (JSON.parse(gunzipSync(event).toString('utf8')) as TrailEvent) : undefined;
+  const decoded = event instanceof Uint8Array ? decodeEvent(event) : undefined;
   return { ...(rest as Omit<HistoryEntry, 'event'>), ...(decoded ? { event: decoded } : {}) };
 }
 

@@ -7,6 +7,7 @@ import {
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -14,6 +15,13 @@ import { marshall, type NativeAttributeValue, unmarshall } from '@aws-sdk/util-d
 
 export type Item = Record<string, NativeAttributeValue>;
 export type Key = { pk: string; sk: string };
+export type Condition = { expression: string; names?: Record<string, string>; values?: Item };
+
+/** One write of a transaction. */
+export type TransactWrite =
+  | { put: Item; condition?: Condition }
+  | { update: Key; expression: string; names?: Record<string, string>; values?: Item; condition?: string }
+  | { delete: Key; condition?: Condition };
 
 /** Write and read capacity consumed, summed over calls (ReturnConsumedCapacity), for benchmarks and cost estimates. */
 export class CapacityMeter {
@@ -44,8 +52,19 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 function hasConditionReason(error: unknown): boolean {
+  return cancellationCodes(error).includes('ConditionalCheckFailed');
+}
+
+function cancellationCodes(error: unknown): string[] {
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+  return reasons.map((reason) => reason.Code ?? 'None');
+}
+
+/** A transaction cancelled only because a condition failed or another transaction held an item. */
+function isContention(error: unknown): boolean {
+  if ((error as { name?: string } | null)?.name !== 'TransactionCanceledException') return false;
+  const codes = cancellationCodes(error).filter((code) => code !== 'None');
+  return codes.length > 0 && codes.every((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict');
 }
 
 /**
@@ -73,7 +92,7 @@ export class DynamoTable {
   }
 
   /** Puts an item; with a condition, returns false instead of throwing when it does not hold. */
-  async put(item: Item, condition?: { expression: string; names?: Record<string, string>; values?: Item }): Promise<boolean> {
+  async put(item: Item, condition?: Condition): Promise<boolean> {
     try {
       const out = await this.client.send(
         new PutItemCommand({
@@ -124,7 +143,7 @@ export class DynamoTable {
   }
 
   /** Deletes an item if the condition holds; false when it did not. */
-  async deleteIf(key: Key, condition: { expression: string; names?: Record<string, string>; values?: Item }): Promise<boolean> {
+  async deleteIf(key: Key, condition: Condition): Promise<boolean> {
     try {
       const out = await this.client.send(
         new DeleteItemCommand({
@@ -143,6 +162,54 @@ export class DynamoTable {
       }
       throw error;
     }
+  }
+
+  /**
+   * Writes all or nothing (TransactWriteItems). False when a condition did not hold or another transaction
+   * held one of the items: the caller reads again and decides again. The SDK sends a client request token,
+   * so its own retry of a transaction whose answer was lost is not applied twice.
+   */
+  async transact(writes: readonly TransactWrite[]): Promise<boolean> {
+    try {
+      const out = await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: writes.map((write) => this.transactItem(write)),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.record(out.ConsumedCapacity, 'write');
+      return true;
+    } catch (error) {
+      if (isContention(error)) {
+        this.meter?.refused();
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private transactItem(write: TransactWrite): TransactWriteItem {
+    const TableName = this.name;
+    if ('put' in write)
+      return {
+        Put: {
+          TableName,
+          Item: marshall(write.put, marshallOptions),
+          ...(write.condition ? conditionParts(write.condition) : {}),
+        },
+      };
+    if ('delete' in write)
+      return { Delete: { TableName, Key: marshall(write.delete), ...(write.condition ? conditionParts(write.condition) : {}) } };
+    return {
+      Update: {
+        TableName,
+        Key: marshall(write.update),
+        UpdateExpression: write.expression,
+        ...(write.condition ? { ConditionExpression: write.condition } : {}),
+        ...(write.names ? { ExpressionAttributeNames: write.names } : {}),
+        ...(write.values ? { ExpressionAttributeValues: marshall(write.values, marshallOptions) } : {}),
+      },
+    };
   }
 
   async delete(key: Key): Promise<void> {
@@ -215,7 +282,7 @@ export class DynamoTable {
   }
 }
 
-function conditionParts(condition: { expression: string; names?: Record<string, string>; values?: Item }) {
+function conditionParts(condition: Condition) {
   return {
     ConditionExpression: condition.expression,
     ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),

@@ -25,6 +25,8 @@ export const keys = {
   edgesBySource: (source: string) => `SOURCE#${source}`,
   edgesBySourceAccount: (sourceAccount: string) => `SOURCEACCOUNT#${sourceAccount}`,
   edgeSort: (account: string, roleArn: string) => `${account}#${roleArn}`,
+  /** Each assumption of a role (sk `<time>#<eventID>`): the event's mark of processed, and the correlation log. */
+  assumptionLog: (account: string, roleArn: string) => `ASSUMPTIONS#${account}#${roleArn}`,
   trustFailures: (account: string, principal: string) => `TRUSTFAIL#${account}#${principal}`,
   monitor: () => 'MONITOR',
   event: (eventId: string) => `EVENT#${eventId}`,
