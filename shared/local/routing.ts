@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
+import type { EventBridgeEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import { eventPatterns, matchesPattern } from '../deploy/eventPatterns';
 
 /** Which function a record reaches in the cloud: on-iam-change directly, on-role-assumed through the queue. */
@@ -34,22 +34,29 @@ export function envelope(
 
 /** An SQS batch of EventBridge events, as the role-assumptions queue hands it to Lambda. */
 export function sqsBatch(events: readonly EventBridgeEvent<string, unknown>[]): SQSEvent {
+  return { Records: events.map((event) => sqsRecord(JSON.stringify(event))) };
+}
+
+/** One message of such a batch; `receiveCount` says how often the queue has handed it out. */
+export function sqsRecord(
+  body: string,
+  message: { messageId?: string; receiptHandle?: string; receiveCount?: number } = {},
+): SQSRecord {
+  const now = String(Date.now());
   return {
-    Records: events.map((event) => ({
-      messageId: randomUUID(),
-      receiptHandle: randomUUID(),
-      body: JSON.stringify(event),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'events.amazonaws.com',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:local:000000000000:rolewatch-assumptions',
-      awsRegion: 'local',
-    })),
+    messageId: message.messageId ?? randomUUID(),
+    receiptHandle: message.receiptHandle ?? randomUUID(),
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(message.receiveCount ?? 1),
+      SentTimestamp: now,
+      SenderId: 'events.amazonaws.com',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:rolewatch-assumptions',
+    awsRegion: 'local',
   };
 }

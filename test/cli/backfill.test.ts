@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../shared/cli/main';
 import { createDynamoStores } from '../../shared/context';
 import { liveParts } from '../../shared/engine/roleRecord';
+import { runCli } from '../support/cli';
 import { useLocalDynamo } from '../support/dynamo';
 import { ACCOUNT, assumeRole, attachRolePolicy, createRole, FOREIGN_ACCOUNT, trustDocument } from '../support/trail';
 
@@ -18,12 +18,6 @@ describe('rolewatch evaluate --table (backfill)', () => {
       assumeRole(`arn:aws:iam::${ACCOUNT}:role/backdoor`, `arn:aws:iam::${FOREIGN_ACCOUNT}:user/mallory`),
     ];
     writeFileSync(path.join(dir, 'trail.json'), JSON.stringify({ Records: records }));
-    const out: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const args = [
       dir,
       '--table',
@@ -39,18 +33,17 @@ describe('rolewatch evaluate --table (backfill)', () => {
     const previous = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     process.env.AWS_ACCESS_KEY_ID = 'local';
     process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    let first: Awaited<ReturnType<typeof runCli>>;
     try {
-      expect(await main(['evaluate', ...args])).toBe(0);
+      first = await runCli('evaluate', ...args);
+      expect(first.code).toBe(0);
       // A second load of the same archive changes nothing: every event is already processed.
-      expect(await main(['evaluate', ...args])).toBe(0);
+      expect((await runCli('evaluate', ...args)).code).toBe(0);
     } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
       process.env.AWS_ACCESS_KEY_ID = previous.id;
       process.env.AWS_SECRET_ACCESS_KEY = previous.secret;
     }
-    const printed = out
-      .join('')
+    const printed = first.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { ruleId: string });

@@ -1,28 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { main } from '../../shared/cli/main';
+import { runCli } from '../support/cli';
 
 import { CORPUS } from '../support/corpus';
-
-/** Runs the CLI in process and returns its exit code and output. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 const eventFiles = readdirSync(path.join(CORPUS, 'events'), { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.json'))
@@ -30,14 +10,14 @@ const eventFiles = readdirSync(path.join(CORPUS, 'events'), { recursive: true, e
 
 describe('rolewatch on the third-party corpus', () => {
   it('evaluates the whole events directory without a failed event', async () => {
-    const { code, stderr } = await run('evaluate', path.join(CORPUS, 'events'), '--format', 'jsonl');
+    const { code, stderr } = await runCli('evaluate', path.join(CORPUS, 'events'), '--format', 'jsonl');
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/error evaluating|events failed/);
     expect(stderr).toMatch(/\d+ events evaluated/);
   });
 
   it.each(eventFiles)('evaluates %s alone', async (file) => {
-    const { code, stderr } = await run('evaluate', path.join(CORPUS, 'events', file), '--format', 'jsonl');
+    const { code, stderr } = await runCli('evaluate', path.join(CORPUS, 'events', file), '--format', 'jsonl');
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/error evaluating/);
   });
@@ -48,7 +28,7 @@ describe('rolewatch on the third-party corpus', () => {
       .filter((file) => file.endsWith('.json'))
       .map((file) => path.join(dir, file));
     expect(files).toHaveLength(1641);
-    const { code, stdout, stderr } = await run('check-policy', ...files, '--format', 'jsonl');
+    const { code, stdout, stderr } = await runCli('check-policy', ...files, '--format', 'jsonl');
     expect(code).toBe(0);
     expect(stderr).toContain('1641 policies checked');
     const rows = stdout

@@ -1,6 +1,6 @@
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main } from '../../shared/cli/main';
+import { runCli } from '../support/cli';
 
 const iam = mockClient(IAMClient);
 const encoded = (document: unknown) => encodeURIComponent(JSON.stringify(document));
@@ -54,22 +54,9 @@ describe('rolewatch scan', () => {
       ],
       $metadata: {},
     });
-    const out: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let code: number;
-    try {
-      code = await main(['scan', '--format', 'jsonl', '--fail-on', 'critical']);
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
+    const { code, stdout } = await runCli('scan', '--format', 'jsonl', '--fail-on', 'critical');
     expect(code).toBe(1);
-    const findings = out
-      .join('')
+    const findings = stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { ruleId: string; resource: string });

@@ -1,23 +1,8 @@
-import { main } from '../../shared/cli/main';
-
-/** Runs the CLI in-process and returns its exit code and output. */
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+import { runCli } from '../support/cli';
 
 describe('rolewatch demo', () => {
   it('prints the findings of the day, the backdoor among them, then what to do next', async () => {
-    const { code, stdout } = await run('demo');
+    const { code, stdout } = await runCli('demo');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^SEVERITY\s+RULE\s+RESOURCE/m);
     expect(stdout).toMatch(/CRITICAL\s+admin-policy-attached\s+aws-support-sync/);
@@ -26,7 +11,7 @@ describe('rolewatch demo', () => {
   });
 
   it('prints one JSON finding per line with --format jsonl', async () => {
-    const { code, stdout } = await run('demo', '--format', 'jsonl');
+    const { code, stdout } = await runCli('demo', '--format', 'jsonl');
     expect(code).toBe(0);
     const findings = stdout
       .trim()
@@ -42,7 +27,7 @@ describe('rolewatch demo', () => {
 
 describe('rolewatch bench', () => {
   it('prints one JSON document with the documented fields', async () => {
-    const { code, stdout } = await run(
+    const { code, stdout } = await runCli(
       'bench',
       '--json',
       '--events',
@@ -85,7 +70,7 @@ describe('rolewatch bench', () => {
   });
 
   it('measures each packaged Lambda function and the write capacity per event, unless told not to', async () => {
-    const { code, stdout } = await run(
+    const { code, stdout } = await runCli(
       'bench',
       '--json',
       '--events',
@@ -118,7 +103,7 @@ describe('rolewatch bench', () => {
   }, 240_000);
 
   it('rejects a count that is not a positive integer', async () => {
-    const { code, stderr } = await run('bench', '--events', '0');
+    const { code, stderr } = await runCli('bench', '--events', '0');
     expect(code).toBe(2);
     expect(stderr).toContain('--events');
   });

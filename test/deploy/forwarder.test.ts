@@ -1,9 +1,9 @@
-import { main } from '../../shared/cli/main';
 import { validateConfig } from '../../shared/config/config';
 import { eventPatterns } from '../../shared/deploy/eventPatterns';
 import { FORWARDER_RULES, forwarderRegions, forwarderTemplate } from '../../shared/deploy/forwarder';
 import { checkPolicyDocument } from '../../shared/engine/checkPolicy';
 import { ValidationError } from '../../shared/errors';
+import { runCli } from '../support/cli';
 import {
   type DeployTarget,
   evaluateCondition,
@@ -180,21 +180,8 @@ describe('forwarderRegions', () => {
 });
 
 describe('rolewatch forwarder-template', () => {
-  async function run(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-    try {
-      return { code: await main(argv), stdout: out.join(''), stderr: err.join('') };
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
-  }
-
   it('prints the template as JSON and where to deploy it on stderr', async () => {
-    const { code, stdout, stderr } = await run(
+    const { code, stdout, stderr } = await runCli(
       'forwarder-template',
       '--home-region',
       HOME,
@@ -207,10 +194,10 @@ describe('rolewatch forwarder-template', () => {
   });
 
   it('exits 2 naming the option when the home region is missing or among the regions', async () => {
-    const missing = await run('forwarder-template');
+    const missing = await runCli('forwarder-template');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--home-region');
-    const home = await run('forwarder-template', '--home-region', HOME, '--regions', HOME);
+    const home = await runCli('forwarder-template', '--home-region', HOME, '--regions', HOME);
     expect(home.code).toBe(2);
     expect(home.stderr).toContain('--regions');
   });

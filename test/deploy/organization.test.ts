@@ -1,5 +1,4 @@
 import { analyseTrust } from '../../shared/analysis/trust';
-import { main } from '../../shared/cli/main';
 import { validateConfig } from '../../shared/config/config';
 import { eventPatterns } from '../../shared/deploy/eventPatterns';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../../shared/deploy/forwarder';
 import { checkPolicyDocument } from '../../shared/engine/checkPolicy';
 import { parsePolicy } from '../../shared/policy/parse';
+import { runCli } from '../support/cli';
 import {
   type DeployTarget,
   evaluateCondition,
@@ -370,21 +370,8 @@ describe('member account stack', () => {
 describe('rolewatch forwarder-template --target-bus-arn', () => {
   const busArn = `arn:aws:events:eu-west-1:${SECURITY}:event-bus/rolewatch-prod-organization`;
 
-  async function run(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-    try {
-      return { code: await main(argv), stdout: out.join(''), stderr: err.join('') };
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
-  }
-
   it('prints the member template and the StackSet commands for us-east-1 and the chosen regions', async () => {
-    const { code, stdout, stderr } = await run(
+    const { code, stdout, stderr } = await runCli(
       'forwarder-template',
       '--target-bus-arn',
       busArn,
@@ -405,10 +392,10 @@ describe('rolewatch forwarder-template --target-bus-arn', () => {
   });
 
   it('exits 2 naming the option when the stage is missing or the ARN is not a bus', async () => {
-    const noStage = await run('forwarder-template', '--target-bus-arn', busArn);
+    const noStage = await runCli('forwarder-template', '--target-bus-arn', busArn);
     expect(noStage.code).toBe(2);
     expect(noStage.stderr).toContain('--stage');
-    const notBus = await run(
+    const notBus = await runCli(
       'forwarder-template',
       '--target-bus-arn',
       'arn:aws:sns:eu-west-1:111111111111:topic',

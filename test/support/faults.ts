@@ -12,6 +12,7 @@ import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { Context as LambdaInvocation, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDynamoStores, type DynamoStores } from '../../shared/context';
+import { sqsRecord } from '../../shared/local/routing';
 import { createTable } from '../../shared/store/dynamoLocal';
 import type { useLocalDynamo } from './dynamo';
 import { TOPIC_ARN } from './lambda';
@@ -614,7 +615,7 @@ export class SqsQueue {
   ): Promise<Invocation<SQSBatchResponse>> {
     const batch = this.queue.splice(0, this.options.batchSize ?? 100);
     for (const message of batch) message.receiveCount += 1;
-    const result = await fn.invoke({ Records: batch.map(sqsRecord) }, invocationContext('on-role-assumed'));
+    const result = await fn.invoke({ Records: batch.map(toSqsRecord) }, invocationContext('on-role-assumed'));
     const failedIds =
       result.outcome === 'returned'
         ? new Set(result.value.batchItemFailures.map((failure) => failure.itemIdentifier))
@@ -642,23 +643,8 @@ export class SqsQueue {
   }
 }
 
-function sqsRecord(message: QueuedMessage): SQSRecord {
-  return {
-    messageId: message.messageId,
-    receiptHandle: `${message.messageId}#${message.receiveCount}`,
-    body: message.body,
-    attributes: {
-      ApproximateReceiveCount: String(message.receiveCount),
-      SentTimestamp: '1793610000000',
-      SenderId: 'AIDAEVENTBRIDGE',
-      ApproximateFirstReceiveTimestamp: '1793610000000',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:rolewatch-assumptions',
-    awsRegion: 'us-east-1',
-  };
+function toSqsRecord(message: QueuedMessage): SQSRecord {
+  return sqsRecord(message.body, { ...message, receiptHandle: `${message.messageId}#${message.receiveCount}` });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
+import { sqsRecord } from '../../shared/local/routing';
 import { createTable } from '../../shared/store/dynamoLocal';
 import type { useLocalDynamo } from './dynamo';
 
@@ -23,26 +24,9 @@ export function eventBridge(
   };
 }
 
-/** An SQS batch of EventBridge events, as the role-assumptions queue hands it to Lambda. */
+/** An SQS batch of message bodies, as the role-assumptions queue hands it to Lambda. */
 export function sqsBatch(bodies: string[]): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `message-${i}-${randomUUID()}`,
-      receiptHandle: `receipt-${i}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '1793610000000',
-        SenderId: 'AIDAEVENTBRIDGE',
-        ApproximateFirstReceiveTimestamp: '1793610000000',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:rolewatch-assumptions',
-      awsRegion: 'us-east-1',
-    })),
-  };
+  return { Records: bodies.map((body) => sqsRecord(body)) };
 }
 
 /**
