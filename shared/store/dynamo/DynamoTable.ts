@@ -23,17 +23,22 @@ export type TransactWrite =
   | { update: Key; expression: string; names?: Record<string, string>; values?: Item; condition?: string }
   | { delete: Key; condition?: Condition };
 
-/** Write and read capacity consumed, summed over calls (ReturnConsumedCapacity), for benchmarks and cost estimates. */
+/**
+ * Write and read capacity consumed, summed over calls (ReturnConsumedCapacity), for benchmarks and cost
+ * estimates on DynamoDB Local. DynamoDB bills each item of a transaction twice (2 WCU per KB); DynamoDB Local
+ * reports it at the plain rate, so transactional writes are counted double here.
+ */
 export class CapacityMeter {
   write = 0;
   read = 0;
   /** Conditional writes refused. DynamoDB bills them (at least 1 WCU) but returns no consumed capacity: counted as 1 each. */
   refusedWrites = 0;
 
-  add(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+  add(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, transactional = false): void {
     for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
       // DynamoDB Local reports only the total CapacityUnits.
-      this[kind] += (kind === 'write' ? entry.WriteCapacityUnits : entry.ReadCapacityUnits) ?? entry.CapacityUnits ?? 0;
+      const units = (kind === 'write' ? entry.WriteCapacityUnits : entry.ReadCapacityUnits) ?? entry.CapacityUnits ?? 0;
+      this[kind] += transactional ? 2 * units : units;
     }
   }
 
@@ -177,7 +182,7 @@ export class DynamoTable {
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      this.record(out.ConsumedCapacity, 'write');
+      this.meter?.add('write', out.ConsumedCapacity, true);
       return true;
     } catch (error) {
       if (isContention(error)) {
