@@ -104,6 +104,8 @@ export class Engine {
   private readonly rulesByEvent = new Map<string, Rule[]>();
   private readonly postureRules: Rule[];
   private readonly correlatingRules: Rule[];
+  /** Sources of the assumptions correlating rules may judge again: only those are kept with their event. */
+  private readonly correlatedSources: ReadonlySet<string>;
   private readonly resolver: PolicyResolver;
   private readonly postureCache = new Map<string, ReadonlySet<string>>();
 
@@ -118,6 +120,7 @@ export class Engine {
     }
     this.postureRules = enabled.filter((rule) => rule.kind === 'posture');
     this.correlatingRules = enabled.filter((rule) => rule.correlatesTrustChanges);
+    this.correlatedSources = new Set(this.correlatingRules.flatMap((rule) => rule.correlatesTrustChanges ?? []));
     this.resolver = new PolicyResolver(deps.state, deps.iam);
   }
 
@@ -515,8 +518,8 @@ export class Engine {
       at: event.time,
       eventId: event.eventId,
       region: event.region,
-      event: withoutCredentials(event),
     };
+    if (this.correlatedSources.has(source.sourceType)) observation.event = withoutCredentials(event);
     if (source.sourceAccount !== undefined) observation.sourceAccount = source.sourceAccount;
     if (event.sourceIp) observation.sourceIp = event.sourceIp;
     const findings = drafts.length > 0 ? await this.record(drafts, event.time) : [];

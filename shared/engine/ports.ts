@@ -47,10 +47,10 @@ export interface AssumptionObservation {
   region: string;
   sourceIp?: string;
   /**
-   * The assumption itself (credentials dropped), kept for the ledger's lifetime: a trust change that arrives
-   * after the assumptions it preceded is correlated with them then.
+   * The assumption itself (credentials dropped), kept for the ledger's lifetime when a rule may correlate it
+   * with a trust change that arrives after it (Rule.correlatesTrustChanges).
    */
-  event: TrailEvent;
+  event?: TrailEvent;
 }
 
 /** An entry of a role's change history. */

@@ -10,7 +10,8 @@ export const assumedAfterTrustChange: Rule = {
   kind: 'event',
   events: ASSUME_EVENTS,
   // A trust change that arrives after the assumptions it preceded is matched with them then (the engine).
-  correlatesTrustChanges: true,
+  // Services never: isWorthCorrelating leaves service principals out.
+  correlatesTrustChanges: ['aws', 'web-identity', 'saml'],
   rationale:
     'A principal added to a trust policy that uses the role soon after is the signature of a backdoor being exercised, or of access granted outside review being used at once.',
   remediation:

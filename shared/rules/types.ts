@@ -106,10 +106,11 @@ export interface Rule {
   /** Also sees calls that failed (errorCode set), e.g. to detect probing. Other rules never do. */
   includeFailedCalls?: boolean;
   /**
-   * An assumption rule that judges the assumption by the role's trust change before it: when that trust change
-   * arrives after the assumption, the rule is evaluated again for the assumptions it preceded.
+   * An assumption rule that judges the assumption by the role's trust change before it, for assumptions from
+   * these kinds of source: when that trust change arrives after such assumptions, the rule is evaluated again
+   * for them (the engine keeps them for that).
    */
-  correlatesTrustChanges?: boolean;
+  correlatesTrustChanges?: readonly AssumptionFacts['sourceType'][];
   rationale: string;
   remediation: string;
   evaluate(ctx: RuleContext): RuleMatch[];

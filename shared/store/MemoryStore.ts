@@ -175,6 +175,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   }
 
   private logAssumption(o: AssumptionObservation): void {
+    if (!o.event) return;
     const roleKey = key(o.account, o.roleArn);
     const log = this.assumptionLog.get(roleKey) ?? [];
     log.push(o.event);

@@ -311,7 +311,7 @@ export class DynamoStateStore implements StateStore {
     const logged = {
       put: {
         ...assumptionLogKey(o.account, o.roleArn, o.at, o.eventId),
-        event: gzipSync(JSON.stringify(o.event)),
+        ...(o.event ? { event: gzipSync(JSON.stringify(o.event)) } : {}),
         expiresAt: Math.floor((Math.max(now, o.at) + this.options.ledgerTtlDays * DAY) / 1000),
       },
       condition: { expression: 'attribute_not_exists(pk)' },
