@@ -12,6 +12,7 @@ import { findingId, resourceName } from '../engine/findings';
 import type { Finding, FindingStatus } from '../engine/ports';
 import { RULES } from '../rules';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
+import { roleIndexItem } from '../store/dynamo/DynamoStateStore';
 import type { Item } from '../store/dynamo/DynamoTable';
 import { keys } from '../store/dynamo/keys';
 import { createTable, startDynamoLocal } from '../store/dynamoLocal';
@@ -124,15 +125,7 @@ export function* benchItems(total: number, roleCount: number, now: number): Gene
   };
   for (let r = 0; r < roleCount; r++) {
     const { account, roleName, arn } = roleOf(r);
-    yield {
-      pk: keys.role(account, roleName),
-      sk: 'META',
-      account,
-      roleName,
-      arn,
-      gsi3pk: keys.roleIndex(),
-      gsi3sk: keys.roleIndexSort(account, roleName),
-    };
+    yield roleIndexItem(account, roleName, arn);
   }
   let seed = 42;
   const random = () => {

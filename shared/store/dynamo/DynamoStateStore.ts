@@ -129,18 +129,7 @@ export class DynamoStateStore implements StateStore {
   private async ensureRoleListed(account: string, roleName: string, arn: string): Promise<void> {
     const cacheKey = `${account}#${roleName}`;
     if (this.knownRoles.has(cacheKey)) return;
-    await this.table.put(
-      {
-        pk: keys.role(account, roleName),
-        sk: 'META',
-        account,
-        roleName,
-        arn,
-        gsi3pk: keys.roleIndex(),
-        gsi3sk: keys.roleIndexSort(account, roleName),
-      },
-      { expression: 'attribute_not_exists(pk)' },
-    );
+    await this.table.put(roleIndexItem(account, roleName, arn), { expression: 'attribute_not_exists(pk)' });
     if (this.knownRoles.size > 10_000) this.knownRoles.clear();
     this.knownRoles.add(cacheKey);
   }
@@ -463,6 +452,19 @@ function toRoleRecord(account: string, roleName: string, items: readonly Item[])
       record.attached[sk.slice('ATTACHED#'.length)] = { ...stamp, attached: item.attached === true };
   }
   return record;
+}
+
+/** The `META` item of a role: its entry in the index of all roles (gsi3). */
+export function roleIndexItem(account: string, roleName: string, arn: string): Item {
+  return {
+    pk: keys.role(account, roleName),
+    sk: 'META',
+    account,
+    roleName,
+    arn,
+    gsi3pk: keys.roleIndex(),
+    gsi3sk: keys.roleIndexSort(account, roleName),
+  };
 }
 
 function assumptionLogKey(account: string, roleArn: string, at: number, eventId: string): { pk: string; sk: string } {
