@@ -9,7 +9,7 @@ import { ValidationError } from '../errors';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from '../iam/reader';
 import { createTable } from '../store/dynamoLocal';
-import { type OutputFormat, parseFormat, parseSeverity, resolveConfig } from './options';
+import { FINDINGS_OPTIONS, type OutputFormat, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
 import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
 import { createProgress } from './progress';
 
@@ -42,15 +42,9 @@ export async function runEvaluate(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      config: { type: 'string' },
-      format: { type: 'string' },
-      'fail-on': { type: 'string' },
+      ...FINDINGS_OPTIONS,
       policies: { type: 'string' },
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
       'create-table': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -71,7 +65,7 @@ export async function runEvaluate(args: string[]): Promise<number> {
     ? await backfillEngine({
         table: values.table,
         ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-        region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+        region: tableRegion(values.region),
         createTable: values['create-table'] === true,
         config,
         ...(policies ? { policies } : {}),

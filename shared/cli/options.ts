@@ -7,6 +7,25 @@ import { RULE_IDS } from '../rules';
 /** Config files looked for in the working directory when --config is not given. */
 const DEFAULT_CONFIG_FILES = ['rolewatch.config.yml', 'rolewatch.config.yaml', 'rolewatch.config.json'];
 
+/**
+ * The options `evaluate` and `scan` share: configuration, output, and the DynamoDB table written with
+ * --table (--endpoint, --region).
+ */
+export const FINDINGS_OPTIONS = {
+  config: { type: 'string' },
+  format: { type: 'string' },
+  'fail-on': { type: 'string' },
+  table: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The table's region: --region, else AWS_REGION, else us-east-1. */
+export function tableRegion(region: string | undefined): string {
+  return region ?? process.env.AWS_REGION ?? 'us-east-1';
+}
+
 /** Loads --config, else a rolewatch.config.* of the working directory, else the defaults. */
 export function resolveConfig(path: string | undefined): Config {
   const file = path ?? DEFAULT_CONFIG_FILES.find((name) => existsSync(name));

@@ -5,7 +5,7 @@ import { severityRank } from '../config/config';
 import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
-import { parseFormat, parseSeverity, resolveConfig } from './options';
+import { FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
 import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
 
 const HELP = `usage: rolewatch scan [options]
@@ -27,15 +27,7 @@ options:
 export async function runScan(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      config: { type: 'string' },
-      format: { type: 'string' },
-      'fail-on': { type: 'string' },
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: FINDINGS_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -50,7 +42,7 @@ export async function runScan(args: string[]): Promise<number> {
   if (values.table) {
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const client = new DynamoDBClient({
-      region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      region: tableRegion(values.region),
       ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     });
     const stores = createDynamoStores({ client, tableName: values.table });
