@@ -16,6 +16,7 @@ import {
   type RoleRef,
   type RoleSnapshot,
 } from '../../api/ports';
+import { mapLimit } from '../../concurrency';
 import { SEVERITIES, type Severity, severityRank } from '../../config/config';
 import { resourceName } from '../../engine/findings';
 import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../../engine/ports';
@@ -723,20 +724,6 @@ function ascending(a: string, b: string): number {
 
 function descending(a: string, b: string): number {
   return ascending(b, a);
-}
-
-/** Maps with at most `limit` calls in flight; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function delay(ms: number): Promise<void> {
