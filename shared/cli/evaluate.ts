@@ -10,7 +10,7 @@ import { AwsIamReader } from '../iam/AwsIamReader';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from '../iam/reader';
 import { createTable } from '../store/dynamoLocal';
 import { FINDINGS_OPTIONS, type OutputFormat, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
-import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
+import { findingJson, findingsTable } from './output';
 import { createProgress } from './progress';
 
 const HELP = `usage: rolewatch evaluate <file|dir>... [options]
@@ -139,14 +139,7 @@ export async function replayAndReport(
   progress.finish();
 
   if (format === 'table') {
-    process.stdout.write(
-      reported.length > 0
-        ? `${formatTable(
-            FINDING_HEADERS,
-            reported.map((r) => findingRow(r.finding)),
-          )}\n`
-        : 'no findings\n',
-    );
+    process.stdout.write(findingsTable(reported.map((r) => r.finding)));
   }
   process.stderr.write(`${summary(events.length, reported, suppressed, options.skipped ?? 0, failed, options.unwatched ?? 0)}\n`);
   return { events: events.length, reported, suppressed, failed };

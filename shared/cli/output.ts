@@ -12,9 +12,14 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
 }
 
 /** Table columns for findings. */
-export const FINDING_HEADERS = ['SEVERITY', 'RULE', 'RESOURCE', 'EVENT', 'TIME', 'DETAIL'] as const;
+const FINDING_HEADERS = ['SEVERITY', 'RULE', 'RESOURCE', 'EVENT', 'TIME', 'DETAIL'] as const;
 
-export function findingRow(finding: Finding): string[] {
+/** Findings as the table `evaluate` and `scan` print, ending in a newline; "no findings" when there are none. */
+export function findingsTable(findings: readonly Finding[]): string {
+  return findings.length > 0 ? `${formatTable(FINDING_HEADERS, findings.map(findingRow))}\n` : 'no findings\n';
+}
+
+function findingRow(finding: Finding): string[] {
   return [
     finding.severity.toUpperCase(),
     finding.ruleId,

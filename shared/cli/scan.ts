@@ -6,7 +6,7 @@ import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
 import { FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
-import { FINDING_HEADERS, findingJson, findingRow, formatTable } from './output';
+import { findingJson, findingsTable } from './output';
 
 const HELP = `usage: rolewatch scan [options]
 
@@ -66,15 +66,7 @@ export async function runScan(args: string[]): Promise<number> {
   );
   if (format === 'jsonl')
     for (const r of reported) process.stdout.write(`${JSON.stringify(findingJson(r.finding, r.transition))}\n`);
-  else
-    process.stdout.write(
-      reported.length > 0
-        ? `${formatTable(
-            FINDING_HEADERS,
-            reported.map((r) => findingRow(r.finding)),
-          )}\n`
-        : 'no findings\n',
-    );
+  else process.stdout.write(findingsTable(reported.map((r) => r.finding)));
   process.stderr.write(
     `${report.roles} roles and ${report.policies} customer-managed policies read, ${reported.length} findings, ${report.resolved.length} resolved\n`,
   );
