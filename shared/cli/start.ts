@@ -11,6 +11,7 @@ import { startLocalMonitor } from '../local/monitor';
 import { uiAsset } from '../local/ui';
 import { startWatching, watchTargets } from '../local/watch';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
+import { LOCAL_REGION, type LocalDynamo } from '../store/dynamoLocal';
 import { resolveConfig } from './options';
 
 const HELP = `usage: rolewatch start [options]      (npm start -- [options])
@@ -93,7 +94,7 @@ export async function runStart(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
 
-  out.write(banner(server.url, monitor.dynamo.endpoint, monitor.dynamo.pid, mailDirectory));
+  out.write(banner(server.url, monitor.dynamo, mailDirectory));
   if (demo) {
     out.write('RoleWatch: replaying the demo day (alerts appear below as they are sent)...\n');
     const report = await monitor.feed(demoEvents());
@@ -131,13 +132,14 @@ export async function runStart(args: string[]): Promise<number> {
   return 0;
 }
 
-function banner(url: string, dynamoEndpoint: string, pid: number, mailDirectory: string): string {
+function banner(url: string, dynamo: LocalDynamo, mailDirectory: string): string {
   return [
     '',
     `  Web page         ${url}/ui/`,
     `  Reporting API    ${url}   (OpenAPI: ${url}/openapi.json)`,
     `  Alert e-mails    ${mailDirectory}   (.eml files; open them with any mail client)`,
-    `  DynamoDB Local   ${dynamoEndpoint}   (pid ${pid})`,
+    `  DynamoDB Local   ${dynamo.endpoint}   (pid ${dynamo.pid})`,
+    `                   tables under access key ${dynamo.credentials.accessKeyId}, region ${LOCAL_REGION} (other keys see none)`,
     '',
     '  Try:',
     `    curl -s '${url}/summary'`,

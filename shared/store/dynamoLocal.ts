@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -11,13 +12,23 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import definition from './table.json';
 
-/** Credentials DynamoDB Local accepts; it checks none. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * Credentials for one DynamoDB Local. It verifies no signature, but keeps a separate database for each access
+ * key and region: a key drawn at random hides the tables from any other client that reaches the port.
+ */
+/** The region of every client of a started DynamoDB Local (with the access key, it names the database). */
+export const LOCAL_REGION = 'us-east-1';
+
+function randomCredentials(): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: `RW${randomBytes(10).toString('hex').toUpperCase()}`, secretAccessKey: 'not-checked' };
+}
 
 export interface LocalDynamo {
   endpoint: string;
   port: number;
   pid: number;
+  /** The only credentials that see this instance's tables (any other access key gets an empty database). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   client: DynamoDBClient;
   /** Stops DynamoDB Local: the java process is killed by PID and awaited. */
   stop(): Promise<void>;
@@ -25,8 +36,9 @@ export interface LocalDynamo {
 
 /**
  * Starts Amazon's DynamoDB Local (in memory) on a free port of 127.0.0.1 and waits until it answers.
- * It listens on all interfaces (it has no option to bind one); the port is chosen free on loopback. It sends
- * no telemetry, and answers no web page's script (by default its CORS allows every origin).
+ * It listens on all interfaces (it has no option to bind one); the port is chosen free on loopback, and the
+ * tables live under a random access key, so a client that reaches the port from elsewhere finds none of them.
+ * It sends no telemetry, and answers no web page's script (by default its CORS allows every origin).
  */
 export async function startDynamoLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<LocalDynamo> {
   const port = options.port ?? (await freePort());
@@ -59,7 +71,8 @@ export async function startDynamoLocal(options: { port?: number; timeoutMs?: num
   process.once('exit', killOnExit);
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+  const credentials = randomCredentials();
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 3 });
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     client.destroy();
@@ -75,7 +88,7 @@ export async function startDynamoLocal(options: { port?: number; timeoutMs?: num
     if (hasExited) throw new Error(`DynamoDB Local exited before answering:\n${output}`);
     try {
       await client.send(new ListTablesCommand({}));
-      return { endpoint, port, pid, client, stop };
+      return { endpoint, port, pid, credentials, client, stop };
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();

@@ -31,8 +31,8 @@ describe('rolewatch evaluate --table (backfill)', () => {
       'jsonl',
     ];
     const previous = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    process.env.AWS_ACCESS_KEY_ID = dynamo.local.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = dynamo.local.credentials.secretAccessKey;
     let first: Awaited<ReturnType<typeof runCli>>;
     try {
       first = await runCli('evaluate', ...args);

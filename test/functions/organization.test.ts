@@ -75,7 +75,7 @@ function assumeRoleResponse(account: string, sessionName: string): AssumeRoleCom
   };
 }
 
-/** The access key the client that made an AWS call signed with ('local' for the function's own role in tests). */
+/** The access key the client that made an AWS call signed with (in tests, the function's own role has DynamoDB Local's). */
 async function keyOf(client: { config: { credentials: () => Promise<{ accessKeyId: string }> } }): Promise<string> {
   return (await client.config.credentials()).accessKeyId;
 }
@@ -148,7 +148,7 @@ describe('organization mode: on-iam-change', () => {
     await onIamChange(eventBridge(own.attachRolePolicy({ ...ownCall, at: ownCall.at + 1000 }, 'audit', policyArn)));
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
     const [read] = iam.commandCalls(GetPolicyVersionCommand);
-    expect(await keyOf((read?.thisValue ?? fail('no read')) as IAMClient)).toBe('local');
+    expect(await keyOf((read?.thisValue ?? fail('no read')) as IAMClient)).toBe(dynamo.local.credentials.accessKeyId);
     const recorded = await stores().findings.forResource(SECURITY, `arn:aws:iam::${SECURITY}:role/audit`);
     expect(recorded.map((f) => f.ruleId)).toContain('iam-wildcard-permissions');
   });
@@ -205,8 +205,10 @@ function listAccounts(...accounts: [string, 'ACTIVE' | 'SUSPENDED'][]): ListAcco
 
 describe('organization mode: reconcile', () => {
   const memberPolicy = `arn:aws:iam::${MEMBER}:policy/ci-deploy`;
+  // The security account's, read with the function's own key (DynamoDB Local's, in these tests).
+  const ownAccount = details(SECURITY, [{ name: 'audit', trusts: MEMBER }]);
+  // The members', by the key of the read role's session.
   const byAccount: Record<string, GetAccountAuthorizationDetailsCommandOutput> = {
-    local: details(SECURITY, [{ name: 'audit', trusts: MEMBER }]),
     [SESSION_KEY[MEMBER] ?? '']: details(MEMBER, [
       // Trusts an account of the organization that knownAccounts does not list: known through discovery.
       { name: 'deploy', trusts: SIBLING, attached: [memberPolicy] },
@@ -222,6 +224,7 @@ describe('organization mode: reconcile', () => {
   beforeEach(() => {
     iam.on(GetAccountAuthorizationDetailsCommand).callsFake(async (_input, getClient) => {
       const key = await keyOf(getClient() as unknown as IAMClient);
+      if (key === dynamo.local.credentials.accessKeyId) return ownAccount;
       return byAccount[key] ?? fail(`no account details for ${key}`);
     });
     const [first, second] = listAccounts([SECURITY, 'ACTIVE'], [MEMBER, 'ACTIVE'], [SUSPENDED, 'SUSPENDED'], [SIBLING, 'ACTIVE']);

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { TrailEvent } from '../../shared/cloudtrail/types';
 import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, createDynamoStores, type DynamoStores } from '../../shared/context';
@@ -8,6 +8,7 @@ import { liveParts } from '../../shared/engine/roleRecord';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { CapacityMeter } from '../../shared/store/dynamo/DynamoTable';
 import { keys } from '../../shared/store/dynamo/keys';
+import { createTable, LOCAL_REGION } from '../../shared/store/dynamoLocal';
 import { useLocalDynamo } from '../support/dynamo';
 import {
   ACCOUNT,
@@ -394,5 +395,30 @@ describe('the engine on DynamoDB', () => {
     const [event] = events(createRole('app', trustDocument(OWN_ROOT)));
     await expect(engine.process(event ?? fail('no event'))).rejects.toThrow();
     unreachable.destroy();
+  });
+});
+
+describe('DynamoDB Local as RoleWatch starts it', () => {
+  it('keeps its tables under a random access key: a client with any other key finds none of them', async () => {
+    const { local } = dynamo;
+    await createTable(local.client, 'rolewatch-hidden');
+    const listTables = async (accessKeyId: string) => {
+      const client = new DynamoDBClient({
+        endpoint: local.endpoint,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId, secretAccessKey: 'any' },
+        maxAttempts: 1,
+      });
+      try {
+        return (await client.send(new ListTablesCommand({}))).TableNames ?? [];
+      } finally {
+        client.destroy();
+      }
+    };
+
+    expect(local.credentials.accessKeyId).toMatch(/^RW[0-9A-F]{20}$/);
+    expect(await listTables(local.credentials.accessKeyId)).toContain('rolewatch-hidden');
+    expect(await listTables('local')).toEqual([]);
+    expect(await listTables('AKIAIOSFODNN7EXAMPLE')).toEqual([]);
   });
 });

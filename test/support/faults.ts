@@ -664,8 +664,8 @@ export function useFaultyEnvironment(dynamo: ReturnType<typeof useLocalDynamo>, 
     proxy = new DynamoFaultProxy(new URL(dynamo.local.endpoint));
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ACCESS_KEY_ID: dynamo.local.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.local.credentials.secretAccessKey,
       TABLE_NAME: tableName,
       ALERT_TOPIC_ARN: TOPIC_ARN,
       ROLEWATCH_CONFIG: JSON.stringify(config),

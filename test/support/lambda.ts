@@ -40,8 +40,8 @@ export function useLambdaEnvironment(dynamo: ReturnType<typeof useLocalDynamo>, 
     await createTable(dynamo.local.client, tableName);
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ACCESS_KEY_ID: dynamo.local.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.local.credentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.local.endpoint,
       TABLE_NAME: tableName,
       ALERT_TOPIC_ARN: TOPIC_ARN,
