@@ -12,13 +12,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import definition from './table.json';
 
+/** The region of every client of a started DynamoDB Local (with the access key, it names the database). */
+export const LOCAL_REGION = 'us-east-1';
+
 /**
  * Credentials for one DynamoDB Local. It verifies no signature, but keeps a separate database for each access
  * key and region: a key drawn at random hides the tables from any other client that reaches the port.
  */
-/** The region of every client of a started DynamoDB Local (with the access key, it names the database). */
-export const LOCAL_REGION = 'us-east-1';
-
 function randomCredentials(): { accessKeyId: string; secretAccessKey: string } {
   return { accessKeyId: `RW${randomBytes(10).toString('hex').toUpperCase()}`, secretAccessKey: 'not-checked' };
 }
