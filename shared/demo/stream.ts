@@ -244,8 +244,21 @@ const GITHUB_UA =
  * read-only calls of other services, a tenth their writes, a third AssumeRole, 2% AssumeRoleWithWebIdentity,
  * 1% IAM role changes over 300 roles (a role is created by the first change that touches it), failed calls.
  */
-export function generateStream(count: number, seed: number | string = 1): TrailRecord[] {
-  return new StreamWriter(seed).write(count);
+export function generateStream(count: number, seed: number | string = 1, mix: StreamMix = STREAM_MIX): TrailRecord[] {
+  return new StreamWriter(seed).write(count, mix);
+}
+
+/** Shares of each kind of record; AssumeRole takes the remainder. */
+export type StreamMix = { readonly [kind in keyof typeof STREAM_MIX]: number };
+
+/**
+ * The mix in which IAM role changes are `share` of the events RoleWatch watches (assumptions, role changes,
+ * failed calls; other services' calls are dropped unread), everything else as in {@link STREAM_MIX}.
+ */
+export function mixWithRoleChanges(share: number): StreamMix {
+  const { otherRead, otherWrite } = STREAM_MIX;
+  const watched = 1 - otherRead - otherWrite;
+  return { ...STREAM_MIX, roleChange: share * watched };
 }
 
 class StreamWriter {
@@ -261,7 +274,7 @@ class StreamWriter {
     for (let i = 0; i < ROLE_COUNT; i++) this.addRole(i);
   }
 
-  write(count: number): TrailRecord[] {
+  write(count: number, mix: StreamMix): TrailRecord[] {
     const out: TrailRecord[] = [];
     const r = this.b.random;
     while (out.length < count) {
@@ -272,11 +285,11 @@ class StreamWriter {
         roll -= share;
         return roll < 0;
       };
-      if (take(STREAM_MIX.failed)) out.push(this.failedCall());
-      else if (take(STREAM_MIX.roleChange)) out.push(this.roleChange());
-      else if (take(STREAM_MIX.webIdentity)) out.push(this.webIdentity());
-      else if (take(STREAM_MIX.otherRead)) out.push(this.otherCall(true));
-      else if (take(STREAM_MIX.otherWrite)) out.push(this.otherCall(false));
+      if (take(mix.failed)) out.push(this.failedCall());
+      else if (take(mix.roleChange)) out.push(this.roleChange());
+      else if (take(mix.webIdentity)) out.push(this.webIdentity());
+      else if (take(mix.otherRead)) out.push(this.otherCall(true));
+      else if (take(mix.otherWrite)) out.push(this.otherCall(false));
       else out.push(this.assumeRole());
     }
     return out;
