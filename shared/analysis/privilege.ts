@@ -1,0 +1,29 @@
+/**
+ * "Is this role privileged?": the one question other rules ask of the permission analysis. A role is
+ * privileged when its effective permissions (its policies together, less every Deny, within its boundary)
+ * are admin-equivalent or contain a known privilege-escalation path.
+ */
+
+import type { PolicyDocument } from '../policy/types';
+import { analysePermissions, type EscalationHit, escalationMethods } from './permissions';
+
+/** What makes a role privileged; `privileged` is false only when both lists are empty. */
+export interface RolePrivilege {
+  privileged: boolean;
+  /** Indexes (into `policies`) of the admin-equivalent policies. */
+  adminPolicies: number[];
+  /** Escalation paths the effective permissions contain. */
+  escalation: EscalationHit[];
+}
+
+/**
+ * Judges a role by its permission policies (inline and attached documents) and its permissions boundary.
+ */
+export function rolePrivilege(policies: readonly PolicyDocument[], boundary?: PolicyDocument): RolePrivilege {
+  const boundaryAllowsAll = boundary === undefined || analysePermissions(boundary).adminEquivalent.length > 0;
+  const adminPolicies = boundaryAllowsAll
+    ? policies.flatMap((doc, index) => (analysePermissions(doc).adminEquivalent.length > 0 ? [index] : []))
+    : [];
+  const escalation = escalationMethods([...policies], boundary);
+  return { privileged: adminPolicies.length > 0 || escalation.length > 0, adminPolicies, escalation };
+}
