@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { InvalidEventError, ValidationError } from '../errors';
 import { isRecord } from './accessors';
+import { compareTrailEvents } from './order';
 import { parseTrailRecord } from './parse';
 import type { TrailEvent } from './types';
 
@@ -77,7 +78,7 @@ export async function* readTrailInputs(paths: string[]): AsyncGenerator<TrailInp
  * Reads every input and parses every record (or, with `keep`, every record it keeps: a replay drops calls
  * nothing watches before parsing them). Unreadable files and invalid records are reported through `onError`
  * (never thrown) and dropped. The events come back sorted by eventTime (events without a readable time first),
- * ties by eventID, otherwise in reading order: the CLI replays them in that order. Duplicates are kept: the
+ * within a second in causal order (creation first, deletion last), then by eventID, otherwise in reading order: the CLI replays them in that order. Duplicates are kept: the
  * engine, not the reader, makes redelivery a no-op.
  *
  * @throws ValidationError when a path does not exist or cannot be accessed.
@@ -109,13 +110,7 @@ export async function collectTrailEvents(
     events.push(event);
   }
   // Array.prototype.sort is stable, so equal times and ids keep reading order.
-  return events.sort(compareEvents);
-}
-
-function compareEvents(a: TrailEvent, b: TrailEvent): number {
-  if (a.time !== b.time) return a.time - b.time;
-  if (a.eventId === b.eventId) return 0;
-  return a.eventId < b.eventId ? -1 : 1;
+  return events.sort(compareTrailEvents);
 }
 
 /**

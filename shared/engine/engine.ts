@@ -1,4 +1,5 @@
 import { actorPrincipal, getString, isRecord } from '../cloudtrail/accessors';
+import { compareTrailEvents } from '../cloudtrail/order';
 import { isReadOnlyEventName } from '../cloudtrail/parse';
 import type { TrailEvent } from '../cloudtrail/types';
 import { type Config, severityRank } from '../config/config';
@@ -35,6 +36,7 @@ import {
   type RoleChange,
   type RoleRecord,
   type Stamp,
+  stampOf,
   type TrustPart,
 } from './roleRecord';
 import { allPolicies, PolicyResolver, withDocument } from './roleView';
@@ -195,7 +197,7 @@ export class Engine {
   private async evaluate(event: TrailEvent, since: number): Promise<Evaluation> {
     if (event.errorCode) return this.processFailedCall(event);
     if (isAssumption(event)) return this.processAssumption(event, since);
-    const stamp: Stamp = { at: event.time, eventId: event.eventId };
+    const stamp = stampOf(event);
     const roleEffect = roleEventEffect(event, stamp);
     if (roleEffect) return this.processRoleEvent(event, roleEffect, since);
     const policyEffect = policyEventEffect(event, stamp);
@@ -206,7 +208,7 @@ export class Engine {
   private async processRoleEvent(event: TrailEvent, effect: RoleEventEffect, since: number): Promise<ProcessResult> {
     const { state } = this.deps;
     const account = event.account;
-    const stamp: Stamp = { at: event.time, eventId: event.eventId };
+    const stamp = stampOf(event);
     const record = await state.getRole(account, effect.roleName);
     const arn = effect.arn ?? record?.arn ?? `arn:aws:iam::${account}:role/${effect.roleName}`;
     const base: RoleRecord = { ...(record ?? emptyRoleRecord(account, effect.roleName, arn)), arn };
@@ -349,7 +351,7 @@ export class Engine {
     where: { account: string; resource: string; roleName: string },
   ): Promise<RoleEvaluation[]> {
     const history = (await this.historyEvents(where.account, where.roleName)).filter((e) => e.eventId !== event.eventId);
-    const timeline = [...history, event].sort(byStamp);
+    const timeline = [...history, event].sort(compareTrailEvents);
     const changesOf = (e: TrailEvent) => this.roleChangesOf(e);
     const index = timeline.findIndex((e) => e.eventId === event.eventId);
     const later = timeline.slice(index);
@@ -372,11 +374,11 @@ export class Engine {
     return (await this.deps.state.roleHistory(account, roleName))
       .flatMap((entry) => (entry.event ? [entry.event] : []))
       .filter((e, i, all) => all.findIndex((other) => other.eventId === e.eventId) === i)
-      .sort(byStamp);
+      .sort(compareTrailEvents);
   }
 
   private roleChangesOf(event: TrailEvent): RoleChange[] {
-    const stamp: Stamp = { at: event.time, eventId: event.eventId };
+    const stamp = stampOf(event);
     return (roleEventEffect(event, stamp)?.changes ?? []).map((change) => this.withPrincipals(change));
   }
 
@@ -697,11 +699,6 @@ export class Engine {
     const parsed = this.resolver.parse(change.document);
     return parsed.ok ? { ...change, principals: trustedPrincipals(parsed.document) } : change;
   }
-}
-
-/** Time order of events, ties broken by eventID: the order in which role changes take effect. */
-function byStamp(a: TrailEvent, b: TrailEvent): number {
-  return a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 }
 
 /**

@@ -1,3 +1,6 @@
+import { type CausalPhase, causalPhase } from '../cloudtrail/order';
+import type { TrailEvent } from '../cloudtrail/types';
+
 /**
  * What RoleWatch remembers of a role: each part (trust, each inline policy, each attachment, the
  * boundary, creation, deletion) carries the time and eventID of the change that set it, and a change is
@@ -6,10 +9,15 @@
  * nothing, and two writers on different parts of one role never lose each other's update.
  */
 
-/** When a part was last set: event time (epoch ms) with the eventID as tie-breaker. */
+/**
+ * When a part was last set: event time (epoch ms), then within a second the event's causal phase (0 creation,
+ * 1 change, 2 deletion: CloudTrail times have one-second resolution), then the eventID as tie-breaker.
+ */
 export interface Stamp {
   at: number;
   eventId: string;
+  /** Causal phase within the second; absent means 1 (a change). */
+  phase?: CausalPhase;
 }
 
 /**
@@ -52,7 +60,15 @@ export type RoleChange =
 export function isNewerStamp(candidate: Stamp, current: Stamp | undefined): boolean {
   if (!current) return true;
   if (candidate.at !== current.at) return candidate.at > current.at;
+  const phase = (candidate.phase ?? 1) - (current.phase ?? 1);
+  if (phase !== 0) return phase > 0;
   return candidate.eventId > current.eventId;
+}
+
+/** The stamp of the changes an event makes. */
+export function stampOf(event: Pick<TrailEvent, 'time' | 'eventId' | 'eventSource' | 'eventName'>): Stamp {
+  const phase = causalPhase(event);
+  return phase === 1 ? { at: event.time, eventId: event.eventId } : { at: event.time, eventId: event.eventId, phase };
 }
 
 export function emptyRoleRecord(account: string, roleName: string, arn: string): RoleRecord {
@@ -104,7 +120,12 @@ export function applyTrust(
       document,
       principals,
       initial,
-      previous: { at: current.at, eventId: current.eventId, principals: current.principals },
+      previous: {
+        at: current.at,
+        eventId: current.eventId,
+        ...(current.phase !== undefined ? { phase: current.phase } : {}),
+        principals: current.principals,
+      },
     };
   }
   if (!current || (change.stamp.at === current.at && change.stamp.eventId === current.eventId)) return current;

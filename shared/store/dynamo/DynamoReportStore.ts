@@ -20,7 +20,7 @@ import { mapLimit } from '../../concurrency';
 import { SEVERITIES, type Severity, severityRank } from '../../config/config';
 import { resourceName } from '../../engine/findings';
 import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../../engine/ports';
-import { isNewerStamp } from '../../engine/roleRecord';
+import { isNewerStamp, type Stamp } from '../../engine/roleRecord';
 import { ValidationError } from '../../errors';
 import type { DynamoFindingStore } from './DynamoFindingStore';
 import type { DynamoStateStore } from './DynamoStateStore';
@@ -678,8 +678,11 @@ function openedAtOf(sortKey: string): number {
   return Number(sortKey.slice(0, sortKey.indexOf('#')));
 }
 
-function stampOf(item: Item | undefined): { at: number; eventId: string } | undefined {
-  return item ? { at: Number(item.at), eventId: String(item.eventId) } : undefined;
+function stampOf(item: Item | undefined): Stamp | undefined {
+  if (!item) return undefined;
+  return item.phase === 0 || item.phase === 2
+    ? { at: Number(item.at), eventId: String(item.eventId), phase: item.phase }
+    : { at: Number(item.at), eventId: String(item.eventId) };
 }
 
 function keyBytes(item: Item | undefined): Uint8Array | undefined {

@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { CausalPhase } from '../../cloudtrail/order';
 import type { TrailEvent } from '../../cloudtrail/types';
 import type {
   AssumptionEdge,
@@ -25,7 +26,25 @@ import { keys, timeKey } from './keys';
 const DAY = 86_400_000;
 
 /** Last writer wins: the stored part is replaced only by a newer (eventTime, eventID). */
-const NEWER_THAN_STORED = 'attribute_not_exists(#at) OR #at < :at OR (#at = :at AND #eid < :eid)';
+/**
+ * The condition that a part's stored stamp is older than the one written (`:at`, `:ph`, `:eid`): time, then
+ * causal phase within the second, then eventID. Items written before phases were kept have none: phase 1.
+ */
+function newerThanStored(phase: CausalPhase): string {
+  const olderPhase = phase > 1 ? '#ph < :ph OR attribute_not_exists(#ph)' : '#ph < :ph';
+  const samePhase = phase === 1 ? '(#ph = :ph OR attribute_not_exists(#ph))' : '#ph = :ph';
+  return `attribute_not_exists(#at) OR #at < :at OR (#at = :at AND (${olderPhase} OR (${samePhase} AND #eid < :eid)))`;
+}
+
+/** Names and values of a stamp in an update, for `newerThanStored`. */
+function stampWrite(stamp: Stamp): { names: Record<string, string>; values: Item; condition: string } {
+  const phase = stamp.phase ?? 1;
+  return {
+    names: { '#at': 'at', '#eid': 'eventId', '#ph': 'phase' },
+    values: { ':at': stamp.at, ':eid': stamp.eventId, ':ph': phase },
+    condition: newerThanStored(phase),
+  };
+}
 
 export interface DynamoStateStoreOptions {
   /** How long a role's history is kept, counted from each event's time. */
@@ -90,8 +109,9 @@ export class DynamoStateStore implements StateStore {
         continue;
       }
       const { sk, set, remove } = partWrite(account, roleName, change);
-      const values: Item = { ':at': change.stamp.at, ':eid': change.stamp.eventId, ':arn': arn };
-      const assignments = ['#at = :at', '#eid = :eid', 'arn = :arn'];
+      const stamp = stampWrite(change.stamp);
+      const values: Item = { ...stamp.values, ':arn': arn };
+      const assignments = ['#at = :at', '#eid = :eid', '#ph = :ph', 'arn = :arn'];
       for (const [name, value] of Object.entries(set)) {
         values[`:${name}`] = value;
         assignments.push(`${name} = :${name}`);
@@ -100,8 +120,8 @@ export class DynamoStateStore implements StateStore {
         { pk, sk },
         {
           expression: `SET ${assignments.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          condition: NEWER_THAN_STORED,
-          names: { '#at': 'at', '#eid': 'eventId' },
+          condition: stamp.condition,
+          names: stamp.names,
           values,
         },
       );
@@ -179,17 +199,14 @@ export class DynamoStateStore implements StateStore {
         continue;
       }
       const sk = change.kind === 'default' ? 'DEFAULT' : 'DELETED';
+      const stamp = stampWrite(change.stamp);
       await this.table.update(
         { pk, sk },
         {
-          expression: `SET #at = :at, #eid = :eid${change.kind === 'default' ? ', versionId = :v' : ''}`,
-          condition: NEWER_THAN_STORED,
-          names: { '#at': 'at', '#eid': 'eventId' },
-          values: {
-            ':at': change.stamp.at,
-            ':eid': change.stamp.eventId,
-            ...(change.kind === 'default' ? { ':v': change.versionId } : {}),
-          },
+          expression: `SET #at = :at, #eid = :eid, #ph = :ph${change.kind === 'default' ? ', versionId = :v' : ''}`,
+          condition: stamp.condition,
+          names: stamp.names,
+          values: { ...stamp.values, ...(change.kind === 'default' ? { ':v': change.versionId } : {}) },
         },
       );
     }
@@ -414,19 +431,19 @@ function partWrite(
 }
 
 function stampOf(item: Item): Stamp {
-  return { at: Number(item.at), eventId: String(item.eventId) };
+  const stamp: Stamp = { at: Number(item.at), eventId: String(item.eventId) };
+  if (item.phase === 0 || item.phase === 2) stamp.phase = item.phase;
+  return stamp;
 }
 
 function toTrustPart(item: Item): TrustPart {
-  const previous = item.previous as { at: number; eventId: string; principals: string[] } | undefined;
+  const previous = item.previous as (Stamp & { principals: string[] }) | undefined;
   return {
     ...stampOf(item),
     document: String(item.document),
     principals: (item.principals as string[] | undefined) ?? [],
     initial: item.initial === true,
-    ...(previous
-      ? { previous: { at: Number(previous.at), eventId: String(previous.eventId), principals: previous.principals ?? [] } }
-      : {}),
+    ...(previous ? { previous: { ...stampOf(previous as unknown as Item), principals: previous.principals ?? [] } } : {}),
   };
 }
 
