@@ -1,25 +1,42 @@
 import { ConfigError, RoleWatchError, ValidationError } from '../errors';
-import { runBench } from './bench';
-import { runCheckPolicy } from './checkPolicy';
-import { runDemo } from './demo';
-import { runEvaluate } from './evaluate';
-import { runForwarderTemplate } from './forwarderTemplate';
-import { runScan } from './scan';
-import { runStart } from './start';
 
 /** Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage or unreadable input. */
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
-const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
-  evaluate: { summary: 'replay CloudTrail files through the rules and print findings', run: runEvaluate },
-  'check-policy': { summary: 'analyse IAM policy documents (permission, or trust with --trust)', run: runCheckPolicy },
-  start: { summary: 'run the whole monitor on this machine (npm start): DynamoDB Local, alerts, API, web page', run: runStart },
-  scan: { summary: 'read every role of your AWS account (your credentials) and report what holds now', run: runScan },
-  demo: { summary: 'replay a realistic day with a backdoor role through the rules and explain the findings', run: runDemo },
-  bench: { summary: 'measure evaluation throughput against JSON.parse on a generated stream', run: runBench },
+type Run = (args: string[]) => Promise<number>;
+
+/**
+ * Each command's module is loaded when the command runs: `rolewatch --help` loads none of them, and a command
+ * loads only what it uses (the AWS SDK only for the commands that talk to AWS).
+ */
+const COMMANDS: Record<string, { summary: string; run: Run }> = {
+  evaluate: {
+    summary: 'replay CloudTrail files through the rules and print findings',
+    run: async (args) => (await import('./evaluate')).runEvaluate(args),
+  },
+  'check-policy': {
+    summary: 'analyse IAM policy documents (permission, or trust with --trust)',
+    run: async (args) => (await import('./checkPolicy')).runCheckPolicy(args),
+  },
+  start: {
+    summary: 'run the whole monitor on this machine (npm start): DynamoDB Local, alerts, API, web page',
+    run: async (args) => (await import('./start')).runStart(args),
+  },
+  scan: {
+    summary: 'read every role of your AWS account (your credentials) and report what holds now',
+    run: async (args) => (await import('./scan')).runScan(args),
+  },
+  demo: {
+    summary: 'replay a realistic day with a backdoor role through the rules and explain the findings',
+    run: async (args) => (await import('./demo')).runDemo(args),
+  },
+  bench: {
+    summary: 'measure evaluation throughput against JSON.parse on a generated stream',
+    run: async (args) => (await import('./bench')).runBench(args),
+  },
   'forwarder-template': {
     summary: "print the template that forwards other regions' (or member accounts') events to RoleWatch",
-    run: runForwarderTemplate,
+    run: async (args) => (await import('./forwarderTemplate')).runForwarderTemplate(args),
   },
 };
 

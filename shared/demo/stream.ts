@@ -248,6 +248,11 @@ export function generateStream(count: number, seed: number | string = 1, mix: St
   return new StreamWriter(seed).write(count, mix);
 }
 
+/** The same records as {@link generateStream}, one at a time: streams larger than memory. */
+export function streamRecords(count: number, seed: number | string = 1, mix: StreamMix = STREAM_MIX): Generator<TrailRecord> {
+  return new StreamWriter(seed).records(count, mix);
+}
+
 /** Shares of each kind of record; AssumeRole takes the remainder. */
 export type StreamMix = { readonly [kind in keyof typeof STREAM_MIX]: number };
 
@@ -275,9 +280,12 @@ class StreamWriter {
   }
 
   write(count: number, mix: StreamMix): TrailRecord[] {
-    const out: TrailRecord[] = [];
+    return [...this.records(count, mix)];
+  }
+
+  *records(count: number, mix: StreamMix): Generator<TrailRecord> {
     const r = this.b.random;
-    while (out.length < count) {
+    for (let written = 0; written < count; written++) {
       // Exponential gaps: bursts and lulls, like a real trail.
       this.time += Math.max(1, Math.round(-Math.log(1 - r.next()) * MEAN_GAP_MS));
       let roll = r.next();
@@ -285,14 +293,13 @@ class StreamWriter {
         roll -= share;
         return roll < 0;
       };
-      if (take(mix.failed)) out.push(this.failedCall());
-      else if (take(mix.roleChange)) out.push(this.roleChange());
-      else if (take(mix.webIdentity)) out.push(this.webIdentity());
-      else if (take(mix.otherRead)) out.push(this.otherCall(true));
-      else if (take(mix.otherWrite)) out.push(this.otherCall(false));
-      else out.push(this.assumeRole());
+      if (take(mix.failed)) yield this.failedCall();
+      else if (take(mix.roleChange)) yield this.roleChange();
+      else if (take(mix.webIdentity)) yield this.webIdentity();
+      else if (take(mix.otherRead)) yield this.otherCall(true);
+      else if (take(mix.otherWrite)) yield this.otherCall(false);
+      else yield this.assumeRole();
     }
-    return out;
   }
 
   private addRole(i: number): void {
