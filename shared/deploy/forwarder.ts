@@ -332,9 +332,14 @@ function forwardingStack(stack: ForwardingStack): CloudFormationTemplate {
           ],
         },
       },
+      // RedriveAllowPolicy marks it a dead-letter queue (Control Tower CT.SQS.PR.1); allowAll is SQS's default.
       DeadLetterQueue: {
         Type: 'AWS::SQS::Queue',
-        Properties: { MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS, SqsManagedSseEnabled: true },
+        Properties: {
+          MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+          SqsManagedSseEnabled: true,
+          RedriveAllowPolicy: { redrivePermission: 'allowAll' },
+        },
       },
       DeadLetterQueuePolicy: {
         Type: 'AWS::SQS::QueuePolicy',

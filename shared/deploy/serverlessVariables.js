@@ -51,6 +51,32 @@ async function organizationDiscovery({ resolveVariable }) {
   return String(deployedConfig(configInput().data, params, RULE_IDS).organization?.discover === true);
 }
 
+/** The retention periods CloudWatch Logs accepts, in days. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** --param logRetentionDays as a number, refused unless CloudWatch Logs accepts it. */
+async function logRetentionDays({ resolveVariable }) {
+  const value = String(await resolveVariable('param:logRetentionDays'));
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || !LOG_RETENTION_DAYS.includes(days))
+    throw new Error(`--param logRetentionDays=${value}: CloudWatch Logs keeps logs for ${LOG_RETENTION_DAYS.join(', ')} days`);
+  return days;
+}
+
+/**
+ * --param noEventAlarmHours as a number: the alarm evaluates one-hour periods, and CloudWatch evaluates at most
+ * 7 days of them.
+ */
+async function noEventAlarmHours({ resolveVariable }) {
+  const value = String(await resolveVariable('param:noEventAlarmHours'));
+  const hours = Number(value);
+  if (!/^\d+$/.test(value) || hours < 1 || hours > 168)
+    throw new Error(`--param noEventAlarmHours=${value}: a whole number of hours from 1 to 168 (7 days)`);
+  return hours;
+}
+
 const defaults = () => organizationParamDefaults(configInput().data);
 const patterns = eventPatterns();
 module.exports = {
@@ -59,6 +85,8 @@ module.exports = {
   roleAssumptionsPattern: patterns.roleAssumptions,
   config,
   organizationDiscovery,
+  logRetentionDays,
+  noEventAlarmHours,
   organizationId: () => defaults().organizationId,
   memberRoleName: () => defaults().memberRoleName,
   externalId: () => defaults().externalId,

@@ -539,6 +539,130 @@ describe('state and alerts', () => {
   });
 });
 
+describe('logs, the deployment bucket and the heartbeat', () => {
+  const logGroups = () => resourcesOfType(template(), 'AWS::Logs::LogGroup');
+
+  it('the HTTP API writes a JSON access log line per request, with caller ARN, route, status and request id, to a log group of its own', () => {
+    const stage = propertiesOf(template(), 'HttpApiStage');
+    const settings = isRecord(stage.AccessLogSettings) ? stage.AccessLogSettings : {};
+    const groupId = referencedId(settings.DestinationArn);
+    expect(groupId ? template().Resources[groupId]?.Type : undefined).toBe('AWS::Logs::LogGroup');
+    expect(resolve(propertiesOf(template(), groupId ?? '').LogGroupName)).toBe('/aws/http-api/rolewatch-test');
+    const line = JSON.parse(String(settings.Format)) as Record<string, string>;
+    expect(line).toMatchObject({
+      requestId: '$context.requestId',
+      callerArn: '$context.identity.userArn',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+    });
+    // No function writes into it: only API Gateway does.
+    const written = Object.values(EXPECTED_GRANTS).flatMap((grants) => grants()['logs:PutLogEvents'] ?? []);
+    expect(written.filter((arn) => arn.includes('/aws/http-api/'))).toEqual([]);
+  });
+
+  it('every log group keeps a year of logs and is encrypted with the stack key, which CloudWatch Logs may use for these groups only', () => {
+    expect(
+      logGroups()
+        .map(([logicalId]) => logicalId)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['HttpApiLogGroup', 'OnDashiamDashchangeLogGroup', 'ReconcileLogGroup']));
+    for (const [logicalId, group] of logGroups()) {
+      expect({ logicalId, retention: group.Properties?.RetentionInDays, key: group.Properties?.KmsKeyId }).toEqual({
+        logicalId,
+        retention: 365,
+        key: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] },
+      });
+    }
+    const keyPolicy = resolve(propertiesOf(template(), 'AlertTopicKey').KeyPolicy) as { Statement?: unknown };
+    const logs = statementsOf(keyPolicy).filter(
+      (statement) => isRecord(statement.Principal) && statement.Principal.Service === `logs.${region}.amazonaws.com`,
+    );
+    expect(logs).toHaveLength(1);
+    const allowed = stringsOf(
+      isRecord(logs[0]?.Condition) && isRecord(logs[0]?.Condition.ArnLike)
+        ? logs[0]?.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']
+        : undefined,
+    );
+    for (const [, group] of logGroups()) {
+      const arn = `arn:aws:logs:${region}:${account}:log-group:${String(resolve(group.Properties?.LogGroupName))}`;
+      expect({ arn, allowed: allowed.some((pattern) => new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(arn)) }).toEqual({
+        arn,
+        allowed: true,
+      });
+    }
+    expect(allowed.every((pattern) => pattern.includes('rolewatch-test'))).toBe(true);
+  });
+
+  it('the stack key lets grants be created only for AWS services acting on resources (CT.KMS.PR.3)', () => {
+    const keyPolicy = resolve(propertiesOf(template(), 'AlertTopicKey').KeyPolicy) as { Statement?: unknown };
+    expect(statementsOf(keyPolicy).filter((statement) => statement.Effect === 'Deny')).toEqual([
+      {
+        Sid: 'GrantsForAwsServicesOnly',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      },
+    ]);
+  });
+
+  it('the deployment bucket blocks public access, refuses plain HTTP, keeps versions for 30 days and is KMS-encrypted', () => {
+    const bucket = propertiesOf(template(), 'ServerlessDeploymentBucket');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }],
+    });
+    const policies = resourcesOfType(template(), 'AWS::S3::BucketPolicy');
+    expect(policies.map(([logicalId]) => logicalId)).toEqual(['DeploymentBucketPolicy']);
+    const document = resolve(policies[0]?.[1].Properties?.PolicyDocument) as { Statement?: unknown };
+    const bucketArn = arnOf('ServerlessDeploymentBucket');
+    expect(statementsOf(document)).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ]);
+  });
+
+  it('the first stack osls creates has the same deployment bucket and policy as the update', () => {
+    const created = JSON.parse(readFileSync(join(service.dir, 'cloudformation-template-create-stack.json'), 'utf8')) as {
+      Resources: Record<string, unknown>;
+    };
+    expect(Object.keys(created.Resources).sort()).toEqual(['DeploymentBucketPolicy', 'ServerlessDeploymentBucket']);
+    expect(created.Resources.ServerlessDeploymentBucket).toEqual(template().Resources.ServerlessDeploymentBucket);
+    expect(created.Resources.DeploymentBucketPolicy).toEqual(template().Resources.DeploymentBucketPolicy);
+  });
+
+  it('an alarm tells the alert topic when the assumption function receives nothing for 24 hours', () => {
+    const alarms = resourcesOfType(template(), 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties?.Namespace === 'AWS/Lambda',
+    );
+    expect(alarms.map(([logicalId]) => logicalId)).toEqual(['NoAssumptionEventsAlarm']);
+    const alarm = alarms[0]?.[1].Properties ?? {};
+    expect(alarm).toMatchObject({
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'OnDashroleDashassumedLambdaFunction' } }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 24,
+      DatapointsToAlarm: 24,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
+  });
+});
+
 describe('functions', () => {
   it('run on nodejs22.x, each with a role of its own and the table name in its environment', () => {
     const all = functions();
