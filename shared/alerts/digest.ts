@@ -1,4 +1,5 @@
 import type { Finding, HistoryEntry } from '../engine/ports';
+import { controlsOf } from '../rules';
 import type { Alert } from './ports';
 import { clip, toAsciiLine } from './text';
 
@@ -31,6 +32,7 @@ export function formatDigest(data: DigestData, options: { apiUrl?: string } = {}
   ).slice(0, 99);
 
   const byRule = countBy(data.findings.map((f) => f.ruleId));
+  const byControl = countBy(data.findings.flatMap((f) => controlsOf(f.ruleId)));
   const topRoles = [...data.changes]
     .sort((a, b) => b.entries.length - a.entries.length || a.roleName.localeCompare(b.roleName))
     .slice(0, TOP);
@@ -45,6 +47,12 @@ export function formatDigest(data: DigestData, options: { apiUrl?: string } = {}
     '',
     'FINDINGS BY RULE',
     ...(byRule.length > 0 ? byRule.map(([rule, count]) => `  ${String(count).padStart(5)}  ${rule}`) : ['  none']),
+    '',
+    'CONTROLS EVIDENCED (compliance and ATT&CK ids of those findings)',
+    ...(byControl.length > 0
+      ? byControl.slice(0, TOP * 2).map(([control, count]) => `  ${String(count).padStart(5)}  ${control}`)
+      : ['  none']),
+    ...(byControl.length > TOP * 2 ? [`  ... and ${byControl.length - TOP * 2} more`] : []),
     '',
     'ROLES THAT CHANGED MOST',
     ...(topRoles.length > 0
@@ -70,10 +78,16 @@ export function formatDigest(data: DigestData, options: { apiUrl?: string } = {}
       from: iso(data.from),
       to: iso(data.to),
       findingsByRule: Object.fromEntries(byRule),
+      findingsByControl: Object.fromEntries(byControl),
       changesByRole: Object.fromEntries(topRoles.map((role) => [role.roleName, role.entries.length])),
-      findings: data.findings
-        .slice(0, 200)
-        .map((f) => ({ id: f.id, ruleId: f.ruleId, severity: f.severity, resource: f.resource, detail: f.detail })),
+      findings: data.findings.slice(0, 200).map((f) => ({
+        id: f.id,
+        ruleId: f.ruleId,
+        severity: f.severity,
+        resource: f.resource,
+        detail: f.detail,
+        controls: controlsOf(f.ruleId),
+      })),
     },
     attributes: { severity: 'info', ruleId: 'digest', account: data.account },
   };

@@ -1,5 +1,6 @@
 import { severityRank } from '../config/config';
 import type { Finding, FindingTransition } from '../engine/ports';
+import { controlsOf } from '../rules';
 import type { Alert } from './ports';
 import { SNS_MAX_MESSAGE_BYTES, snsPublishBytes } from './snsMessage';
 import { type AlertReason, formatSubject } from './subject';
@@ -152,6 +153,7 @@ function formatText(finding: Finding, reason: AlertReason, options: FormatAlertO
   section(lines, 'FINDING', [
     ...labelled('Id', field(finding.id)),
     ...labelled('Rule', field(finding.ruleId)),
+    ...controlsLine(finding.ruleId),
     ...labelled('Severity', finding.severity),
     ...labelled('Status', finding.status),
     ...labelled('First seen', `${isoTime(finding.firstSeen)} (UTC)`),
@@ -160,6 +162,12 @@ function formatText(finding: Finding, reason: AlertReason, options: FormatAlertO
     ...(url ? labelled('Look up', `GET ${field(url)}`) : []),
   ]);
   return `${lines.join('\n')}\n`;
+}
+
+/** The compliance and ATT&CK ids of the finding's rule, when it has any. */
+function controlsLine(ruleId: string): string[] {
+  const controls = controlsOf(ruleId);
+  return controls.length > 0 ? labelled('Controls', controls.join(' ')) : [];
 }
 
 function section(lines: string[], title: string, body: readonly string[]): void {
@@ -301,6 +309,7 @@ function formatJson(finding: Finding, reason: AlertReason, options: FormatAlertO
     ...(finding.roleName !== undefined ? { roleName: field(finding.roleName) } : {}),
     title: field(finding.title),
     detail: field(finding.detail),
+    controls: [...controlsOf(finding.ruleId)],
     event: event
       ? Object.fromEntries(Object.entries(event).map(([key, value]) => [key, typeof value === 'string' ? field(value) : value]))
       : null,

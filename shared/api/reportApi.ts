@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { suppressionEnd } from '../engine/lifecycle';
 import { NotFoundError, ValidationError } from '../errors';
+import { rulesWithControl } from '../rules';
 import { createCursorCodec } from './cursor';
 import { buildOpenApi } from './openapi';
 import type { FindingDecisions, ListedFinding, ReportStore, RoleRef } from './ports';
@@ -82,17 +83,19 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       summary: 'Findings, newest (re)opened first',
       description:
         'Open findings by default. status, severity and since are keys (cheap); account is matched on the index; ' +
-        'rule is applied to the findings read, so a page may be short with a cursor to continue.',
+        'rule and control are applied to the findings read, so a page may be short with a cursor to continue.',
       query: findingsQuery,
       item: findingView,
       cursors,
       csv: { name: 'findings', columns: views.findingColumns },
       handle: async ({ query, page }) => {
+        const rules = rulesFilter(query.rule, query.control);
+        if (rules?.length === 0) return { items: [] };
         const result = await reports.listFindings(
           {
             statuses: query.status,
             severities: query.severity,
-            ...(query.rule ? { rules: query.rule } : {}),
+            ...(rules ? { rules } : {}),
             ...(query.role !== undefined ? { role: query.role } : {}),
             ...(query.account !== undefined ? { account: query.account } : {}),
             ...(query.since !== undefined ? { since: query.since } : {}),
@@ -235,4 +238,11 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
 
   const router = createRouter(routes, deps.logger);
   return { handle: router.handle, fail: router.fail, routes };
+}
+
+/** The rules a finding list is limited to: those named, and of them those that evidence the control. */
+function rulesFilter(rules: readonly string[] | undefined, control: string | undefined): readonly string[] | undefined {
+  if (control === undefined) return rules;
+  const evidencing = rulesWithControl(control);
+  return rules ? rules.filter((rule) => evidencing.includes(rule)) : evidencing;
 }

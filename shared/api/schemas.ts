@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../config/config';
 import { RULES } from '../rules';
+import { CONTROL_IDS } from '../rules/controls';
 import { FINDING_STATUSES } from './ports';
 
 /**
@@ -76,6 +77,15 @@ export const findingsQuery = z.strictObject({
   status: listOf(FINDING_STATUSES, 'Finding status').prefault('open'),
   severity: listOf(SEVERITIES, 'Severity').prefault(SEVERITIES.join(',')),
   rule: listOf(RULE_IDS, 'Rule id').optional(),
+  control: z
+    .string()
+    .max(64, 'is not a control id RoleWatch maps')
+    .refine((value) => CONTROL_IDS.has(value), 'is not a control id RoleWatch maps (rolewatch report --framework lists them)')
+    .optional()
+    .meta({
+      description: 'A compliance or ATT&CK id: findings of the rules that evidence it',
+      examples: ['CIS-5.0-1.15', 'NIST-800-53-r5-AC-6', 'ATTACK-T1098.003'],
+    }),
   role: roleNameOrArn.optional(),
   account: accountId.optional(),
   since: since.optional(),
@@ -156,6 +166,9 @@ export const findingView = z.object({
   title: z.string(),
   severity,
   status,
+  controls: z.array(z.string()).meta({
+    description: 'Compliance and ATT&CK ids the finding evidences (CIS-5.0-1.15, SecurityHub-IAM.1, NIST-800-53-r5-AC-6, ...)',
+  }),
   kind: z.enum(['posture', 'event']),
   account: z.string(),
   region: z.string().optional(),

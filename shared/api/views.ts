@@ -2,7 +2,7 @@ import { SEVERITIES, type Severity } from '../config/config';
 import type { AssumptionEdge, HistoryEntry } from '../engine/ports';
 import { liveParts, roleExists } from '../engine/roleRecord';
 import { decodePolicyText } from '../policy/parse';
-import { RULES } from '../rules';
+import { controlsOf, RULES } from '../rules';
 import type { CsvColumn } from './csv';
 import type { ListedFinding, ReportSummary, RoleListing, RoleSnapshot } from './ports';
 import type { AssumptionView, FindingView, HistoryView, RoleListView, RoleView, SummaryView } from './schemas';
@@ -21,6 +21,7 @@ export function findingView({ finding: f, openedAt }: ListedFinding): FindingVie
     title: f.title,
     severity: f.severity,
     status: f.status,
+    controls: [...controlsOf(f.ruleId)],
     kind: f.kind,
     account: f.account,
     ...opt('region', f.region),
@@ -167,6 +168,8 @@ export const findingColumns: CsvColumn<FindingView>[] = [
   { header: 'suppressedBy', value: (f) => f.suppression?.by },
   { header: 'suppressionReason', value: (f) => f.suppression?.reason },
   { header: 'suppressedUntil', value: (f) => f.suppression?.until },
+  // Last, so the columns before keep their positions for existing readers.
+  { header: 'controls', value: (f) => f.controls.join(' ') },
 ];
 
 /** CSV columns of GET /roles. */

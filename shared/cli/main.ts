@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { summary: string; run: Run }> = {
     summary: 'run the whole monitor on this machine (npm start): DynamoDB Local, alerts, API, web page',
     run: async (args) => (await import('./start')).runStart(args),
   },
+  report: {
+    summary: 'per item of a compliance framework (cis-5.0, nist-800-53-r5, ...): rules, open findings, evidence, gaps',
+    run: async (args) => (await import('./report')).runReport(args),
+  },
   scan: {
     summary: 'read every role of your AWS account (your credentials) and report what holds now',
     run: async (args) => (await import('./scan')).runScan(args),

@@ -1,4 +1,5 @@
 import type { Finding } from '../engine/ports';
+import { controlsOf } from '../rules';
 
 /** Renders rows as an aligned plain-text table; the last column is not padded (it holds free text). */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -48,6 +49,7 @@ export function findingJson(finding: Finding, transition: string): Record<string
     region: finding.region ?? null,
     actor: finding.event?.actor ?? null,
     sourceIp: finding.event?.sourceIp ?? null,
+    controls: controlsOf(finding.ruleId),
     ...(finding.qualifier ? { qualifier: finding.qualifier } : {}),
     ...(finding.evidence ? { evidence: finding.evidence } : {}),
     ...(finding.diff ? { diff: finding.diff } : {}),

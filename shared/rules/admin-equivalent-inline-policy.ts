@@ -1,5 +1,5 @@
 import { analysePermissions } from '../analysis/permissions';
-import { changedPermissionPolicies } from './support';
+import { ADMIN_POLICY_CONTROLS, changedPermissionPolicies } from './support';
 import type { Rule } from './types';
 
 export const adminEquivalentInlinePolicy: Rule = {
@@ -7,6 +7,7 @@ export const adminEquivalentInlinePolicy: Rule = {
   title: 'Role has an admin-equivalent inline policy',
   severity: 'critical',
   kind: 'posture',
+  controls: ADMIN_POLICY_CONTROLS,
   events: ['PutRolePolicy'],
   rationale:
     'An inline policy allowing every action on every resource makes the role a full administrator, out of sight of managed-policy inventories.',

@@ -1,5 +1,5 @@
 import { analysePermissions } from '../analysis/permissions';
-import { changedPermissionPolicies, policyLabel } from './support';
+import { ADMIN_POLICY_CONTROLS, changedPermissionPolicies, policyLabel } from './support';
 import type { Rule } from './types';
 
 export const adminPolicyAttached: Rule = {
@@ -7,6 +7,8 @@ export const adminPolicyAttached: Rule = {
   title: 'Role given an administrator policy',
   severity: 'critical',
   kind: 'posture',
+  // Security Hub IAM.1 checks the same condition on customer-managed policies.
+  controls: [...ADMIN_POLICY_CONTROLS, 'SecurityHub-IAM.1'],
   events: ['AttachRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion'],
   rationale:
     'AdministratorAccess, or any managed policy allowing every action on every resource, makes whoever can assume the role a full administrator of the account.',

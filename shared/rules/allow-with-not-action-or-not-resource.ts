@@ -6,6 +6,7 @@ export const allowWithNotActionOrNotResource: Rule = {
   title: 'Allow statement with NotAction or NotResource',
   severity: 'medium',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-6', 'PCI-DSS-4.0-7.2.2', 'PCI-DSS-4.0-7.2.5'],
   events: PERMISSION_EVENTS,
   rationale:
     'Allow with NotAction or NotResource grants everything except a list, including every action and resource AWS adds later; it is almost always broader than meant.',

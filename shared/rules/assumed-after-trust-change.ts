@@ -8,6 +8,7 @@ export const assumedAfterTrustChange: Rule = {
   title: 'Role assumed by a principal just added to its trust policy',
   severity: 'high',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-AU-6', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004', 'ATTACK-T1098.003'],
   events: ASSUME_EVENTS,
   // A trust change that arrives after the assumptions it preceded is matched with them then (the engine).
   // Services never: isWorthCorrelating leaves service principals out.

@@ -6,6 +6,7 @@ export const assumedByLongTermCredentials: Rule = {
   title: 'Role assumed with an IAM user access key',
   severity: 'low',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004'],
   events: ASSUME_EVENTS,
   rationale:
     'Long-term access keys leak and never expire; roles should be reached through SSO or workload identities, not static keys.',

@@ -7,6 +7,7 @@ export const changeOutsideIac: Rule = {
   title: 'Role changed outside infrastructure as code',
   severity: 'low',
   kind: 'event',
+  controls: ['NIST-800-53-r5-CM-3', 'NIST-800-53-r5-CM-5', 'PCI-DSS-4.0-6.5.1'],
   events: ROLE_CHANGE_EVENTS,
   rationale:
     'Roles managed by CloudFormation, CDK or Terraform pipelines should change only through them; a console or CLI change bypasses review and drifts from the code.',

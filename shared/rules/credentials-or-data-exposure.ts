@@ -17,6 +17,14 @@ export const credentialsOrDataExposure: Rule = {
   title: 'Role may read credentials or bulk data on all resources',
   severity: 'medium',
   kind: 'posture',
+  controls: [
+    'NIST-800-53-r5-AC-3',
+    'NIST-800-53-r5-AC-6',
+    'PCI-DSS-4.0-7.2.2',
+    'PCI-DSS-4.0-7.2.5',
+    'ATTACK-T1530',
+    'ATTACK-T1555.006',
+  ],
   events: PERMISSION_EVENTS,
   rationale:
     'Actions that return credentials (access keys, tokens, secrets, parameters) or read data in bulk on every resource turn one compromised role into many.',

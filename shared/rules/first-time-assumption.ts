@@ -5,6 +5,7 @@ export const firstTimeAssumption: Rule = {
   title: 'Principal assumed a role for the first time',
   severity: 'low',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004', 'ATTACK-T1548.005'],
   events: ['AssumeRole'],
   rationale:
     'After the learning period, a principal using a role it never used before is a change in who accesses what, worth a glance.',

@@ -7,6 +7,15 @@ export const iamChangeRecorded: Rule = {
   title: 'Role change recorded',
   severity: 'info',
   kind: 'event',
+  controls: [
+    'CIS-5.0-4.4',
+    'CIS-3.0-4.4',
+    'NIST-800-53-r5-AU-6',
+    'NIST-800-53-r5-AU-12',
+    'NIST-800-53-r5-CM-3',
+    'PCI-DSS-4.0-10.2.1.5',
+    'PCI-DSS-4.0-10.4.1.1',
+  ],
   events: ROLE_CHANGE_EVENTS,
   rationale:
     'Every successful change to a role is kept in its history and counted in the daily digest, so nothing changes silently.',

@@ -6,6 +6,14 @@ export const iamWildcardPermissions: Rule = {
   title: 'Role may manage IAM permissions on all resources',
   severity: 'high',
   kind: 'posture',
+  controls: [
+    'NIST-800-53-r5-AC-6',
+    'NIST-800-53-r5-AC-6(1)',
+    'NIST-800-53-r5-AC-6(10)',
+    'PCI-DSS-4.0-7.2.2',
+    'PCI-DSS-4.0-7.2.5',
+    'ATTACK-T1098.003',
+  ],
   events: PERMISSION_EVENTS,
   rationale:
     'iam:* or permissions-management actions (attach, put or create policies, update trust) on every resource let the role grant itself or anyone else any permission.',

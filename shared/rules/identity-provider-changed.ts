@@ -18,6 +18,14 @@ export const identityProviderChanged: Rule = {
   title: 'Identity provider created, changed or deleted',
   severity: 'high',
   kind: 'event',
+  controls: [
+    'NIST-800-53-r5-AC-2',
+    'NIST-800-53-r5-IA-8',
+    'NIST-800-53-r5-AU-6',
+    'NIST-800-53-r5-SI-4',
+    'PCI-DSS-4.0-10.2.1.5',
+    'ATTACK-T1484.002',
+  ],
   events: PROVIDER_EVENTS,
   rationale:
     'An OIDC or SAML provider decides which outside identities can become AWS principals; a new provider, a new client id or new SAML metadata can open every role that trusts it.',

@@ -79,6 +79,18 @@ export const RULES: readonly Rule[] = [
 /** The ids of all rules, for validating configuration. */
 export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((rule) => rule.id));
 
+const CONTROLS = new Map(RULES.map((rule) => [rule.id, rule.controls]));
+
+/** The compliance and ATT&CK ids of a rule (none for an unknown rule id, e.g. a finding of a retired rule). */
+export function controlsOf(ruleId: string): readonly string[] {
+  return CONTROLS.get(ruleId) ?? [];
+}
+
+/** Ids of the rules that carry a control id. */
+export function rulesWithControl(control: string, rules: readonly Rule[] = RULES): string[] {
+  return rules.filter((rule) => rule.controls.includes(control)).map((rule) => rule.id);
+}
+
 /** Every CloudTrail eventName some rule listens to, sorted. */
 export function ruleEventNames(rules: readonly Rule[] = RULES): string[] {
   return [...new Set(rules.flatMap((rule) => rule.events))].sort();

@@ -7,6 +7,15 @@ export const newRoleGetsAdmin: Rule = {
   title: 'Newly created role receives admin or escalation rights',
   severity: 'high',
   kind: 'event',
+  controls: [
+    'NIST-800-53-r5-AC-2',
+    'NIST-800-53-r5-AC-2(7)',
+    'NIST-800-53-r5-AC-6',
+    'PCI-DSS-4.0-7.2.2',
+    'PCI-DSS-4.0-10.2.1.5',
+    'ATTACK-T1098.003',
+    'ATTACK-T1136.003',
+  ],
   events: ['AttachRolePolicy', 'PutRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion'],
   rationale:
     'Creating a role and granting it administrator or privilege-escalation rights within a short time is how attackers mint persistent, powerful identities.',

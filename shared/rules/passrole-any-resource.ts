@@ -6,6 +6,7 @@ export const passroleAnyResource: Rule = {
   title: 'Role may pass any role to a service',
   severity: 'high',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-6', 'NIST-800-53-r5-AC-6(10)', 'PCI-DSS-4.0-7.2.2', 'PCI-DSS-4.0-7.2.5', 'ATTACK-T1548.005'],
   events: PERMISSION_EVENTS,
   rationale:
     "iam:PassRole on * lets the holder hand any role, admin included, to compute it controls, and act with that role's permissions.",

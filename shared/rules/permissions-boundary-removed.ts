@@ -8,6 +8,14 @@ export const permissionsBoundaryRemoved: Rule = {
   title: 'Permissions boundary removed or loosened',
   severity: 'medium',
   kind: 'event',
+  controls: [
+    'CIS-5.0-4.4',
+    'CIS-3.0-4.4',
+    'NIST-800-53-r5-AC-6',
+    'NIST-800-53-r5-CM-5',
+    'PCI-DSS-4.0-10.2.1.5',
+    'ATTACK-T1098.003',
+  ],
   events: ['DeleteRolePermissionsBoundary', 'PutRolePermissionsBoundary'],
   rationale:
     'A permissions boundary caps what a role can do whatever its policies say; removing or widening it releases every permission the policies grant, often on purpose before an escalation.',

@@ -8,6 +8,15 @@ export const policyVersionEscalation: Rule = {
   title: 'New default policy version adds admin or escalation rights',
   severity: 'high',
   kind: 'event',
+  controls: [
+    'CIS-5.0-4.4',
+    'CIS-3.0-4.4',
+    'NIST-800-53-r5-AC-6',
+    'NIST-800-53-r5-AU-6',
+    'NIST-800-53-r5-SI-4',
+    'PCI-DSS-4.0-10.2.1.5',
+    'ATTACK-T1098.003',
+  ],
   events: ['CreatePolicyVersion', 'SetDefaultPolicyVersion'],
   rationale:
     'A new default version of a customer-managed policy silently changes every role it is attached to; adding admin or escalation rights this way bypasses reviews of the roles themselves.',

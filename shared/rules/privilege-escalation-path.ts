@@ -7,6 +7,15 @@ export const privilegeEscalationPath: Rule = {
   title: 'Role can escalate its own privileges',
   severity: 'high',
   kind: 'posture',
+  controls: [
+    'NIST-800-53-r5-AC-5',
+    'NIST-800-53-r5-AC-6',
+    'NIST-800-53-r5-AC-6(10)',
+    'PCI-DSS-4.0-7.2.2',
+    'PCI-DSS-4.0-7.2.5',
+    'ATTACK-T1098.003',
+    'ATTACK-T1548.005',
+  ],
   events: PERMISSION_EVENTS,
   rationale:
     'Some combinations of IAM and service actions let a principal raise its own privileges (create a policy version, pass a role to new compute, update a trust policy...), so the role is effectively stronger than its policies read.',

@@ -5,6 +5,7 @@ export const roleChaining: Rule = {
   title: 'Role chaining: a session assumed a further role for the first time',
   severity: 'medium',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004', 'ATTACK-T1548.005'],
   events: ['AssumeRole'],
   rationale:
     'A role session assuming another role moves laterally and hides the original identity one hop further; a new chain is a new path through the account.',

@@ -32,6 +32,26 @@ export const ROLE_CHANGE_EVENTS = [
   ...PERMISSION_EVENTS,
 ] as const;
 
+/**
+ * The items a policy allowing `*` on `*` fails: CIS "no full *:* administrative privileges attached"
+ * (v5.0.0 1.15, v3.0.0 1.16), the NIST AC controls Security Hub relates to IAM.1, PCI least privilege,
+ * ATT&CK Additional Cloud Roles.
+ */
+export const ADMIN_POLICY_CONTROLS = [
+  'CIS-5.0-1.15',
+  'CIS-3.0-1.16',
+  'NIST-800-53-r5-AC-2',
+  'NIST-800-53-r5-AC-3',
+  'NIST-800-53-r5-AC-5',
+  'NIST-800-53-r5-AC-6',
+  'NIST-800-53-r5-AC-6(2)',
+  'NIST-800-53-r5-AC-6(10)',
+  'PCI-DSS-4.0-7.2.1',
+  'PCI-DSS-4.0-7.2.2',
+  'PCI-DSS-4.0-7.2.5',
+  'ATTACK-T1098.003',
+] as const;
+
 /** Role assumptions. */
 export const ASSUME_EVENTS = ['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'] as const;
 

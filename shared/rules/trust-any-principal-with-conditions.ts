@@ -6,6 +6,7 @@ export const trustAnyPrincipalWithConditions: Rule = {
   title: 'Role trusts any principal, restricted only by conditions',
   severity: 'high',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-20', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004'],
   events: TRUST_EVENTS,
   rationale:
     'Principal "*" restricted by conditions is only as safe as those conditions: a wrong operator, an IfExists or a broad value opens the role to everyone.',

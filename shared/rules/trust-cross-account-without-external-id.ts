@@ -6,6 +6,7 @@ export const trustCrossAccountWithoutExternalId: Rule = {
   title: 'Third-party account trusted without an ExternalId',
   severity: 'medium',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-20', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1199'],
   events: TRUST_EVENTS,
   rationale:
     'Without an sts:ExternalId condition, any customer of the vendor can make the vendor assume this role for them (the confused deputy problem).',

@@ -6,6 +6,7 @@ export const trustEnumeration: Rule = {
   title: 'Trust policy updates failing repeatedly',
   severity: 'medium',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AU-6', 'NIST-800-53-r5-SI-4', 'ATTACK-T1087.004'],
   events: ['UpdateAssumeRolePolicy'],
   includeFailedCalls: true,
   rationale:

@@ -6,6 +6,7 @@ export const trustForallvaluesSingleValuedKey: Rule = {
   title: 'ForAllValues used with a single-valued condition key',
   severity: 'medium',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-3', 'PCI-DSS-4.0-7.2.1'],
   events: TRUST_EVENTS,
   rationale:
     'ForAllValues is true when the key is absent from the request, so on a single-valued key such as an OIDC :sub it can let callers through that the condition was meant to stop.',

@@ -6,6 +6,7 @@ export const trustGithubOidcWithoutSubject: Rule = {
   title: 'GitHub OIDC trust without a subject condition',
   severity: 'critical',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-IA-8', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004'],
   events: TRUST_EVENTS,
   rationale:
     'Without a condition on token.actions.githubusercontent.com:sub, a workflow in any GitHub repository, of any owner, can assume the role.',

@@ -6,6 +6,7 @@ export const trustOidcBroadSubject: Rule = {
   title: 'OIDC trust with a subject that is too broad or no audience',
   severity: 'high',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-IA-8', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004'],
   events: TRUST_EVENTS,
   rationale:
     'A wildcarded subject (repo:org/*, *, any pull_request) lets every repository, branch or fork workflow that matches assume the role; a missing audience accepts tokens minted for other consumers.',

@@ -7,6 +7,14 @@ export const trustPolicyChanged: Rule = {
   title: 'Role trust policy changed',
   severity: 'medium',
   kind: 'event',
+  controls: [
+    'NIST-800-53-r5-AC-2(4)',
+    'NIST-800-53-r5-AU-6',
+    'NIST-800-53-r5-CM-3',
+    'NIST-800-53-r5-SI-4',
+    'PCI-DSS-4.0-10.2.1.5',
+    'ATTACK-T1098.003',
+  ],
   events: ['UpdateAssumeRolePolicy'],
   rationale:
     'Changing who may assume an existing role is how access is granted quietly and how backdoors are planted; every widening deserves a second look.',

@@ -6,6 +6,7 @@ export const trustServiceWithoutSourceCondition: Rule = {
   title: 'Service trust without a source condition',
   severity: 'low',
   kind: 'posture',
+  controls: ['NIST-800-53-r5-AC-3', 'PCI-DSS-4.0-7.2.1'],
   events: TRUST_EVENTS,
   rationale:
     "Services that act for resources of any account (S3, SNS, EventBridge, Config, CloudTrail...) can be made to use this role by another account's resource unless aws:SourceAccount or aws:SourceArn pins it (cross-service confused deputy).",

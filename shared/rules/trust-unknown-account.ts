@@ -6,6 +6,14 @@ export const trustUnknownAccount: Rule = {
   title: 'Role trusts an unknown AWS account',
   severity: 'high',
   kind: 'posture',
+  controls: [
+    'NIST-800-53-r5-AC-3',
+    'NIST-800-53-r5-AC-20',
+    'PCI-DSS-4.0-7.2.1',
+    'PCI-DSS-4.0-7.2.4',
+    'ATTACK-T1098.003',
+    'ATTACK-T1199',
+  ],
   events: TRUST_EVENTS,
   rationale:
     'A trust policy naming an account outside the organization and outside the declared vendors hands the role to whoever controls that account: the classic persistence backdoor.',

@@ -101,6 +101,12 @@ export interface Rule {
   title: string;
   severity: Severity;
   kind: 'posture' | 'event';
+  /**
+   * The compliance items and ATT&CK techniques a finding of this rule evidences, as `<framework>-<item>`
+   * (`CIS-5.0-1.15`, `SecurityHub-IAM.1`, `NIST-800-53-r5-AC-6`, `PCI-DSS-4.0-7.2.2`, `ATTACK-T1098.003`).
+   * Every id must be listed in controls.ts with its source; a test checks it. At least one.
+   */
+  controls: readonly string[];
   /** CloudTrail eventNames the rule listens to. */
   events: readonly string[];
   /** Also sees calls that failed (errorCode set), e.g. to detect probing. Other rules never do. */

@@ -5,6 +5,7 @@ export const webIdentityNewSubject: Rule = {
   title: 'Role assumed by a new web identity or SAML subject',
   severity: 'medium',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-IA-8', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004'],
   events: ['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'],
   rationale:
     'A subject (repository, service account, user) or provider never seen before using a federated role can mean a trust condition is wider than intended.',

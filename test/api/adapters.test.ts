@@ -257,6 +257,7 @@ describe('GET /openapi.json', () => {
       'status',
       'severity',
       'rule',
+      'control',
       'role',
       'account',
       'since',

@@ -117,6 +117,24 @@ describe('GET /findings', () => {
     expect(pages.slice(0, -1).every((page) => page.length === 2)).toBe(true);
   });
 
+  it('filters by a compliance id: the findings of the rules that evidence it, each showing its ids', async () => {
+    const { items } = await allPages(ctx.api, '/findings?control=CIS-5.0-1.15&limit=2');
+    const expected = seeded.filter((e) => e.status === 'open' && e.ruleId === 'admin-policy-attached');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(items.map((item) => item.id)).toEqual(newestFirst(expected));
+    expect(items.every((item) => (item.controls as string[]).includes('CIS-5.0-1.15'))).toBe(true);
+    const attack = await allPages(ctx.api, '/findings?control=ATTACK-T1548.005&limit=5');
+    expect(attack.items.map((item) => item.id)).toEqual(
+      newestFirst(seeded.filter((e) => e.status === 'open' && e.ruleId === 'passrole-any-resource')),
+    );
+  });
+
+  it('answers no findings when the rule and the control filters have no rule in common', async () => {
+    const answer = await ctx.call('GET', '/findings?control=CIS-5.0-1.15&rule=passrole-any-resource');
+    expect(answer.status).toBe(200);
+    expect(answer.json.items).toEqual([]);
+  });
+
   it('filters by account on the index key', async () => {
     const { items } = await allPages(ctx.api, `/findings?account=${FOREIGN_ACCOUNT}&severity=high,medium&limit=2`);
     const expected = seeded.filter(
@@ -173,7 +191,7 @@ describe('GET /findings', () => {
     expect(answer.headers['content-type']).toBe('text/csv; charset=utf-8; header=present');
     const lines = answer.text.split('\r\n');
     expect(lines[0]).toBe(
-      'id,status,severity,ruleId,title,account,resource,roleName,detail,openedAt,firstSeen,lastSeen,count,actor,suppressedBy,suppressionReason,suppressedUntil',
+      'id,status,severity,ruleId,title,account,resource,roleName,detail,openedAt,firstSeen,lastSeen,count,actor,suppressedBy,suppressionReason,suppressedUntil,controls',
     );
     expect(lines).toHaveLength(5);
     expect(lines[4]).toBe('');
@@ -312,6 +330,8 @@ describe('bad requests', () => {
     ['/findings?since=2027-02-30', 'since', 'must be a date like 2026-11-02 or a date-time like 2026-11-02T09:00:00Z'],
     ['/findings?since=yesterday', 'since', 'must be a date like 2026-11-02 or a date-time like 2026-11-02T09:00:00Z'],
     ['/findings?rule=no-such-rule', 'rule', expect.stringMatching(/^Invalid option: expected one of "/)],
+    ['/findings?control=CIS-5.0-9.9', 'control', expect.stringMatching(/^is not a control id RoleWatch maps/)],
+    ['/findings?control=%3Cscript%3E', 'control', expect.stringMatching(/^is not a control id RoleWatch maps/)],
     ['/findings?account=12345', 'account', 'must be a 12-digit AWS account id'],
     ['/findings?role=has%20space', 'role', 'must be an IAM role name or role ARN'],
     ['/findings?sevrity=high', 'sevrity', 'is not a known parameter'],

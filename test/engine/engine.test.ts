@@ -285,6 +285,7 @@ describe('Engine on role changes', () => {
       title: 'broken',
       severity: 'low',
       kind: 'event',
+      controls: [],
       events: ['CreateRole'],
       rationale: '',
       remediation: '',

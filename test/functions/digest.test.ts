@@ -40,6 +40,9 @@ describe('digest', () => {
     expect(body.email).toMatch(/\s+3 {2}reporting {2}\(by arn:aws:iam::123456789012:user\/alice\)/);
     expect(body.email).toMatch(/\d+ {2}service-wildcard-permissions/);
     expect(body.email).toMatch(/\d+ {2}change-outside-iac/);
+    expect(body.email).toContain('CONTROLS EVIDENCED');
+    expect(body.email).toMatch(/\d+ {2}SecurityHub-IAM\.21\n/);
+    expect(JSON.parse(body.sqs).findingsByControl).toMatchObject({ 'SecurityHub-IAM.21': 1, 'NIST-800-53-r5-CM-3': 2 });
     expect(JSON.parse(body.sqs)).toMatchObject({ kind: 'digest', account: ACCOUNT, changesByRole: { reporting: 3 } });
   }, 30_000);
 });
