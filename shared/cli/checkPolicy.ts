@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import packageJson from '../../package.json';
 import { severityRank } from '../config/config';
 import { checkPolicyDocument, type PolicyCheckResult, unwrapPolicy } from '../engine/checkPolicy';
 import { ValidationError } from '../errors';
+import { RULES } from '../rules';
 import { parseFormat, parseSeverity, resolveConfig } from './options';
 import { formatTable } from './output';
+import { type SarifInput, sarifLog } from './sarif';
 
 const HELP = `usage: rolewatch check-policy <file>... [options]
 
@@ -16,7 +19,8 @@ options:
   --trust             the files are trust (assume-role) policies
   --account ID        the account the policies live in (default 123456789012)
   --config FILE       rolewatch.config.yml/.json (knownAccounts, trustedThirdParties...)
-  --format FORMAT     table (default) or jsonl: {"file","ruleId","severity","detail"} per line
+  --format FORMAT     table (default), jsonl: {"file","ruleId","severity","detail"} per line, or
+                      sarif: SARIF 2.1.0 for code scanning (results at the statement's line)
   --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported
 `;
 
@@ -40,26 +44,30 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new ValidationError('files', 'give at least one policy file');
   const account = values.account ?? '123456789012';
   if (!/^\d{12}$/.test(account)) throw new ValidationError('--account', 'must be a 12-digit account id');
-  const format = parseFormat(values.format);
+  const format = values.format === 'sarif' ? 'sarif' : parseFormat(values.format);
   const failOn = parseSeverity('--fail-on', values['fail-on']);
   const config = resolveConfig(values.config);
   const trust = values.trust === true;
 
   const rows: { file: string; result: PolicyCheckResult }[] = [];
-  let unreadable = 0;
+  const checked: SarifInput[] = [];
+  const unreadable: { path: string; message: string }[] = [];
   for (const file of positionals) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      unreadable += 1;
+      unreadable.push({ path: file, message: (error as Error).message });
       process.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`);
       continue;
     }
+    const results: PolicyCheckResult[] = [];
+    checked.push({ path: file, text, results });
     const input = unwrapPolicy(tryParse(text), trust);
     const name = basename(file).replace(/\.json$/i, '');
     for (const result of checkPolicyDocument(input, { trust, account, name, config })) {
       rows.push({ file, result });
+      results.push(result);
       if (format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, ...result })}\n`);
     }
   }
@@ -73,8 +81,12 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
         : 'no findings\n',
     );
   }
-  process.stderr.write(`${positionals.length - unreadable} policies checked, ${rows.length} findings\n`);
-  if (unreadable > 0) return 2;
+  if (format === 'sarif') {
+    const log = sarifLog(checked, { rules: RULES, version: packageJson.version, unreadable });
+    process.stdout.write(`${JSON.stringify(log, null, 2)}\n`);
+  }
+  process.stderr.write(`${positionals.length - unreadable.length} policies checked, ${rows.length} findings\n`);
+  if (unreadable.length > 0) return 2;
   return failOn && rows.some(({ result }) => severityRank(result.severity) >= severityRank(failOn)) ? 1 : 0;
 }
 

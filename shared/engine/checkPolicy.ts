@@ -8,6 +8,8 @@ export interface PolicyCheckResult {
   ruleId: string;
   severity: Severity;
   detail: string;
+  /** Zero-based indexes of the statements the finding is about, when the rule says (SARIF locates them). */
+  statements?: number[];
 }
 
 export interface PolicyCheckOptions {
@@ -52,12 +54,32 @@ export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions)
     (rule) => rule.kind === 'posture' && options.config.rules[rule.id]?.enabled !== false,
   );
   return rules.flatMap((rule) =>
-    rule.evaluate(context).map((match) => ({
-      ruleId: rule.id,
-      severity: options.config.rules[rule.id]?.severity ?? match.severity ?? rule.severity,
-      detail: match.detail,
-    })),
+    rule.evaluate(context).map((match) => {
+      const statements = statementsOf(match.evidence);
+      return {
+        ruleId: rule.id,
+        severity: options.config.rules[rule.id]?.severity ?? match.severity ?? rule.severity,
+        detail: match.detail,
+        ...(statements.length > 0 ? { statements } : {}),
+      };
+    }),
   );
+}
+
+/**
+ * The statement indexes a rule's evidence names: `statements`, `statement`, or the statements of the actions
+ * of escalation methods (`methods[].actions[].statement`).
+ */
+function statementsOf(evidence: Record<string, unknown> | undefined): number[] {
+  if (!evidence) return [];
+  const methods = Array.isArray(evidence.methods) ? evidence.methods : [];
+  const fromMethods = methods.flatMap((method: unknown) => {
+    const actions = (method as { actions?: unknown } | null)?.actions;
+    return Array.isArray(actions) ? actions.map((action: unknown) => (action as { statement?: unknown } | null)?.statement) : [];
+  });
+  const candidates = [...(Array.isArray(evidence.statements) ? evidence.statements : []), evidence.statement, ...fromMethods];
+  const indexes = candidates.filter((value): value is number => Number.isInteger(value) && (value as number) >= 0);
+  return [...new Set(indexes)].sort((a, b) => a - b);
 }
 
 /**
