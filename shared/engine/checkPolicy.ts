@@ -39,7 +39,13 @@ export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions)
   };
   let context: RuleContext;
   if (options.trust) {
-    context = { role: { ...role, trust: parsed.document }, changed: [], trustChanged: true, config: options.config };
+    context = {
+      path: 'posture',
+      role: { ...role, trust: parsed.document },
+      changed: [],
+      trustChanged: true,
+      config: options.config,
+    };
   } else {
     const ref: PolicyRef = {
       kind: 'managed',
@@ -48,7 +54,13 @@ export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions)
       awsManaged: false,
       document: parsed.document,
     };
-    context = { role: { ...role, policies: [ref] }, changed: [ref], trustChanged: false, config: options.config };
+    context = {
+      path: 'posture',
+      role: { ...role, policies: [ref] },
+      changed: [ref],
+      trustChanged: false,
+      config: options.config,
+    };
   }
   const rules = (options.rules ?? RULES).filter(
     (rule) => rule.kind === 'posture' && options.config.rules[rule.id]?.enabled !== false,

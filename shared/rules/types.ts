@@ -56,8 +56,23 @@ export interface AssumptionFacts {
   isChained: boolean;
 }
 
-/** Everything a rule may look at. No I/O, no clock: time comes from events and state. */
-export interface RuleContext {
+/**
+ * Everything a rule may look at. No I/O, no clock: time comes from events and state. One type per path of the
+ * engine that calls rules, told apart by `path`: a rule narrows on it to see which path called it and what that
+ * path gives (the fields another path never sets are typed `undefined` there).
+ */
+export type RuleContext =
+  | RoleChangeContext
+  | PolicyVersionContext
+  | AssumptionContext
+  | FailedCallContext
+  | EventContext
+  | PostureContext;
+
+/** The engine path that called the rule. */
+export type RulePath = RuleContext['path'];
+
+interface ContextBase {
   /** The event under evaluation; absent when the engine re-evaluates a role's whole state (reconcile, resolution). */
   event?: TrailEvent;
   /** The role after the event. */
@@ -72,6 +87,64 @@ export interface RuleContext {
   /** Failed UpdateAssumeRolePolicy calls by the same principal within the enumeration window, this one included. */
   failedTrustUpdates?: number;
   config: Config;
+}
+
+/** A role event (creation, trust, inline or attached policy, boundary, deletion, tags), in order or replayed late. */
+export interface RoleChangeContext extends ContextBase {
+  path: 'role-change';
+  event: TrailEvent;
+  assumption?: undefined;
+  failedTrustUpdates?: undefined;
+}
+
+/**
+ * A customer-managed policy event: with a new default version, once per role the policy is attached to (role and
+ * previous set, the new version in `changed`); otherwise once, without a role.
+ */
+export interface PolicyVersionContext extends ContextBase {
+  path: 'policy-version';
+  event: TrailEvent;
+  assumption?: undefined;
+  failedTrustUpdates?: undefined;
+}
+
+/** A role assumption: the role (its identity, creation and latest trust change; no policies) and the facts. */
+export interface AssumptionContext extends ContextBase {
+  path: 'assumption';
+  event: TrailEvent;
+  role: RoleView;
+  assumption: AssumptionFacts;
+  previous?: undefined;
+  failedTrustUpdates?: undefined;
+}
+
+/** A call that failed (errorCode set), for the rules that see failed calls. */
+export interface FailedCallContext extends ContextBase {
+  path: 'failed-call';
+  event: TrailEvent;
+  role?: undefined;
+  previous?: undefined;
+  assumption?: undefined;
+}
+
+/** Any other watched event (CloudTrail, GuardDuty, Organizations...): the event alone. */
+export interface EventContext extends ContextBase {
+  path: 'event';
+  event: TrailEvent;
+  role?: undefined;
+  previous?: undefined;
+  assumption?: undefined;
+  failedTrustUpdates?: undefined;
+}
+
+/** A role's whole current state, outside any event: posture resolution, reconcile, check-policy. */
+export interface PostureContext extends ContextBase {
+  path: 'posture';
+  event?: undefined;
+  role: RoleView;
+  previous?: undefined;
+  assumption?: undefined;
+  failedTrustUpdates?: undefined;
 }
 
 /** One thing a rule found. Several matches of one rule on one resource are told apart by `qualifier`. */

@@ -1,0 +1,86 @@
+import { documentId } from '../policy/identity';
+import type { PolicyDocument } from '../policy/types';
+import type { PolicyRef, RoleView } from '../rules/types';
+import { draftFinding } from './findings';
+import type { Finding, FindingDraft, FindingStore } from './ports';
+import { allPolicies } from './roleView';
+import type { RuleRunner } from './ruleRunner';
+
+const CACHE_LIMIT = 10_000;
+
+/**
+ * Posture resolution: which posture findings hold for a role's whole current state, and resolving those that
+ * no longer do. What holds depends only on the role's identity and documents (parsed once, so named by object):
+ * it is remembered by that, so a change that leaves the documents as they were (tags, settings, a repeat) costs
+ * a lookup, and one that changes one document re-runs the posture rules over documents whose analyses are
+ * memoised on them.
+ */
+export class PostureResolver {
+  private readonly cache = new Map<string, ReadonlySet<string>>();
+
+  constructor(
+    private readonly rules: RuleRunner,
+    private readonly findings: FindingStore,
+    private readonly config: RuleRunnerConfig,
+  ) {}
+
+  /** Posture findings that hold for a role's whole current state. */
+  drafts(view: RoleView, at: number): FindingDraft[] {
+    const policies = allPolicies(view);
+    const drafts: FindingDraft[] = [];
+    for (const rule of this.rules.posture) {
+      const matches = this.rules.evaluate(rule, {
+        path: 'posture',
+        role: view,
+        changed: policies,
+        trustChanged: true,
+        config: this.config,
+      });
+      for (const match of matches)
+        drafts.push(
+          draftFinding(rule, match, { account: view.account, resource: view.arn, roleName: view.name, at }, this.config),
+        );
+    }
+    return drafts;
+  }
+
+  /** Ids of the posture findings that hold for a role's state. */
+  ids(view: RoleView): ReadonlySet<string> {
+    const key = stateKey(view);
+    let ids = this.cache.get(key);
+    if (!ids) {
+      ids = new Set(this.drafts(view, 0).map((draft) => draft.id));
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(key, ids);
+    }
+    return ids;
+  }
+
+  /** Resolves the role's open posture findings that its state (undefined: the role is gone) no longer gives. */
+  resolve(account: string, arn: string, view: RoleView | undefined, at: number, reason: string): Promise<Finding[]> {
+    const stillTrue = view ? this.ids(view) : NOTHING;
+    return this.findings.resolveMissing(
+      account,
+      arn,
+      stillTrue,
+      at,
+      view ? `no longer true after ${reason}` : `role deleted (${reason})`,
+    );
+  }
+}
+
+type RuleRunnerConfig = Parameters<typeof draftFinding>[3];
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+/** The role's identity and the identity of each of its documents: equal keys, equal posture. */
+function stateKey(view: RoleView): string {
+  let key = `${view.account}\u0000${view.arn}\u0000${view.trust ? documentId(view.trust) : (view.trustError ?? '')}`;
+  for (const ref of view.policies) key += policyKey(ref);
+  if (view.boundary) key += policyKey(view.boundary);
+  return key;
+}
+
+function policyKey(ref: PolicyRef): string {
+  return `\u0000${ref.kind}:${ref.arn ?? ref.name}:${ref.document ? documentId(ref.document as PolicyDocument) : ref.error}`;
+}
