@@ -38,6 +38,10 @@ const COMMANDS: Record<string, { summary: string; run: Run }> = {
     summary: 'measure evaluation throughput against JSON.parse on a generated stream',
     run: async (args) => (await import('./bench')).runBench(args),
   },
+  doctor: {
+    summary: 'check, read-only, that deployed RoleWatch can see what it watches, and how to fix what it cannot',
+    run: async (args) => (await import('./doctor')).runDoctorCommand(args),
+  },
   'forwarder-template': {
     summary: "print the template that forwards other regions' (or member accounts') events to RoleWatch",
     run: async (args) => (await import('./forwarderTemplate')).runForwarderTemplate(args),

@@ -29,6 +29,11 @@ function isRealDate(value: string): boolean {
 const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name: 1-64 letters, digits and +=,.@_-');
 const externalId = z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 letters, digits and +=,.@:/_-');
 
+/** True for names shaped like an AWS region (us-east-1, eu-central-2, us-gov-west-1, cn-north-1...). */
+export function isRegionName(name: string): boolean {
+  return /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(name);
+}
+
 /** Default name of the read-only role the member stack creates in every member account. */
 export const DEFAULT_MEMBER_ROLE_NAME = 'RoleWatchReader';
 
@@ -108,6 +113,11 @@ const configSchema = z
       .default({}),
     /** Organization mode: one RoleWatch in the security account watches every account of the organization. */
     organization: organizationSchema.optional(),
+    /**
+     * Regions besides us-east-1 and RoleWatch's own whose role assumptions are wanted (forwarders deployed
+     * there): `rolewatch doctor` and reconcile's self-check verify the trail and the forwarder of each.
+     */
+    regions: z.array(z.string().refine(isRegionName, 'must be an AWS region name like eu-west-1')).default([]),
   })
   .strict();
 

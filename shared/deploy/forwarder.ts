@@ -1,4 +1,4 @@
-import { DEFAULT_MEMBER_ROLE_NAME } from '../config/config';
+import { DEFAULT_MEMBER_ROLE_NAME, isRegionName } from '../config/config';
 import { ValidationError } from '../errors';
 import { eventPatterns, type TrailEventPattern } from './eventPatterns';
 
@@ -32,10 +32,7 @@ export const FORWARDER_RULES = {
   roleAssumptions: 'RoleAssumptionsRule',
 } as const;
 
-/** True for names shaped like an AWS region (us-east-1, eu-central-2, us-gov-west-1, cn-north-1...). */
-export function isRegionName(name: string): boolean {
-  return /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(name);
-}
+export { isRegionName };
 
 /**
  * The regions the forwarder is deployed in: us-east-1 (where IAM calls arrive) unless RoleWatch itself

@@ -3,7 +3,7 @@ import { type AssumedRole, assumedRole, processAssumption } from './assumptions'
 import type { EngineCore, EngineDeps, Evaluation, ProcessResult } from './core';
 import { nothing } from './core';
 import { EventFilter } from './dispatch';
-import { isAssumption, policyEventEffect, roleEventEffect } from './events';
+import { eventKind, isAssumption, policyEventEffect, roleEventEffect } from './events';
 import { processFailedCall, processOtherEvent } from './failedCalls';
 import { processPolicyEvent } from './policyVersions';
 import { PostureResolver } from './posture';
@@ -56,7 +56,7 @@ export class Engine {
       : await this.deps.ledger.isProcessed(event.eventId);
     if (seen) return nothing(event, 'duplicate');
     const since = await this.deps.state.monitoringSince(event.time);
-    await this.deps.state.noteLastEvent(event.time);
+    await this.deps.state.noteLastEvent(event.time, eventKind(event));
     const { commit, ...result } = await this.evaluate(event, assumption, target, since);
     if (this.deps.notify && result.findings.length > 0) await this.deps.notify(result.findings);
     if (result.status !== 'ignored') await (commit ? commit() : this.deps.ledger.markProcessed(event.eventId, event.time));

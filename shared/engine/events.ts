@@ -160,6 +160,20 @@ export function isAssumption(event: TrailEvent): boolean {
   return event.eventSource === 'sts.amazonaws.com' && ASSUMPTION_EVENTS.has(event.eventName);
 }
 
+/**
+ * The kinds of event RoleWatch receives, each through its own EventBridge rule: a kind that stops arriving
+ * means that path is broken (`rolewatch doctor` and reconcile's self-check read when each was last seen).
+ */
+export const EVENT_KINDS = ['iam-change', 'assumption', 'monitor-call'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** IAM calls, STS calls, or the CloudTrail, EventBridge and Access Analyzer calls that could blind the monitor. */
+export function eventKind(event: Pick<TrailEvent, 'eventSource'>): EventKind {
+  if (event.eventSource === 'iam.amazonaws.com') return 'iam-change';
+  if (event.eventSource === 'sts.amazonaws.com') return 'assumption';
+  return 'monitor-call';
+}
+
 /** Every event name that changes RoleWatch's state (rules add the ones they listen to). */
 export const STATE_EVENT_NAMES: readonly string[] = [
   ...Object.keys(ROLE_EVENTS),

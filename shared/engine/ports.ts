@@ -1,5 +1,6 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Severity } from '../config/config';
+import type { EventKind } from './events';
 import type { RoleChange, RoleRecord, Stamp } from './roleRecord';
 
 /** A customer-managed policy as RoleWatch remembers it from CreatePolicy/CreatePolicyVersion/SetDefaultPolicyVersion. */
@@ -110,8 +111,10 @@ export interface StateStore {
   countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number>;
   /** The earliest event time the monitor has seen; `at` lowers it if earlier. */
   monitoringSince(at: number): Promise<number>;
-  /** Notes the newest event time seen (adapters may write it at most every minute or so). */
-  noteLastEvent(at: number): Promise<void>;
+  /** Notes the newest event time seen, overall and of its kind (adapters may write it at most every minute or so). */
+  noteLastEvent(at: number, kind: EventKind): Promise<void>;
+  /** The newest event time noted of each kind (kinds never seen are absent). */
+  lastEvents(): Promise<Partial<Record<EventKind, number>>>;
 }
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';

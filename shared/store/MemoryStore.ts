@@ -1,5 +1,6 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Severity } from '../config/config';
+import type { EventKind } from '../engine/events';
 import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../engine/lifecycle';
 import type {
   AssumptionEdge,
@@ -213,8 +214,15 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   /** The newest event time noted, for summaries. */
   lastEventAt: number | undefined;
 
-  async noteLastEvent(at: number): Promise<void> {
+  private readonly lastByKind: Partial<Record<EventKind, number>> = {};
+
+  async noteLastEvent(at: number, kind: EventKind): Promise<void> {
     if (this.lastEventAt === undefined || at > this.lastEventAt) this.lastEventAt = at;
+    if ((this.lastByKind[kind] ?? -1) < at) this.lastByKind[kind] = at;
+  }
+
+  async lastEvents(): Promise<Partial<Record<EventKind, number>>> {
+    return { ...this.lastByKind };
   }
 
   async monitoringSince(at: number): Promise<number> {

@@ -28,7 +28,15 @@ describe('configuration', () => {
       correlation: { windowHours: 24, learningPeriodDays: 7, enumerationThreshold: 5, enumerationWindowMinutes: 15 },
       monitorRuleNames: ['rolewatch-*'],
       rules: {},
+      regions: [],
     });
+  });
+
+  it('takes the regions whose role assumptions are wanted, and names one that is not a region', () => {
+    expect(validateConfig({ regions: ['eu-west-1', 'ap-southeast-2'] }).regions).toEqual(['eu-west-1', 'ap-southeast-2']);
+    expect(errorOf(() => validateConfig({ regions: ['eu-west-1', 'Europe'] })).message).toContain(
+      'regions[1]: must be an AWS region name',
+    );
   });
 
   it('names every bad key with its path and reason', () => {

@@ -203,6 +203,28 @@ describe('DynamoStateStore', () => {
     const other = createDynamoStores({ client: dynamo.local.client, tableName: table.name });
     expect(await other.state.monitoringSince(300)).toBe(100);
   });
+
+  it('remembers the newest event of each kind the engine processed, never moving back', async () => {
+    const stores = await dynamo.newStores();
+    expect(await stores.state.lastEvents()).toEqual({});
+    const engine = engineFor(stores);
+    const [created, assumed] = events(
+      createRole('app', trustDocument(OWN_ROOT)),
+      assumeRole(ROLE_ARN, `arn:aws:iam::${ACCOUNT}:user/alice`),
+    );
+    if (!created || !assumed) throw new Error('no events');
+    await run(engine, [created, assumed]);
+    expect(await stores.state.lastEvents()).toEqual({ 'iam-change': created.time, assumption: assumed.time });
+    // Another container (no throttle memory) noting an older assumption leaves the newer one.
+    const other = createDynamoStores({ client: dynamo.local.client, tableName: stores.table.name });
+    await other.state.noteLastEvent(assumed.time - 3_600_000, 'assumption');
+    await other.state.noteLastEvent(assumed.time + 5_000, 'monitor-call');
+    expect(await stores.state.lastEvents()).toEqual({
+      'iam-change': created.time,
+      assumption: assumed.time,
+      'monitor-call': assumed.time + 5_000,
+    });
+  });
 });
 
 describe('DynamoFindingStore', () => {

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CausalPhase } from '../../cloudtrail/order';
 import type { TrailEvent } from '../../cloudtrail/types';
+import { EVENT_KINDS, type EventKind } from '../../engine/events';
 import type {
   AssumptionEdge,
   AssumptionObservation,
@@ -361,25 +362,43 @@ export class DynamoStateStore implements StateStore {
   }
 
   /**
-   * The newest event time, for the summary's "last event seen": written at most once a minute per
-   * container (a write per event would double the cost of every assumption), never moved backwards.
+   * The newest event time, for the summary's "last event seen" (`LAST-EVENT`), and of its kind
+   * (`LAST-EVENT#<kind>`, for the monitor's self-check): each written at most once a minute per container (a
+   * write per event would double the cost of every assumption), never moved backwards.
    */
-  async noteLastEvent(at: number): Promise<void> {
+  async noteLastEvent(at: number, kind: EventKind): Promise<void> {
     const now = this.options.now?.() ?? Date.now();
-    if (this.lastNoted && now - this.lastNoted.wall < 60_000 && at - this.lastNoted.at < 60_000) return;
-    await this.table.update(
-      { pk: keys.monitor(), sk: 'LAST-EVENT' },
-      {
-        expression: 'SET #at = :at',
-        condition: 'attribute_not_exists(#at) OR #at < :at',
-        names: { '#at': 'at' },
-        values: { ':at': at },
-      },
-    );
-    this.lastNoted = { wall: now, at };
+    for (const sk of ['LAST-EVENT', `LAST-EVENT#${kind}`]) {
+      const noted = this.lastNoted.get(sk);
+      if (noted && now - noted.wall < 60_000 && at - noted.at < 60_000) continue;
+      await this.table.update(
+        { pk: keys.monitor(), sk },
+        {
+          expression: 'SET #at = :at',
+          condition: 'attribute_not_exists(#at) OR #at < :at',
+          names: { '#at': 'at' },
+          values: { ':at': at },
+        },
+      );
+      this.lastNoted.set(sk, { wall: now, at });
+    }
   }
 
-  private lastNoted: { wall: number; at: number } | undefined;
+  private readonly lastNoted = new Map<string, { wall: number; at: number }>();
+
+  async lastEvents(): Promise<Partial<Record<EventKind, number>>> {
+    const { items } = await this.table.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      values: { ':pk': keys.monitor(), ':prefix': 'LAST-EVENT#' },
+    });
+    const last: Partial<Record<EventKind, number>> = {};
+    for (const item of items) {
+      const kind = EVENT_KINDS.find((k) => item.sk === `LAST-EVENT#${k}`);
+      const at = Number(item.at);
+      if (kind && Number.isFinite(at)) last[kind] = at;
+    }
+    return last;
+  }
 
   /** Read once per container and written only when an earlier event arrives. */
   async monitoringSince(at: number): Promise<number> {
