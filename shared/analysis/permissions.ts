@@ -1,15 +1,19 @@
 /**
- * Permission analysis of identity policies (pure). What a policy grants that a security engineer wants to
- * hear about: admin-equivalence, permissions management on everything, service wildcards, PassRole on any
- * role, NotAction/NotResource, credential and bulk-data exposure, and known privilege-escalation methods.
+ * Permission analysis of identity policies (pure), following IAM's evaluation logic: an action is allowed
+ * on a resource when an Allow matches it and no Deny does, in any of the role's policies, and the
+ * permissions boundary allows it too. What a security engineer wants to hear about: admin-equivalence,
+ * permissions management on everything, service wildcards, PassRole on any role, NotAction/NotResource,
+ * credential and bulk-data exposure, and the privilege-escalation paths of the catalogue.
  *
  * Conventions, the same for every check:
- * - Matching is IAM's: actions case-insensitive with `*`/`?` wildcards, resources case-sensitive.
- * - "On all resources" means Resource `*` (or an ARN made only of wildcards, such as `arn:aws:*:*:*:*`),
- *   or NotResource: a NotResource Allow grants everything but a short list, so it is treated as all.
- * - A Deny removes an action only when it is unconditional and on all resources; a conditional Deny may
- *   not apply to the request an attacker makes, so it is not trusted to remove anything.
- * - Allows with a Condition still count (conditions rarely make a grant safe); hits say `conditioned`.
+ * - Actions match case-insensitively with `*`/`?`; resources match as ARNs (see `resources.ts`):
+ *   NotResource is a complement (`NotResource: "*"` allows nothing), AWS-managed policy ARNs are not
+ *   customer policies, `user/${aws:username}` is the caller alone.
+ * - A Deny subtracts wherever it covers what the Allow reaches, Action or NotAction, in the same document,
+ *   in the role's other policies and in its boundary. A Deny whose conditions cannot be decided is not
+ *   trusted to remove anything (it may not apply to the attacker's request); it makes the grant conditioned.
+ * - Conditions are decided where they can be (see `decideConditions.ts`): a grant that can never apply is
+ *   dropped; the rest are conditioned, named, and tell whether they narrow who can use the grant.
  */
 import {
   accessLevel,
@@ -22,8 +26,13 @@ import {
 } from '../policy/actions';
 import { documentId } from '../policy/identity';
 import { compileWildcardList, wildcardMatch } from '../policy/match';
-import type { PolicyDocument, Statement } from '../policy/types';
+import type { ConditionClause, PolicyDocument, Statement } from '../policy/types';
 import privescData from './data/privescMethods.json';
+import { type DecisionContext, decideConditions, dependsOnContext, describeClauses, restrictsCaller } from './decideConditions';
+import { ESCALATION_PATHS, type EscalationPath, type PathCategory } from './escalationPaths';
+import { ALL_RESOURCES, allowReaches, denyCovers, isAllResourcesPattern, type Target } from './resources';
+
+export { isAllResourcesPattern } from './resources';
 
 /** One statement that causes a hit, with what in it is responsible. */
 export interface StatementHit {
@@ -38,13 +47,17 @@ export interface StatementHit {
   actions: string[];
   /** The statement's Resource entries, or its NotResource entries prefixed with `!`, as written. */
   resources: string[];
-  /** True when the statement has a Condition. */
+  /** True when conditions that could not be decided guard the grant (its own, or a conditional Deny's). */
   conditioned: boolean;
+  /** Those conditions, `key (operator)`. */
+  conditions: string[];
+  /** True when one of them narrows who can use the grant (organization, network, MFA...). */
+  restrictsWho: boolean;
 }
 
 /** A statement that makes the policy admin-equivalent. */
 export interface AdminHit extends StatementHit {
-  /** Share of all known actions the statement allows after the document's own unconditional Deny (0..1). */
+  /** Share of all known actions the statement allows after every Deny and the boundary (0..1). */
   coverage: number;
 }
 
@@ -63,7 +76,7 @@ export interface PermissionAnalysis {
   adminEquivalent: AdminHit[];
   /** iam:* or any Permissions-management action (of any service) on all resources. */
   iamWildcard: StatementHit[];
-  /** `svc:*` grants, per service and statement, on any resource. */
+  /** `svc:*` grants, per service and statement, on any resource, unless every action of it is denied. */
   serviceWildcards: ServiceWildcardHit[];
   /** iam:PassRole on `*` or on a resource pattern that covers every role of an account. */
   passRoleAnyResource: StatementHit[];
@@ -74,7 +87,17 @@ export interface PermissionAnalysis {
   dataRead: StatementHit[];
 }
 
-/** One action of an escalation method, and the statement that grants it. */
+/** What besides the document itself the analysis takes into account. */
+export interface AnalysisContext {
+  /** The role's other permission policies: their Denies subtract too. */
+  others?: readonly PolicyDocument[];
+  /** The role's permissions boundary: only what it allows counts, and its Denies subtract. */
+  boundary?: PolicyDocument;
+  /** Epoch ms of the judgement (the event's time): decides time conditions. */
+  at?: number;
+}
+
+/** One action of an escalation path, and the statement that grants it. */
 export interface EscalationGrant {
   /** The action, in AWS's spelling when known. */
   action: string;
@@ -89,30 +112,25 @@ export interface EscalationGrant {
   conditioned: boolean;
 }
 
-/** A privilege-escalation method that the effective permissions contain. */
+/** A privilege-escalation path that the effective permissions contain. */
 export interface EscalationHit {
+  /** The catalogue id (`lambda-001`). */
+  id: string;
+  /** The path's best-known name (cloudsplaining's method name where there is one). */
   name: string;
+  /** Every name the sources give the path. */
+  aliases: string[];
+  category: PathCategory;
   reference: string | null;
-  /** Every action the method needs, each with how it is granted. */
+  /** Every action the path needs, each with how it is granted. */
   actions: EscalationGrant[];
-  /** True when at least one needed action is granted only under a Condition. */
+  /** True when at least one needed action is granted only under conditions that could not be decided. */
   conditioned: boolean;
-  /**
-   * True when at least one needed action is granted only on specific resources: the method then reaches
-   * only those (a role that can rewrite the trust of one role can still become that role).
-   */
-  resourceScoped: boolean;
+  /** Those conditions, `key (operator)`. */
+  conditions: string[];
+  /** True when one of them narrows who can use the grant. */
+  restrictsWho: boolean;
 }
-
-/** A privilege-escalation method of `data/privescMethods.json`. */
-export interface EscalationMethod {
-  name: string;
-  actions: string[];
-  reference: string | null;
-}
-
-/** The 59 escalation methods (Rhino Security Labs' 21, then pathfinding.cloud's), from cloudsplaining. */
-export const ESCALATION_METHODS: readonly EscalationMethod[] = privescData.methods;
 
 /** The 45 actions whose responses return credentials, from cloudsplaining (lower-case). */
 export const CREDENTIAL_ACTIONS: readonly string[] = privescData.actionsThatReturnCredentials;
@@ -175,30 +193,6 @@ export const HIGH_IMPACT_SERVICES: readonly string[] = [
 ];
 export const ADMIN_MIN_HIGH_IMPACT = 5;
 
-interface CompiledDocument {
-  doc: PolicyDocument;
-  /** Deny statements that are unconditional and on all resources. */
-  hardDenies: Statement[];
-  /** Per lower-case action: the best Allow statement granting it (unconditioned first), or null. */
-  grants: Map<string, Statement | null>;
-  /** Per lower-case action: whether a hard Deny removes it. */
-  denied: Map<string, boolean>;
-  /** Expanded actions removed by hard Denies (lower-case), computed on demand. */
-  deniedSet?: Set<string>;
-}
-
-const compiled = new WeakMap<PolicyDocument, CompiledDocument>();
-const analyses = new WeakMap<PolicyDocument, PermissionAnalysis>();
-
-function compile(doc: PolicyDocument): CompiledDocument {
-  const known = compiled.get(doc);
-  if (known) return known;
-  const hardDenies = doc.statements.filter((s) => s.effect === 'Deny' && s.conditions.length === 0 && denyCoversAll(s));
-  const result: CompiledDocument = { doc, hardDenies, grants: new Map(), denied: new Map() };
-  compiled.set(doc, result);
-  return result;
-}
-
 const statementMatchers = new WeakMap<Statement, (action: string) => boolean>();
 
 /** True when the statement's Action/NotAction element matches the action (compiled once per statement). */
@@ -216,57 +210,163 @@ function isWildcardOnly(value: string): boolean {
   return /^\*+$/.test(value);
 }
 
-/** True for `*` and for ARNs made only of wildcards after the partition (`arn:aws:*:*:*:*`, `arn:*:*`). */
-export function isAllResourcesPattern(resource: string): boolean {
-  return isWildcardOnly(resource) || /^arn:[^:]*:\*+(:\*+)*$/.test(resource);
+// ---------------------------------------------------------------------------------------------------------
+// The policy set: a role's policies and boundary, with every decision remembered for the set.
+
+/** A grant after every Deny and the boundary, with the conditions that still guard it. */
+interface Grant {
+  policy: number;
+  statement: Statement;
+  clauses: ConditionClause[];
 }
 
-/** See the module conventions: Resource `*`-like, NotResource, or no Resource element at all. */
-function allowCoversAllResources(s: Statement): boolean {
-  if (s.notResource) return true;
-  if (!s.resource) return true;
-  return s.resource.some(isAllResourcesPattern);
+interface PolicySet {
+  docs: readonly PolicyDocument[];
+  boundary?: PolicyDocument;
+  /** Deny statements of every document and of the boundary. */
+  denies: Statement[];
+  /** Decision context without per-path parts. */
+  at?: number;
+  grants: Map<string, Grant | null>;
+  removed: Map<Statement, Set<string>>;
+  boundaryActions?: Set<string>;
 }
 
-function denyCoversAll(s: Statement): boolean {
-  if (s.notResource) return false;
-  return !s.resource || s.resource.some(isAllResourcesPattern);
-}
+const SET_CACHE_LIMIT = 10_000;
+const sets = new Map<string, PolicySet>();
+const timeDependent = new WeakMap<PolicyDocument, boolean>();
 
-function isDenied(c: CompiledDocument, action: string): boolean {
-  const key = action.toLowerCase();
-  const known = c.denied.get(key);
-  if (known !== undefined) return known;
-  const denied = c.hardDenies.some((s) => statementMatchesAction(s, key));
-  c.denied.set(key, denied);
-  return denied;
-}
-
-/** Prefer the grant that says most about the risk: unconditioned first, then on all resources. */
-function grantRank(s: Statement): number {
-  return (s.conditions.length === 0 ? 2 : 0) + (allowCoversAllResources(s) ? 1 : 0);
-}
-
-function allowingStatement(c: CompiledDocument, action: string): Statement | undefined {
-  const key = action.toLowerCase();
-  const known = c.grants.get(key);
-  if (known !== undefined) return known ?? undefined;
-  let best: Statement | undefined;
-  for (const s of c.doc.statements) {
-    if (s.effect !== 'Allow' || !statementMatchesAction(s, key)) continue;
-    if (!best || grantRank(s) > grantRank(best)) best = s;
-    if (grantRank(best) === 3) break;
+function hasTimeCondition(doc: PolicyDocument): boolean {
+  let known = timeDependent.get(doc);
+  if (known === undefined) {
+    known = doc.statements.some((s) => dependsOnContext(s).time);
+    timeDependent.set(doc, known);
   }
-  c.grants.set(key, best ?? null);
+  return known;
+}
+
+/** The set for these documents, remembered: a role's set is judged again at every change to it. */
+function policySet(docs: readonly PolicyDocument[], boundary: PolicyDocument | undefined, at: number | undefined): PolicySet {
+  const all = boundary ? [...docs, boundary] : docs;
+  const timed = at !== undefined && all.some(hasTimeCondition);
+  const key = `${docs.map(documentId).join(',')}|${boundary ? documentId(boundary) : ''}|${timed ? at : ''}`;
+  const known = sets.get(key);
+  if (known) return known;
+  const set: PolicySet = {
+    docs,
+    ...(boundary ? { boundary } : {}),
+    denies: all.flatMap((doc) => doc.statements.filter((s) => s.effect === 'Deny')),
+    ...(timed ? { at } : {}),
+    grants: new Map(),
+    removed: new Map(),
+  };
+  if (sets.size >= SET_CACHE_LIMIT) sets.clear();
+  sets.set(key, set);
+  return set;
+}
+
+function decisionContext(set: PolicySet, passedTo?: readonly string[]): DecisionContext {
+  return {
+    ...(set.at !== undefined ? { at: set.at } : {}),
+    ...(passedTo && passedTo.length > 0 ? { passedToServices: passedTo } : {}),
+  };
+}
+
+/**
+ * Deny statements of the set that apply to `action` where `allow` reaches the target: `removed` when one of
+ * them always applies, else the undecided conditions of those that may.
+ */
+function denialOf(
+  set: PolicySet,
+  allow: Statement,
+  action: string,
+  target: Target,
+  ctx: DecisionContext,
+): { removed: boolean; clauses: ConditionClause[] } {
+  const clauses: ConditionClause[] = [];
+  for (const deny of set.denies) {
+    if (!statementMatchesAction(deny, action) || !denyCovers(deny, allow, target)) continue;
+    const verdict = decideConditions(deny, ctx);
+    if (verdict.kind === 'always') return { removed: true, clauses: [] };
+    if (verdict.kind === 'conditioned') clauses.push(...verdict.clauses);
+  }
+  return { removed: false, clauses };
+}
+
+/** Prefer the grant that says most about the risk: one without undecided conditions first. */
+function bestGrant(candidates: Grant[]): Grant | undefined {
+  let best: Grant | undefined;
+  for (const grant of candidates) {
+    if (!best || grant.clauses.length < best.clauses.length) best = grant;
+    if (best.clauses.length === 0) break;
+  }
   return best;
 }
 
-function deniedSet(c: CompiledDocument): Set<string> {
-  if (c.deniedSet) return c.deniedSet;
-  const set = new Set<string>();
-  for (const s of c.hardDenies) for (const a of statementActions(s)) set.add(a.toLowerCase());
-  c.deniedSet = set;
-  return set;
+/** Allow statements of `docs` that grant `action` on the target, after Denies, with their conditions. */
+function allowsOf(
+  set: PolicySet,
+  docs: readonly PolicyDocument[],
+  action: string,
+  target: Target,
+  ctx: DecisionContext,
+): Grant[] {
+  const grants: Grant[] = [];
+  for (const [policy, doc] of docs.entries())
+    for (const s of doc.statements) {
+      if (s.effect !== 'Allow' || !statementMatchesAction(s, action) || !allowReaches(s, target)) continue;
+      const verdict = decideConditions(s, ctx);
+      if (verdict.kind === 'never') continue;
+      const denial = denialOf(set, s, action, target, ctx);
+      if (denial.removed) continue;
+      grants.push({
+        policy,
+        statement: s,
+        clauses: [...(verdict.kind === 'conditioned' ? verdict.clauses : []), ...denial.clauses],
+      });
+    }
+  return grants;
+}
+
+/** The grant of `action` on the target by the set, within its boundary; undefined when not allowed. */
+function effectiveGrant(set: PolicySet, action: string, target: Target, passedTo?: readonly string[]): Grant | undefined {
+  const key = `${action.toLowerCase()}|${target.kind}|${target.reach}|${target.selfAllowed ? 1 : 0}|${passedTo?.join(',') ?? ''}`;
+  const known = set.grants.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const ctx = decisionContext(set, passedTo);
+  let grant = bestGrant(allowsOf(set, set.docs, action, target, ctx));
+  if (grant && set.boundary) {
+    const within = bestGrant(allowsOf(set, [set.boundary], action, target, ctx));
+    grant = within ? { ...grant, clauses: [...grant.clauses, ...within.clauses] } : undefined;
+  }
+  set.grants.set(key, grant ?? null);
+  return grant;
+}
+
+/** Known actions the boundary allows on all resources (every action when there is no boundary: undefined). */
+function boundaryActions(set: PolicySet): Set<string> | undefined {
+  if (!set.boundary) return undefined;
+  if (set.boundaryActions) return set.boundaryActions;
+  const allowed = new Set<string>();
+  const ctx = decisionContext(set);
+  for (const s of set.boundary.statements)
+    if (s.effect === 'Allow' && allowReaches(s, ALL_RESOURCES) && decideConditions(s, ctx).kind !== 'never')
+      for (const a of statementActions(s)) if (!denialOf(set, s, a, ALL_RESOURCES, ctx).removed) allowed.add(a.toLowerCase());
+  set.boundaryActions = allowed;
+  return allowed;
+}
+
+/** Known actions that Denies always remove from what `allow` grants on all resources (lower-case). */
+function removedFrom(set: PolicySet, allow: Statement): Set<string> {
+  const known = set.removed.get(allow);
+  if (known) return known;
+  const removed = new Set<string>();
+  const ctx = decisionContext(set);
+  for (const deny of set.denies)
+    if (denyCovers(deny, allow, ALL_RESOURCES) && decideConditions(deny, ctx).kind === 'always')
+      for (const a of statementActions(deny)) removed.add(a.toLowerCase());
+  set.removed.set(allow, removed);
+  return removed;
 }
 
 /** The known actions a statement's Action/NotAction element covers. */
@@ -287,7 +387,7 @@ function responsiblePatterns(s: Statement, action: string): string[] {
   return [...(s.notAction ?? [])];
 }
 
-function baseHit(s: Statement, patterns: string[], actions: string[]): StatementHit {
+function baseHit(s: Statement, patterns: string[], actions: string[], clauses: readonly ConditionClause[]): StatementHit {
   return {
     statement: s.index,
     ...(s.sid ? { sid: s.sid } : {}),
@@ -295,7 +395,9 @@ function baseHit(s: Statement, patterns: string[], actions: string[]): Statement
     patterns,
     actions,
     resources: resourcesOf(s),
-    conditioned: s.conditions.length > 0,
+    conditioned: clauses.length > 0,
+    conditions: describeClauses(clauses),
+    restrictsWho: clauses.some(restrictsCaller),
   };
 }
 
@@ -328,17 +430,6 @@ function allPermissionsManagementActions(): string[] {
   return permissionsManagementActions;
 }
 
-const pmByPattern = new Map<string, readonly string[]>();
-function permissionsManagementOf(pattern: string): readonly string[] {
-  const key = pattern.toLowerCase();
-  const known = pmByPattern.get(key);
-  if (known) return known;
-  const list = expandActionPatternShared(key).filter(isCanonicalPermissionsManagement);
-  if (pmByPattern.size > 10_000) pmByPattern.clear();
-  pmByPattern.set(key, list);
-  return list;
-}
-
 let exposureCandidates: string[] | undefined;
 function credentialCandidates(): string[] {
   if (exposureCandidates) return exposureCandidates;
@@ -348,28 +439,58 @@ function credentialCandidates(): string[] {
   return exposureCandidates;
 }
 
-/** Hits for the candidates an Allow-on-all-resources statement grants (after the document's hard Deny). */
-function candidateHit(c: CompiledDocument, s: Statement, candidates: readonly string[]): StatementHit | undefined {
-  const granted = candidates.filter((a) => statementMatchesAction(s, a) && !isDenied(c, a));
-  if (granted.length === 0) return undefined;
-  const patterns = s.action ? [...new Set(granted.flatMap((a) => responsiblePatterns(s, a)))] : [...(s.notAction ?? [])];
-  return baseHit(s, patterns, granted);
+// ---------------------------------------------------------------------------------------------------------
+// Per-statement checks of one document.
+
+/** The statement in the set, as a grant on all resources: what Denies and the boundary leave of it. */
+interface StatementView {
+  set: PolicySet;
+  s: Statement;
+  /** The statement's own undecided conditions. */
+  clauses: ConditionClause[];
 }
 
-function adminHit(c: CompiledDocument, s: Statement): AdminHit | undefined {
+/** Whether the view still grants `action` on all resources; the conditional Denies that guard it. */
+function grantsOnAll(view: StatementView, action: string): { granted: boolean; clauses: ConditionClause[] } {
+  const ctx = decisionContext(view.set);
+  const denial = denialOf(view.set, view.s, action, ALL_RESOURCES, ctx);
+  if (denial.removed) return { granted: false, clauses: [] };
+  const boundary = boundaryActions(view.set);
+  if (boundary && !boundary.has(action.toLowerCase())) return { granted: false, clauses: [] };
+  return { granted: true, clauses: denial.clauses };
+}
+
+/** Hits for the candidates an Allow-on-all-resources statement still grants. */
+function candidateHit(view: StatementView, candidates: readonly string[]): StatementHit | undefined {
+  const clauses = [...view.clauses];
+  const granted = candidates.filter((a) => {
+    if (!statementMatchesAction(view.s, a)) return false;
+    const result = grantsOnAll(view, a);
+    clauses.push(...result.clauses);
+    return result.granted;
+  });
+  if (granted.length === 0) return undefined;
+  const s = view.s;
+  const patterns = s.action ? [...new Set(granted.flatMap((a) => responsiblePatterns(s, a)))] : [...(s.notAction ?? [])];
+  return baseHit(s, patterns, granted, clauses);
+}
+
+function adminHit(view: StatementView): AdminHit | undefined {
+  const s = view.s;
   // Only a wildcard in the service part can reach 90% of all actions.
   if (s.action && !s.action.some((p) => p.indexOf(':') < 0 || /[*?]/.test(p.slice(0, p.indexOf(':'))))) return undefined;
-  const granted = statementActions(s);
-  const denied = deniedSet(c);
+  const removed = removedFrom(view.set, s);
+  const boundary = boundaryActions(view.set);
+  const remains = (a: string) => !removed.has(a.toLowerCase()) && (!boundary || boundary.has(a.toLowerCase()));
   let remaining = 0;
-  const kept = new Set<string>();
-  for (const a of granted) if (!denied.has(a.toLowerCase())) remaining++;
+  for (const a of statementActions(s)) if (remains(a)) remaining++;
   const total = allActions().length;
   const coverage = total === 0 ? 0 : remaining / total;
   if (coverage < ADMIN_COVERAGE_THRESHOLD) return undefined;
+  const kept = new Set<string>();
   for (const service of HIGH_IMPACT_SERVICES) {
     const actions = actionsOfService(service);
-    const left = actions.filter((a) => statementMatchesAction(s, a) && !denied.has(a.toLowerCase())).length;
+    const left = actions.filter((a) => statementMatchesAction(s, a) && remains(a)).length;
     if (actions.length > 0 && left * 2 >= actions.length) kept.add(service);
   }
   // Without IAM the holder cannot grant itself what is missing (PowerUserAccess): broad, not admin.
@@ -377,7 +498,8 @@ function adminHit(c: CompiledDocument, s: Statement): AdminHit | undefined {
   const patterns = s.action
     ? s.action.filter((p) => p.indexOf(':') < 0 || /[*?]/.test(p.split(':')[0] ?? ''))
     : [...(s.notAction ?? [])];
-  return { ...baseHit(s, patterns, []), coverage };
+  const guards = [...view.clauses, ...grantsOnAll(view, 'iam:PassRole').clauses];
+  return { ...baseHit(s, patterns, [], guards), coverage };
 }
 
 function rolesProbe(resource: string): [string, string] {
@@ -396,20 +518,83 @@ export function coversAllRoles(resource: string): boolean {
   return rolesProbe(resource).every((probe) => wildcardMatch(resource, probe));
 }
 
-function passRoleResourcesCoverAll(s: Statement): boolean {
-  if (s.notResource) return !s.notResource.some((r) => wildcardMatch(r, 'arn:aws:iam::123456789012:role/RoleWatchProbe7'));
-  if (!s.resource) return true;
-  return s.resource.some(coversAllRoles);
+const EVERY_ROLE: Target = { kind: 'role', reach: 'all' };
+
+function passRoleHit(view: StatementView): StatementHit | undefined {
+  const s = view.s;
+  if (!statementMatchesAction(s, 'iam:passrole')) return undefined;
+  const reaches = s.resource ? s.resource.some(coversAllRoles) : allowReaches(s, EVERY_ROLE);
+  if (!reaches) return undefined;
+  const ctx = decisionContext(view.set);
+  const denial = denialOf(view.set, s, 'iam:passrole', EVERY_ROLE, ctx);
+  if (denial.removed) return undefined;
+  if (view.set.boundary && !effectiveGrant(policySet([view.set.boundary], undefined, view.set.at), 'iam:PassRole', EVERY_ROLE))
+    return undefined;
+  return baseHit(s, responsiblePatterns(s, 'iam:PassRole'), ['iam:PassRole'], [...view.clauses, ...denial.clauses]);
 }
 
+function iamWildcardHit(view: StatementView): StatementHit | undefined {
+  const s = view.s;
+  if (s.notAction) return candidateHit(view, allPermissionsManagementActions());
+  const patterns: string[] = [];
+  const granted = new Set<string>();
+  const clauses = [...view.clauses];
+  for (const p of s.action ?? []) {
+    const pm = expandActionPatternShared(p).filter((a) => {
+      if (!isCanonicalPermissionsManagement(a)) return false;
+      const result = grantsOnAll(view, a);
+      clauses.push(...result.clauses);
+      return result.granted;
+    });
+    if (pm.length === 0) continue;
+    patterns.push(p);
+    for (const a of pm) granted.add(a);
+  }
+  return patterns.length > 0 ? baseHit(s, patterns, [...granted].sort(), clauses) : undefined;
+}
+
+/** A `svc:*` grant counts unless Denies or the boundary take away every action of the service. */
+function serviceWildcardHits(view: StatementView): ServiceWildcardHit[] {
+  const hits: ServiceWildcardHit[] = [];
+  for (const pattern of view.s.action ?? []) {
+    const colon = pattern.indexOf(':');
+    if (colon <= 0 || /[*?]/.test(pattern.slice(0, colon)) || !isWildcardOnly(pattern.slice(colon + 1))) continue;
+    const service = pattern.slice(0, colon).toLowerCase();
+    const actions = actionsOfService(service);
+    const clauses = [...view.clauses];
+    const left = actions.length === 0 ? [pattern] : actions.filter((a) => grantsOnAll(view, a).granted);
+    if (left.length === 0) continue;
+    if (actions.length > 0) clauses.push(...grantsOnAll(view, left[0] ?? pattern).clauses);
+    hits.push({ ...baseHit(view.s, [pattern], [], clauses), service });
+  }
+  return hits;
+}
+
+const analyses = new WeakMap<PolicyDocument, Map<string, PermissionAnalysis>>();
+
 /**
- * Analyses one permission policy. Memoised per document object: analysing the same (e.g. AWS-managed)
- * document again costs nothing, so do not mutate documents after analysing them.
+ * Analyses one permission policy, in the context of the role's other policies and boundary when given.
+ * Memoised per document and context: analysing the same (e.g. AWS-managed) document again costs nothing,
+ * so do not mutate documents after analysing them.
  */
-export function analysePermissions(doc: PolicyDocument): PermissionAnalysis {
-  const known = analyses.get(doc);
+export function analysePermissions(doc: PolicyDocument, context: AnalysisContext = {}): PermissionAnalysis {
+  const others = (context.others ?? []).filter((other) => other !== doc);
+  const set = policySet([doc, ...others], context.boundary, context.at);
+  const key = `${others.map(documentId).join(',')}|${context.boundary ? documentId(context.boundary) : ''}|${set.at ?? ''}`;
+  let byContext = analyses.get(doc);
+  const known = byContext?.get(key);
   if (known) return known;
-  const c = compile(doc);
+  const result = computeAnalysis(doc, set);
+  if (!byContext) {
+    byContext = new Map();
+    analyses.set(doc, byContext);
+  }
+  if (byContext.size > 50) byContext.clear();
+  byContext.set(key, result);
+  return result;
+}
+
+function computeAnalysis(doc: PolicyDocument, set: PolicySet): PermissionAnalysis {
   const result: PermissionAnalysis = {
     adminEquivalent: [],
     iamWildcard: [],
@@ -419,142 +604,120 @@ export function analysePermissions(doc: PolicyDocument): PermissionAnalysis {
     credentialExposure: [],
     dataRead: [],
   };
+  const ctx = decisionContext(set);
   for (const s of doc.statements) {
     if (s.effect !== 'Allow') continue;
-    const allResources = allowCoversAllResources(s);
+    const verdict = decideConditions(s, ctx);
+    // A grant whose conditions can never hold, or a NotResource that excludes everything, allows nothing.
+    if (verdict.kind === 'never' || (s.notResource && !allowReaches(s, ALL_RESOURCES))) continue;
+    const view: StatementView = { set, s, clauses: verdict.kind === 'conditioned' ? verdict.clauses : [] };
 
     if (s.notAction || s.notResource) {
       const elements: NotElementHit['elements'] = [];
       if (s.notAction) elements.push('NotAction');
       if (s.notResource) elements.push('NotResource');
-      result.notActionOrNotResource.push({ ...baseHit(s, s.action ?? s.notAction ?? [], []), elements });
+      result.notActionOrNotResource.push({ ...baseHit(s, s.action ?? s.notAction ?? [], [], view.clauses), elements });
     }
 
-    for (const pattern of s.action ?? []) {
-      const colon = pattern.indexOf(':');
-      if (colon <= 0 || /[*?]/.test(pattern.slice(0, colon)) || !isWildcardOnly(pattern.slice(colon + 1))) continue;
-      const service = pattern.slice(0, colon).toLowerCase();
-      result.serviceWildcards.push({ ...baseHit(s, [pattern], []), service });
-    }
+    result.serviceWildcards.push(...serviceWildcardHits(view));
 
-    if (matchesStatementForPassRole(c, s))
-      result.passRoleAnyResource.push(baseHit(s, responsiblePatterns(s, 'iam:PassRole'), ['iam:PassRole']));
+    const passRole = passRoleHit(view);
+    if (passRole) result.passRoleAnyResource.push(passRole);
 
-    if (!allResources) continue;
-    const admin = adminHit(c, s);
+    if (!allowReaches(s, ALL_RESOURCES)) continue;
+    const admin = adminHit(view);
     if (admin) result.adminEquivalent.push(admin);
 
-    const iam = iamWildcardHit(c, s);
+    const iam = iamWildcardHit(view);
     if (iam) result.iamWildcard.push(iam);
 
-    const credentials = candidateHit(c, s, credentialCandidates());
+    const credentials = candidateHit(view, credentialCandidates());
     if (credentials) result.credentialExposure.push(credentials);
 
-    const data = candidateHit(c, s, BULK_DATA_READ_ACTIONS);
+    const data = candidateHit(view, BULK_DATA_READ_ACTIONS);
     if (data) result.dataRead.push(data);
   }
-  analyses.set(doc, result);
   return result;
 }
 
-function matchesStatementForPassRole(c: CompiledDocument, s: Statement): boolean {
-  return statementMatchesAction(s, 'iam:passrole') && passRoleResourcesCoverAll(s) && !isDenied(c, 'iam:passrole');
-}
+// ---------------------------------------------------------------------------------------------------------
+// Effective permissions of a role: single actions and escalation paths.
 
-function iamWildcardHit(c: CompiledDocument, s: Statement): StatementHit | undefined {
-  if (s.notAction) {
-    const granted = allPermissionsManagementActions().filter((a) => statementMatchesAction(s, a) && !isDenied(c, a));
-    return granted.length > 0 ? baseHit(s, [...s.notAction], granted) : undefined;
-  }
-  const patterns: string[] = [];
-  const granted = new Set<string>();
-  for (const p of s.action ?? []) {
-    const pm = permissionsManagementOf(p).filter((a) => !isDenied(c, a));
-    // Matching the literal text 'iam:*' means the pattern covers every IAM action; a hard Deny that
-    // matches that text removes them all.
-    const wholeIam = wildcardMatch(p, 'iam:*', { caseInsensitive: true }) && !isDenied(c, 'iam:*');
-    if (pm.length === 0 && !wholeIam) continue;
-    patterns.push(p);
-    for (const a of pm) granted.add(a);
-  }
-  return patterns.length > 0 ? baseHit(s, patterns, [...granted].sort()) : undefined;
-}
-
-function effectiveGrant(docs: CompiledDocument[], action: string): { policy: number; statement: Statement } | undefined {
-  if (docs.some((c) => isDenied(c, action))) return undefined;
-  let best: { policy: number; statement: Statement } | undefined;
-  for (const [policy, c] of docs.entries()) {
-    const statement = allowingStatement(c, action);
-    if (statement && (!best || grantRank(statement) > grantRank(best.statement))) best = { policy, statement };
-  }
-  return best;
-}
-
-function allowedByBoundary(boundary: CompiledDocument | undefined, action: string): boolean {
-  if (!boundary) return true;
-  return !isDenied(boundary, action) && allowingStatement(boundary, action) !== undefined;
+/** Options of {@link escalationMethods} and {@link isAllowed}. */
+export interface EffectiveOptions {
+  /** Epoch ms of the judgement: decides time conditions. */
+  at?: number;
 }
 
 /**
- * True when the policies together allow the action on some resource: an Allow matches it and no
- * unconditional Deny on all resources removes it; with a permissions boundary, the boundary must allow
- * it too.
+ * True when the policies together allow the action on some resource: an Allow matches it and no Deny that
+ * always applies removes it; with a permissions boundary, the boundary must allow it too.
  */
-export function isAllowed(docs: PolicyDocument[], action: string, boundary?: PolicyDocument): boolean {
-  const compiledDocs = docs.map(compile);
-  const compiledBoundary = boundary ? compile(boundary) : undefined;
-  return effectiveGrant(compiledDocs, action) !== undefined && allowedByBoundary(compiledBoundary, action);
+export function isAllowed(
+  docs: readonly PolicyDocument[],
+  action: string,
+  boundary?: PolicyDocument,
+  options: EffectiveOptions = {},
+): boolean {
+  return effectiveGrant(policySet(docs, boundary, options.at), action, SOME_RESOURCE) !== undefined;
 }
 
+const SOME_RESOURCE: Target = { kind: 'resource', reach: 'some' };
+
 /**
- * The known privilege-escalation methods that a role's effective permissions contain: the union of its
- * policies' Allows (on any resource: a scoped grant still escalates to what it is scoped to), minus
- * unconditional Denies on all resources, intersected with the permissions boundary when there is one.
+ * The escalation paths of the catalogue that a role's effective permissions contain: every action of the
+ * path allowed on what the path needs (see `escalationPaths.ts`), after every Deny, within the boundary.
  */
-export function escalationMethods(docs: PolicyDocument[], boundary?: PolicyDocument): EscalationHit[] {
-  // A role's policy set is re-checked at every change to it: remember the answer per set of documents.
-  const key = `${docs.map(documentId).join(',')}|${boundary ? documentId(boundary) : ''}`;
-  const known = escalationCache.get(key);
-  if (known) return known;
-  const hits = computeEscalationMethods(docs, boundary);
-  if (escalationCache.size >= ESCALATION_CACHE_LIMIT) escalationCache.clear();
-  escalationCache.set(key, hits);
+export function escalationMethods(
+  docs: readonly PolicyDocument[],
+  boundary?: PolicyDocument,
+  options: EffectiveOptions = {},
+): EscalationHit[] {
+  const set = policySet(docs, boundary, options.at);
+  const key = 'paths';
+  const cached = pathCache.get(set)?.get(key);
+  if (cached) return cached;
+  const hits: EscalationHit[] = [];
+  for (const path of ESCALATION_PATHS) {
+    const hit = pathHit(set, path);
+    if (hit) hits.push(hit);
+  }
+  pathCache.set(set, new Map([[key, hits]]));
   return hits;
 }
 
-const ESCALATION_CACHE_LIMIT = 10_000;
-const escalationCache = new Map<string, EscalationHit[]>();
+const pathCache = new WeakMap<PolicySet, Map<string, EscalationHit[]>>();
 
-function computeEscalationMethods(docs: PolicyDocument[], boundary?: PolicyDocument): EscalationHit[] {
-  const compiledDocs = docs.map(compile);
-  const compiledBoundary = boundary ? compile(boundary) : undefined;
-  const hits: EscalationHit[] = [];
-  for (const method of ESCALATION_METHODS) {
-    const grants: EscalationGrant[] = [];
-    for (const needed of method.actions) {
-      const grant = effectiveGrant(compiledDocs, needed);
-      if (!grant || !allowedByBoundary(compiledBoundary, needed)) break;
-      const { statement } = grant;
-      grants.push({
-        action: canonicalAction(needed) ?? needed,
-        policy: grant.policy,
-        statement: statement.index,
-        element: statement.action ? 'Action' : 'NotAction',
-        patterns: responsiblePatterns(statement, needed),
-        resources: resourcesOf(statement),
-        conditioned: statement.conditions.length > 0,
-      });
-    }
-    if (grants.length !== method.actions.length) continue;
-    hits.push({
-      name: method.name,
-      reference: method.reference,
-      actions: grants,
-      conditioned: grants.some((g) => g.conditioned),
-      resourceScoped: grants.some((g) => !g.resources.some((r) => r.startsWith('!') || isAllResourcesPattern(r))),
+function pathHit(set: PolicySet, path: EscalationPath): EscalationHit | undefined {
+  const grants: EscalationGrant[] = [];
+  const clauses: ConditionClause[] = [];
+  for (const step of path.steps) {
+    const passedTo = step.action === 'iam:PassRole' ? path.passedTo : undefined;
+    const grant = effectiveGrant(set, step.action, step.target, passedTo);
+    if (!grant) return undefined;
+    const { statement } = grant;
+    clauses.push(...grant.clauses);
+    grants.push({
+      action: step.action,
+      policy: grant.policy,
+      statement: statement.index,
+      element: statement.action ? 'Action' : 'NotAction',
+      patterns: responsiblePatterns(statement, step.action),
+      resources: resourcesOf(statement),
+      conditioned: grant.clauses.length > 0,
     });
   }
-  return hits;
+  return {
+    id: path.id,
+    name: path.aliases[0] ?? path.name,
+    aliases: path.aliases,
+    category: path.category,
+    reference: path.link,
+    actions: grants,
+    conditioned: clauses.length > 0,
+    conditions: describeClauses(clauses),
+    restrictsWho: clauses.some(restrictsCaller),
+  };
 }
 
 /**
@@ -562,11 +725,14 @@ function computeEscalationMethods(docs: PolicyDocument[], boundary?: PolicyDocum
  * tell whether a new permissions boundary is looser than the one it replaced. Returns at most `limit`.
  */
 export function actionsAllowedBeyond(candidate: PolicyDocument, reference: PolicyDocument, limit = 20): string[] {
-  const wider = compile(candidate);
-  const narrower = compile(reference);
+  const wider = policySet([candidate], undefined, undefined);
+  const narrower = policySet([reference], undefined, undefined);
   const beyond: string[] = [];
   for (const action of allActions()) {
-    if (effectiveGrant([wider], action) !== undefined && effectiveGrant([narrower], action) === undefined) {
+    if (
+      effectiveGrant(wider, action, SOME_RESOURCE) !== undefined &&
+      effectiveGrant(narrower, action, SOME_RESOURCE) === undefined
+    ) {
       beyond.push(action);
       if (beyond.length >= limit) break;
     }

@@ -52,6 +52,8 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
   const rows: { file: string; result: PolicyCheckResult }[] = [];
   const checked: SarifInput[] = [];
   const unreadable: { path: string; message: string }[] = [];
+  // A standalone document is judged as of now: a grant whose time condition has passed allows nothing.
+  const at = Date.now();
   for (const file of positionals) {
     let text: string;
     try {
@@ -65,7 +67,7 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
     checked.push({ path: file, text, results });
     const input = unwrapPolicy(tryParse(text), trust);
     const name = basename(file).replace(/\.json$/i, '');
-    for (const result of checkPolicyDocument(input, { trust, account, name, config })) {
+    for (const result of checkPolicyDocument(input, { trust, account, name, config, at })) {
       rows.push({ file, result });
       results.push(result);
       if (format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, ...result })}\n`);

@@ -21,6 +21,8 @@ export interface PolicyCheckOptions {
   name: string;
   config: Config;
   rules?: readonly Rule[];
+  /** Epoch ms the document is judged at (time conditions are decided against it); undecided without it. */
+  at?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions)
       changed: [],
       trustChanged: true,
       config: options.config,
+      ...atOf(options),
     };
   } else {
     const ref: PolicyRef = {
@@ -60,6 +63,7 @@ export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions)
       changed: [ref],
       trustChanged: false,
       config: options.config,
+      ...atOf(options),
     };
   }
   const rules = (options.rules ?? RULES).filter(
@@ -76,6 +80,10 @@ export function checkPolicyDocument(input: unknown, options: PolicyCheckOptions)
       };
     }),
   );
+}
+
+function atOf(options: PolicyCheckOptions): { at?: number } {
+  return options.at === undefined ? {} : { at: options.at };
 }
 
 /**

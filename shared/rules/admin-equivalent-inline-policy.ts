@@ -1,5 +1,4 @@
-import { analysePermissions } from '../analysis/permissions';
-import { ADMIN_POLICY_CONTROLS, changedPermissionPolicies } from './support';
+import { ADMIN_POLICY_CONTROLS, analyseRolePolicy, changedPermissionPolicies, conditionNote, lowerSeverity } from './support';
 import type { Rule } from './types';
 
 export const adminEquivalentInlinePolicy: Rule = {
@@ -16,13 +15,19 @@ export const adminEquivalentInlinePolicy: Rule = {
     changedPermissionPolicies(ctx)
       .filter((ref) => ref.kind === 'inline')
       .flatMap((ref) => {
-        const admin = analysePermissions(ref.document).adminEquivalent;
+        const admin = analyseRolePolicy(ctx, ref.document).adminEquivalent;
         if (admin.length === 0) return [];
+        const narrowed = admin.every((hit) => hit.restrictsWho);
         return [
           {
             qualifier: `inline:${ref.name}`,
-            detail: `inline policy ${ref.name} of role ${ctx.role?.name} is admin-equivalent (statement ${admin.map((h) => h.statement).join(', ')}: ${admin[0]?.element} ${admin[0]?.patterns.join(', ')})`,
-            evidence: { policy: ref.name, statements: admin.map((hit) => hit.statement) },
+            detail: `inline policy ${ref.name} of role ${ctx.role?.name} is admin-equivalent (statement ${admin.map((h) => h.statement).join(', ')}: ${admin[0]?.element} ${admin[0]?.patterns.join(', ')})${conditionNote(admin)}`,
+            ...(narrowed ? { severity: lowerSeverity(adminEquivalentInlinePolicy.severity) } : {}),
+            evidence: {
+              policy: ref.name,
+              statements: admin.map((hit) => hit.statement),
+              conditions: [...new Set(admin.flatMap((hit) => hit.conditions))],
+            },
           },
         ];
       }),

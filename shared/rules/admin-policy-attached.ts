@@ -1,5 +1,11 @@
-import { analysePermissions } from '../analysis/permissions';
-import { ADMIN_POLICY_CONTROLS, changedPermissionPolicies, policyLabel } from './support';
+import {
+  ADMIN_POLICY_CONTROLS,
+  analyseRolePolicy,
+  changedPermissionPolicies,
+  conditionNote,
+  lowerSeverity,
+  policyLabel,
+} from './support';
 import type { Rule } from './types';
 
 export const adminPolicyAttached: Rule = {
@@ -19,17 +25,21 @@ export const adminPolicyAttached: Rule = {
     return changedPermissionPolicies(ctx)
       .filter((ref) => ref.kind === 'managed')
       .flatMap((ref) => {
-        const admin = analysePermissions(ref.document).adminEquivalent;
+        const admin = analyseRolePolicy(ctx, ref.document).adminEquivalent;
         if (admin.length === 0) return [];
         const how = admin.some((hit) => hit.element === 'NotAction') ? ' (through NotAction)' : '';
+        // Conditions that name who may use the grant (organization, network, MFA) make it less exposed.
+        const narrowed = admin.every((hit) => hit.restrictsWho);
         return [
           {
             qualifier: policyLabel(ref),
-            detail: `role ${ctx.role?.name} has admin-equivalent policy ${policyLabel(ref)} attached${how}`,
+            detail: `role ${ctx.role?.name} has admin-equivalent policy ${policyLabel(ref)} attached${how}${conditionNote(admin)}`,
+            ...(narrowed ? { severity: lowerSeverity(adminPolicyAttached.severity) } : {}),
             evidence: {
               policy: policyLabel(ref),
               statements: admin.map((hit) => hit.statement),
               coverage: admin.map((hit) => hit.coverage),
+              conditions: [...new Set(admin.flatMap((hit) => hit.conditions))],
             },
           },
         ];

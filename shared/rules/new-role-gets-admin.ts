@@ -1,5 +1,5 @@
-import { analysePermissions, escalationMethods } from '../analysis/permissions';
-import { changedPermissionPolicies, documentsOf, formatHours, hoursBetween, policyLabel } from './support';
+import { rolePrivilege } from '../analysis/privilege';
+import { changedPermissionPolicies, documentsOf, formatHours, hoursBetween, isAdminPolicy, policyLabel } from './support';
 import type { Rule } from './types';
 
 export const newRoleGetsAdmin: Rule = {
@@ -26,25 +26,28 @@ export const newRoleGetsAdmin: Rule = {
     if (!role?.createdAt || !event) return [];
     const age = hoursBetween(role.createdAt, event.time);
     if (age < 0 || age > ctx.config.correlation.windowHours) return [];
-    const admin = changedPermissionPolicies(ctx).filter((ref) => analysePermissions(ref.document).adminEquivalent.length > 0);
+    const admin = changedPermissionPolicies(ctx).filter((ref) => isAdminPolicy(ctx, ref.document));
+    const at = { at: event.time };
     const before = new Set(
       ctx.previous
-        ? escalationMethods(documentsOf(ctx.previous.policies), ctx.previous.boundary?.document).map((m) => m.name)
+        ? rolePrivilege(documentsOf(ctx.previous.policies), ctx.previous.boundary?.document, at).escalation.map((m) => m.id)
         : [],
     );
-    const methods = escalationMethods(documentsOf(role.policies), role.boundary?.document).filter((m) => !before.has(m.name));
+    const methods = rolePrivilege(documentsOf(role.policies), role.boundary?.document, at).escalation.filter(
+      (m) => !before.has(m.id),
+    );
     if (admin.length === 0 && methods.length === 0) return [];
     const what =
       admin.length > 0
         ? `admin rights through ${admin.map(policyLabel).join(', ')}`
-        : `escalation methods ${methods.map((m) => m.name).join(', ')}`;
+        : `escalation paths ${methods.map((m) => `${m.name} [${m.id}, ${m.category}]`).join(', ')}`;
     return [
       {
         detail: `role ${role.name}, created ${formatHours(age)} earlier, received ${what}`,
         evidence: {
           createdAt: new Date(role.createdAt).toISOString(),
           adminPolicies: admin.map(policyLabel),
-          methods: methods.map((m) => m.name),
+          paths: methods.map((m) => m.id),
         },
       },
     ];

@@ -1,6 +1,7 @@
 import { analysePermissions, escalationMethods } from '../analysis/permissions';
 import { diffPolicies, formatDiff } from '../policy/diff';
-import { changedPermissionPolicies, listForPeople, policyLabel } from './support';
+import type { PolicyDocument } from '../policy/types';
+import { changedPermissionPolicies, judgementTime, listForPeople, policyLabel } from './support';
 import type { Rule } from './types';
 
 export const policyVersionEscalation: Rule = {
@@ -25,17 +26,20 @@ export const policyVersionEscalation: Rule = {
   evaluate: (ctx) => {
     if (!ctx.role) return [];
     return changedPermissionPolicies(ctx).flatMap((ref) => {
-      const now = analysePermissions(ref.document);
-      const before = ref.previous ? analysePermissions(ref.previous) : undefined;
+      // The version is judged on its own (it changes every role it is attached to), at the event's time.
+      const at = judgementTime(ctx);
+      const alone = (doc: PolicyDocument) => analysePermissions(doc, at);
+      const now = alone(ref.document);
+      const before = ref.previous ? alone(ref.previous) : undefined;
       const gainsAdmin = now.adminEquivalent.length > 0 && (before?.adminEquivalent.length ?? 0) === 0;
-      const known = new Set(ref.previous ? escalationMethods([ref.previous]).map((hit) => hit.name) : []);
-      const methods = escalationMethods([ref.document]).filter((hit) => !known.has(hit.name));
+      const known = new Set(ref.previous ? escalationMethods([ref.previous], undefined, at).map((hit) => hit.id) : []);
+      const methods = escalationMethods([ref.document], undefined, at).filter((hit) => !known.has(hit.id));
       if (!gainsAdmin && methods.length === 0) return [];
       const diff = diffPolicies(ref.previous, ref.document);
       const gained = gainsAdmin
         ? 'admin-equivalent rights'
-        : `escalation methods ${listForPeople(
-            methods.map((hit) => hit.name),
+        : `escalation paths ${listForPeople(
+            methods.map((hit) => `${hit.name} [${hit.id}, ${hit.category}]`),
             4,
           )}`;
       const through = diff.addedActions.length > 0 ? ` through ${listForPeople(diff.addedActions, 4)}` : '';
@@ -43,7 +47,7 @@ export const policyVersionEscalation: Rule = {
         {
           qualifier: policyLabel(ref),
           detail: `new default version of ${policyLabel(ref)} (attached to role ${ctx.role?.name}) adds ${gained}${through}${ref.previous ? '' : '; the previous version is unknown'}`,
-          evidence: { policy: policyLabel(ref), admin: gainsAdmin, methods: methods.map((hit) => hit.name) },
+          evidence: { policy: policyLabel(ref), admin: gainsAdmin, paths: methods.map((hit) => hit.id) },
           diff: formatDiff(diff),
         },
       ];

@@ -1,6 +1,15 @@
 import { type EscalationHit, escalationMethods } from '../analysis/permissions';
-import { documentsOf, isAdminPolicy, listForPeople, PERMISSION_EVENTS } from './support';
-import type { RoleView, Rule } from './types';
+import { SEVERITIES, type Severity } from '../config/config';
+import {
+  conditionNote,
+  documentsOf,
+  isAdminPolicy,
+  judgementTime,
+  listForPeople,
+  lowerSeverity,
+  PERMISSION_EVENTS,
+} from './support';
+import type { RoleView, Rule, RuleContext } from './types';
 
 export const privilegeEscalationPath: Rule = {
   id: 'privilege-escalation-path',
@@ -18,34 +27,53 @@ export const privilegeEscalationPath: Rule = {
   ],
   events: PERMISSION_EVENTS,
   rationale:
-    'Some combinations of IAM and service actions let a principal raise its own privileges (create a policy version, pass a role to new compute, update a trust policy...), so the role is effectively stronger than its policies read.',
+    "Some combinations of IAM and service actions let a principal raise its own privileges: change its own permissions (self-escalation), act as another principal (principal-access), pass a role to new compute it controls (new-passrole), or run code as an existing resource's role (existing-passrole, which depends on such a resource existing). Judged on the role's effective permissions: every action of a path allowed on what the path needs (any role to pass, customer-managed policies, other users), after every Deny and within the boundary; grants on named resources, AWS-managed policies or the caller's own user alone do not count.",
   remediation:
-    'Remove or scope one of the enabling actions (usually the iam: one) to specific resources, or add a permissions boundary that denies it.',
+    'Remove or scope one of the enabling actions (usually the iam: one) to specific resources, restrict iam:PassRole with iam:PassedToService, or add a permissions boundary that denies it.',
   evaluate: (ctx) => {
     const role = ctx.role;
-    if (!role || role.policies.some((ref) => ref.document && isAdminPolicy(ref.document))) return [];
-    const methods = methodsOf(role);
-    const known = ctx.event && ctx.previous ? new Set(methodsOf(ctx.previous).map((hit) => hit.name)) : new Set<string>();
-    const added = methods.filter((hit) => !known.has(hit.name));
+    if (!role || role.policies.some((ref) => ref.document && isAdminPolicy(ctx, ref.document))) return [];
+    const paths = pathsOf(ctx, role);
+    const known = ctx.event && ctx.previous ? new Set(pathsOf(ctx, ctx.previous).map((hit) => hit.id)) : new Set<string>();
+    const added = paths.filter((hit) => !known.has(hit.id));
     if (added.length === 0) return [];
-    // One finding per role: the methods are one problem (too much IAM power), not twenty.
-    const describe = (hit: EscalationHit) => `${hit.name} (${hit.actions.map((grant) => grant.action).join(' + ')})`;
+    // One finding per role: the paths are one problem (too much power), not twenty.
+    const describe = (hit: EscalationHit) =>
+      `${hit.name} [${hit.id}, ${hit.category}] (${hit.actions.map((grant) => grant.action).join(' + ')})`;
+    const existingOnly = added.every((hit) => hit.category === 'existing-passrole');
     return [
       {
-        detail: `role ${role.name} can escalate its privileges: ${listForPeople(added.map(describe), 3)}${added.some((hit) => hit.conditioned) ? '; some actions are conditioned' : ''}`,
+        detail: `role ${role.name} can escalate its privileges: ${listForPeople(added.map(describe), 3)}${existingOnly ? '; through existing resources only: it depends on a resource that runs with a more privileged role' : ''}${conditionNote(added)}`,
+        severity: added.map(severityOf).sort(bySeverity)[0] ?? privilegeEscalationPath.severity,
         evidence: {
-          methods: methods.map((hit) => ({
-            method: hit.name,
+          paths: paths.map((hit) => ({
+            id: hit.id,
+            name: hit.name,
+            category: hit.category,
             reference: hit.reference,
+            conditions: hit.conditions,
             actions: hit.actions.map((grant) => ({ action: grant.action, statement: grant.statement, patterns: grant.patterns })),
           })),
-          newMethods: added.map((hit) => hit.name),
+          newPaths: added.map((hit) => hit.id),
         },
       },
     ];
   },
 };
 
-function methodsOf(view: RoleView): EscalationHit[] {
-  return escalationMethods(documentsOf(view.policies), view.boundary?.document);
+/**
+ * High; medium when the path goes through existing resources (it needs one that runs with a more
+ * privileged role); one lower when conditions name who may use the grant.
+ */
+function severityOf(hit: EscalationHit): Severity {
+  const base: Severity = hit.category === 'existing-passrole' ? 'medium' : privilegeEscalationPath.severity;
+  return hit.restrictsWho ? lowerSeverity(base) : base;
+}
+
+function bySeverity(a: Severity, b: Severity): number {
+  return SEVERITIES.indexOf(a) - SEVERITIES.indexOf(b);
+}
+
+function pathsOf(ctx: RuleContext, view: RoleView): EscalationHit[] {
+  return escalationMethods(documentsOf(view.policies), view.boundary?.document, judgementTime(ctx));
 }

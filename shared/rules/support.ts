@@ -1,10 +1,10 @@
-import { analysePermissions, type PermissionAnalysis } from '../analysis/permissions';
+import { type AnalysisContext, analysePermissions, type PermissionAnalysis } from '../analysis/permissions';
 import { analyseTrust, type TrustAnalysis } from '../analysis/trust';
 import { actorPrincipal } from '../cloudtrail/accessors';
-import type { Config } from '../config/config';
+import { type Config, SEVERITIES, type Severity } from '../config/config';
 import { wildcardMatch } from '../policy/match';
 import type { PolicyDocument } from '../policy/types';
-import type { PolicyRef, RuleContext } from './types';
+import type { PolicyRef, RoleView, RuleContext } from './types';
 
 /** Events that change a role's permission policies or boundary. */
 export const PERMISSION_EVENTS = [
@@ -119,21 +119,55 @@ export function documentsOf(refs: readonly PolicyRef[]): PolicyDocument[] {
 }
 
 /**
- * True when a policy is admin-equivalent. Rules about narrower grants (iam wildcards, PassRole, NotAction,
- * credentials, escalation paths) skip such policies: the admin finding already says everything, and
- * fifty findings for one AdministratorAccess attachment would bury it.
+ * What a permission policy of the role is judged with: the role's other policies and boundary (their
+ * Denies subtract, the boundary caps) and the event's time (time conditions are decided against it).
  */
-export function isAdminPolicy(doc: PolicyDocument): boolean {
-  return analysePermissions(doc).adminEquivalent.length > 0;
+export function roleAnalysisContext(ctx: RuleContext, view: RoleView | undefined = ctx.role): AnalysisContext {
+  return {
+    others: view ? documentsOf(view.policies) : [],
+    ...(view?.boundary?.document ? { boundary: view.boundary.document } : {}),
+    ...judgementTime(ctx),
+  };
 }
 
-/** Changed permission policies that are not admin-equivalent, with their analysis. */
+/** The time conditions are decided against: the event's, else the context's; none on a bare re-evaluation. */
+export function judgementTime(ctx: RuleContext): { at?: number } {
+  const at = ctx.event?.time ?? ctx.at;
+  return at === undefined ? {} : { at };
+}
+
+/** The analysis of one of the role's permission policies, in the role's context. */
+export function analyseRolePolicy(ctx: RuleContext, doc: PolicyDocument, view?: RoleView): PermissionAnalysis {
+  return analysePermissions(doc, roleAnalysisContext(ctx, view));
+}
+
+/**
+ * True when a policy is admin-equivalent for the role. Rules about narrower grants (iam wildcards,
+ * PassRole, NotAction, credentials, escalation paths) skip such policies: the admin finding already says
+ * everything, and fifty findings for one AdministratorAccess attachment would bury it.
+ */
+export function isAdminPolicy(ctx: RuleContext, doc: PolicyDocument, view?: RoleView): boolean {
+  return analyseRolePolicy(ctx, doc, view).adminEquivalent.length > 0;
+}
+
+/** Changed permission policies that are not admin-equivalent, with their analysis in the role's context. */
 export function changedNonAdminPolicies(
   ctx: RuleContext,
 ): { ref: PolicyRef & { document: PolicyDocument }; analysis: PermissionAnalysis }[] {
   return changedPermissionPolicies(ctx)
-    .map((ref) => ({ ref, analysis: analysePermissions(ref.document) }))
+    .map((ref) => ({ ref, analysis: analyseRolePolicy(ctx, ref.document) }))
     .filter(({ analysis }) => analysis.adminEquivalent.length === 0);
+}
+
+/** One level less severe (info stays info): for grants only callers the conditions name can use. */
+export function lowerSeverity(severity: Severity): Severity {
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(severity) + 1, SEVERITIES.length - 1)] ?? severity;
+}
+
+/** "; only where aws:SourceIp (IpAddress) holds" for details of conditioned grants. */
+export function conditionNote(hits: readonly { conditions: string[] }[]): string {
+  const conditions = [...new Set(hits.flatMap((hit) => hit.conditions))];
+  return conditions.length > 0 ? `; conditioned on ${listForPeople(conditions, 3)}` : '';
 }
 
 /** Concrete actions of statement hits, de-duplicated, for detail lines. */

@@ -86,6 +86,8 @@ interface ContextBase {
   assumption?: AssumptionFacts;
   /** Failed UpdateAssumeRolePolicy calls by the same principal within the enumeration window, this one included. */
   failedTrustUpdates?: number;
+  /** Epoch ms the judgement is for when there is no event (check-policy passes the current time). */
+  at?: number;
   config: Config;
 }
 
