@@ -143,7 +143,7 @@ function pathIdOf(reference: string | null): string | undefined {
 /** Every path of the catalogue. */
 export const ESCALATION_PATHS: readonly EscalationPath[] = loadCatalogue();
 
-/** How a path is named in a finding: `PassExistingRoleToNewLambdaThenInvoke [lambda-001, new-passrole]`. */
-export function pathLabel(path: Pick<EscalationPath, 'id' | 'name' | 'category' | 'aliases'>): string {
-  return `${path.aliases[0] ?? path.name} [${path.id}, ${path.category}]`;
+/** How a path found in a role is named: `PassExistingRoleToNewLambdaThenInvoke [lambda-001, new-passrole]`. */
+export function pathLabel(hit: { name: string; id: string; category: PathCategory }): string {
+  return `${hit.name} [${hit.id}, ${hit.category}]`;
 }

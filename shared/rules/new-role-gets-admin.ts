@@ -1,3 +1,4 @@
+import { pathLabel } from '../analysis/escalationPaths';
 import { rolePrivilege } from '../analysis/privilege';
 import { changedPermissionPolicies, documentsOf, formatHours, hoursBetween, isAdminPolicy, policyLabel } from './support';
 import type { Rule } from './types';
@@ -40,7 +41,7 @@ export const newRoleGetsAdmin: Rule = {
     const what =
       admin.length > 0
         ? `admin rights through ${admin.map(policyLabel).join(', ')}`
-        : `escalation paths ${methods.map((m) => `${m.name} [${m.id}, ${m.category}]`).join(', ')}`;
+        : `escalation paths ${methods.map(pathLabel).join(', ')}`;
     return [
       {
         detail: `role ${role.name}, created ${formatHours(age)} earlier, received ${what}`,

@@ -1,3 +1,4 @@
+import { pathLabel } from '../analysis/escalationPaths';
 import { analysePermissions, escalationMethods } from '../analysis/permissions';
 import { diffPolicies, formatDiff } from '../policy/diff';
 import type { PolicyDocument } from '../policy/types';
@@ -36,12 +37,7 @@ export const policyVersionEscalation: Rule = {
       const methods = escalationMethods([ref.document], undefined, at).filter((hit) => !known.has(hit.id));
       if (!gainsAdmin && methods.length === 0) return [];
       const diff = diffPolicies(ref.previous, ref.document);
-      const gained = gainsAdmin
-        ? 'admin-equivalent rights'
-        : `escalation paths ${listForPeople(
-            methods.map((hit) => `${hit.name} [${hit.id}, ${hit.category}]`),
-            4,
-          )}`;
+      const gained = gainsAdmin ? 'admin-equivalent rights' : `escalation paths ${listForPeople(methods.map(pathLabel), 4)}`;
       const through = diff.addedActions.length > 0 ? ` through ${listForPeople(diff.addedActions, 4)}` : '';
       return [
         {

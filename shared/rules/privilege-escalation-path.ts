@@ -1,3 +1,4 @@
+import { pathLabel } from '../analysis/escalationPaths';
 import { type EscalationHit, escalationMethods } from '../analysis/permissions';
 import { SEVERITIES, type Severity } from '../config/config';
 import {
@@ -38,23 +39,22 @@ export const privilegeEscalationPath: Rule = {
     const added = paths.filter((hit) => !known.has(hit.id));
     if (added.length === 0) return [];
     // One finding per role: the paths are one problem (too much power), not twenty.
-    const describe = (hit: EscalationHit) =>
-      `${hit.name} [${hit.id}, ${hit.category}] (${hit.actions.map((grant) => grant.action).join(' + ')})`;
+    const describe = (hit: EscalationHit) => `${pathLabel(hit)} (${hit.actions.map((grant) => grant.action).join(' + ')})`;
     const existingOnly = added.every((hit) => hit.category === 'existing-passrole');
     return [
       {
         detail: `role ${role.name} can escalate its privileges: ${listForPeople(added.map(describe), 3)}${existingOnly ? '; through existing resources only: it depends on a resource that runs with a more privileged role' : ''}${conditionNote(added)}`,
         severity: added.map(severityOf).sort(bySeverity)[0] ?? privilegeEscalationPath.severity,
         evidence: {
-          paths: paths.map((hit) => ({
+          methods: paths.map((hit) => ({
+            method: pathLabel(hit),
             id: hit.id,
-            name: hit.name,
             category: hit.category,
             reference: hit.reference,
-            conditions: hit.conditions,
+            ...(hit.conditions.length > 0 ? { conditions: hit.conditions } : {}),
             actions: hit.actions.map((grant) => ({ action: grant.action, statement: grant.statement, patterns: grant.patterns })),
           })),
-          newPaths: added.map((hit) => hit.id),
+          newMethods: added.map(pathLabel),
         },
       },
     ];
