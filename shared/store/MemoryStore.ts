@@ -34,6 +34,47 @@ const LOG_DAYS = 7;
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
+/** Log order: time, then eventID. */
+function compareLogged(a: TrailEvent, b: TrailEvent): number {
+  return a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
+/** Index of the first logged event at or after `time`. */
+function firstAtOrAfter(log: readonly TrailEvent[], time: number): number {
+  let low = 0;
+  let high = log.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((log[mid] as TrailEvent).time < time) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Index after every logged event that sorts at or before `event`. */
+function firstAfter(log: readonly TrailEvent[], event: TrailEvent): number {
+  let low = 0;
+  let high = log.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (compareLogged(log[mid] as TrailEvent, event) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * An assumption as the log keeps it in memory: what judging it again reads (the caller, the request, the
+ * identity provider and subject of a federated one); the rest of the response, additional data and resources
+ * are dropped, since a long replay keeps a week of assumptions.
+ */
+function loggedAssumption(event: TrailEvent): TrailEvent {
+  const response: Record<string, unknown> = {};
+  for (const field of ['provider', 'subjectFromWebIdentityToken', 'subject'])
+    if (event.response[field] !== undefined) response[field] = event.response[field];
+  return { ...event, response, additional: {}, resources: [] };
+}
+
 /**
  * State, findings and the event ledger in memory: for `rolewatch evaluate` replays and engine tests.
  * Same semantics as the DynamoDB adapters (last writer wins per part, idempotent recording).
@@ -170,25 +211,34 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   }
 
   async assumptionsBetween(account: string, roleArn: string, from: number, to: number): Promise<TrailEvent[]> {
-    return (this.assumptionLog.get(key(account, roleArn)) ?? [])
-      .filter((event) => event.time >= from && event.time < to)
-      .sort((a, b) => a.time - b.time || a.eventId.localeCompare(b.eventId));
+    const log = this.assumptionLog.get(key(account, roleArn));
+    if (!log) return [];
+    // The log is kept in time order: the range is found by bisection, not by reading the role's whole log.
+    const out: TrailEvent[] = [];
+    for (let i = firstAtOrAfter(log, from); i < log.length && (log[i] as TrailEvent).time < to; i++) out.push(log[i] as TrailEvent);
+    return out;
   }
 
   private logAssumption(o: AssumptionObservation): void {
     if (!o.event) return;
     const roleKey = key(o.account, o.roleArn);
-    const log = this.assumptionLog.get(roleKey) ?? [];
-    log.push(o.event);
-    this.assumptionLog.set(roleKey, log);
+    let log = this.assumptionLog.get(roleKey);
+    if (!log) {
+      log = [];
+      this.assumptionLog.set(roleKey, log);
+    }
+    const entry = loggedAssumption(o.event);
+    const last = log[log.length - 1];
+    if (!last || compareLogged(last, entry) <= 0) log.push(entry);
+    else log.splice(firstAfter(log, entry), 0, entry);
     this.newestAssumption = Math.max(this.newestAssumption, o.at);
     if (++this.loggedSincePrune < 10_000) return;
     this.loggedSincePrune = 0;
     const horizon = this.newestAssumption - LOG_DAYS * DAY;
     for (const [roleKey, events] of this.assumptionLog) {
-      const kept = events.filter((event) => event.time >= horizon);
-      if (kept.length === 0) this.assumptionLog.delete(roleKey);
-      else this.assumptionLog.set(roleKey, kept);
+      const start = firstAtOrAfter(events, horizon);
+      if (start === events.length) this.assumptionLog.delete(roleKey);
+      else if (start > 0) events.splice(0, start);
     }
   }
 
