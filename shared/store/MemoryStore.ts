@@ -215,7 +215,8 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     if (!log) return [];
     // The log is kept in time order: the range is found by bisection, not by reading the role's whole log.
     const out: TrailEvent[] = [];
-    for (let i = firstAtOrAfter(log, from); i < log.length && (log[i] as TrailEvent).time < to; i++) out.push(log[i] as TrailEvent);
+    for (let i = firstAtOrAfter(log, from); i < log.length && (log[i] as TrailEvent).time < to; i++)
+      out.push(log[i] as TrailEvent);
     return out;
   }
 
