@@ -30,6 +30,7 @@ export function createLambdaReportApi(env: Record<string, string | undefined> = 
     reports: new DynamoReportStore(stores, { accounts: environment.config.knownAccounts }),
     findings: stores.findings,
     logger: { error: (message, details) => logger.error(message, details) },
+    access: { knownAccounts: environment.config.knownAccounts, thirdParties: environment.config.trustedThirdParties },
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Severity } from '../config/config';
 import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../engine/ports';
 import type { RoleRecord } from '../engine/roleRecord';
+import type { RoleView } from '../rules/types';
 
 /** Finding statuses, in the order lists and counters show them. */
 export const FINDING_STATUSES = ['open', 'suppressed', 'resolved'] as const satisfies readonly FindingStatus[];
@@ -32,6 +33,8 @@ export interface FindingFilter {
   account?: string;
   /** Epoch ms: findings (re)opened at or after this time. */
   since?: number;
+  /** Epoch ms: findings (re)opened before this time. */
+  until?: number;
 }
 
 /** A finding with the time it was last opened: the order of finding lists (newest first). */
@@ -101,6 +104,12 @@ export interface ReportStore {
   roleHistory(role: RoleRef, page: PageRequest): Promise<Page<HistoryEntry>>;
   listAssumptions(filter: AssumptionFilter, page: PageRequest): Promise<Page<AssumptionEdge>>;
   summary(filter: { account?: string }): Promise<ReportSummary>;
+  /** A role as the rules see it now (policies resolved from the table, never from IAM); undefined when it does not exist. */
+  roleView(role: RoleRef): Promise<RoleView | undefined>;
+  /** Up to `limit` assumption edges of a role, and whether it has more. */
+  roleEdges(role: RoleRef, limit: number): Promise<{ edges: AssumptionEdge[]; truncated: boolean }>;
+  /** Findings by the UTC day (`YYYY-MM-DD`) they were last opened, then severity, any status: index keys only. */
+  openedPerDay(filter: { since: number; until: number; account?: string }): Promise<Map<string, Record<Severity, number>>>;
   /** The HMAC key cursors are signed with: 32 random bytes, created once per table. */
   cursorKey(): Promise<Uint8Array>;
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { mapLimit } from '../concurrency';
 import { suppressionEnd } from '../engine/lifecycle';
 import { NotFoundError, ValidationError } from '../errors';
 import { rulesWithControl } from '../rules';
+import { type AccessContext, accessView, reachOf } from './access';
 import { createCursorCodec } from './cursor';
 import { buildOpenApi } from './openapi';
 import type { FindingDecisions, ListedFinding, ReportStore, RoleRef } from './ports';
@@ -15,8 +17,12 @@ import {
   type Route,
 } from './router';
 import {
+  accessQuery,
+  accessView as accessSchema,
   assumptionsQuery,
   assumptionView,
+  dailyQuery,
+  dailyView,
   findingIdParams,
   findingsQuery,
   findingView,
@@ -40,7 +46,17 @@ export interface ReportApiDeps {
   logger: ApiLogger;
   /** Clock for refusing suppressions that already ended. */
   now?: () => number;
+  /** The configuration's accounts, against which the access graph marks principals foreign or unknown. */
+  access?: AccessContext;
 }
+
+/** Edges read per role for its access graph; more are reported as truncated (the full list is /assumptions). */
+const ACCESS_EDGES = 500;
+/** Roles of an /access page read at the same time. */
+const ACCESS_PARALLEL = 8;
+const DAY_MS = 86_400_000;
+/** Days one /findings/daily request covers at most. */
+const MAX_DAYS = 366;
 
 /** The reporting API, independent of how requests arrive (API Gateway or the local Node server). */
 export interface ReportApi {
@@ -73,6 +89,29 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
   };
 
   let openApi: Record<string, unknown> | undefined;
+  const accessContext = deps.access ?? { knownAccounts: [], thirdParties: [] };
+
+  /** The access view of a role; `privileged` caches, for one request, which source roles are admin-capable. */
+  const roleAccess = async (role: RoleRef, privileged: Map<string, Promise<boolean>>) => {
+    const [view, { edges, truncated }] = await Promise.all([reports.roleView(role), reports.roleEdges(role, ACCESS_EDGES)]);
+    const sourceRoles = [
+      ...new Set(edges.map((edge) => edge.source).filter((source) => /^arn:aws[a-z-]*:iam::\d{12}:role\//.test(source))),
+    ];
+    const admin = await Promise.all(
+      sourceRoles.map((arn) => {
+        let known = privileged.get(arn);
+        if (!known) {
+          known = reports
+            .resolveRole(arn)
+            .then(async ([ref]) => (ref ? reachOf(await reports.roleView(ref)).adminCapable : false));
+          privileged.set(arn, known);
+        }
+        return known;
+      }),
+    );
+    const privilegedSources = new Set(sourceRoles.filter((_arn, i) => admin[i]));
+    return accessView({ view, role, edges, edgesTruncated: truncated, privilegedSources }, accessContext);
+  };
 
   const routes: Route[] = [
     defineListRoute({
@@ -99,10 +138,34 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
             ...(query.role !== undefined ? { role: query.role } : {}),
             ...(query.account !== undefined ? { account: query.account } : {}),
             ...(query.since !== undefined ? { since: query.since } : {}),
+            ...(query.until !== undefined ? { until: query.until } : {}),
           },
           page,
         );
         return { items: result.items.map(views.findingView), next: result.next };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/findings/daily',
+      operationId: 'countFindingsPerDay',
+      tag: 'findings',
+      summary: 'Findings by the UTC day they were (last) opened, and severity, whatever their status now',
+      description: `Reads index keys only. At most ${MAX_DAYS} days per request.`,
+      query: dailyQuery,
+      response: dailyView,
+      handle: async ({ query }) => {
+        const since = Math.floor(query.since / DAY_MS) * DAY_MS;
+        const until = query.until ?? (Math.floor(now() / DAY_MS) + 1) * DAY_MS;
+        if (until <= since) throw new ValidationError('until', 'is before since');
+        if (until - since > MAX_DAYS * DAY_MS) throw new ValidationError('until', `covers more than ${MAX_DAYS} days`);
+        const counted = await reports.openedPerDay({ since, until, ...(query.account ? { account: query.account } : {}) });
+        const days = [];
+        for (let day = since; day < until; day += DAY_MS) {
+          const name = new Date(day).toISOString().slice(0, 10);
+          days.push({ day: name, bySeverity: counted.get(name) ?? { critical: 0, high: 0, medium: 0, low: 0, info: 0 } });
+        }
+        return { days };
       },
     }),
     defineRoute({
@@ -192,6 +255,34 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       handle: async ({ params, query, page }) => {
         const result = await reports.roleHistory(await oneRole(params.name, query.account), page);
         return { items: result.items.map(views.historyView), next: result.next };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/roles/{name}/access',
+      operationId: 'getRoleAccess',
+      tag: 'roles',
+      summary: 'Who may assume a role (its trust) beside who did (the assumption edges), and what the role reaches',
+      params: roleParams,
+      query: roleQuery,
+      response: accessSchema,
+      handle: async ({ params, query }) => roleAccess(await oneRole(params.name, query.account), new Map()),
+    }),
+    defineListRoute({
+      method: 'GET',
+      path: '/access',
+      operationId: 'listAccess',
+      tag: 'roles',
+      summary: 'The access view of every role, a page of roles at a time (the account graph)',
+      query: accessQuery,
+      item: accessSchema,
+      cursors,
+      csv: { name: 'access', columns: views.accessColumns },
+      handle: async ({ query, page }) => {
+        const result = await reports.listRoles(query.account !== undefined ? { account: query.account } : {}, page);
+        const privileged = new Map<string, Promise<boolean>>();
+        const items = await mapLimit(result.items, ACCESS_PARALLEL, (role) => roleAccess(role, privileged));
+        return { items, next: result.next };
       },
     }),
     defineListRoute({

@@ -43,6 +43,14 @@ const since = z
   .transform((value) => Date.parse(value))
   .meta({ description: 'Date (UTC midnight) or date-time with offset' });
 
+/** The end of a time range, as an exclusive bound in epoch ms: a date covers its whole day. */
+const until = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: 'must be a date like 2026-11-02 or a date-time like 2026-11-02T09:00:00Z',
+  })
+  .transform((value) => Date.parse(value) + (value.length === 10 ? 86_400_000 : 1))
+  .meta({ description: 'Last date (UTC, the whole day) or date-time with offset, inclusive' });
+
 const limit = z.coerce
   .number()
   .int('must be a whole number')
@@ -89,6 +97,7 @@ export const findingsQuery = z.strictObject({
   role: roleNameOrArn.optional(),
   account: accountId.optional(),
   since: since.optional(),
+  until: until.optional(),
   ...page,
 });
 
@@ -324,3 +333,84 @@ export type RoleView = z.infer<typeof roleView>;
 export type HistoryView = z.infer<typeof historyView>;
 export type AssumptionView = z.infer<typeof assumptionView>;
 export type SummaryView = z.infer<typeof summaryView>;
+
+// The access graph and the picture of time ----------------------------------------------------------------
+
+const relation = z.enum(['own', 'known', 'third-party', 'unknown']);
+
+/** A principal a role's trust policy allows. */
+export const trustedView = z.object({
+  principal: z.string().meta({ description: '`*`, `AWS:<account or ARN>`, `Service:<name>` or `Federated:<provider>`' }),
+  kind: z.enum(['any', 'account', 'role', 'user', 'session', 'service', 'web-identity', 'saml', 'other']),
+  account: z.string().optional(),
+  relation: relation.optional(),
+  statement: z.number().int(),
+  conditions: z.array(z.string()).meta({ description: 'The conditions of its statement, one clause each' }),
+  foreign: z.boolean().meta({ description: 'Outside the own and known accounts' }),
+  unknown: z.boolean().meta({ description: 'Neither own, known nor a configured vendor' }),
+  notes: z.array(z.string()),
+  used: z.boolean().meta({ description: 'Some observed assumption came through it' }),
+  addedAt: timestamp.optional().meta({ description: 'When the latest trust change added it (creation counts)' }),
+});
+
+/** A principal seen assuming a role (one aggregated edge). */
+export const observedView = z.object({
+  source: z.string(),
+  sourceType: z.enum(['aws', 'service', 'web-identity', 'saml']),
+  sourceAccount: z.string().optional(),
+  relation: relation.optional(),
+  foreign: z.boolean(),
+  unknown: z.boolean(),
+  new: z.boolean().meta({ description: 'First seen within 7 days of the newest assumption of the role' }),
+  privileged: z.boolean().meta({ description: 'The source is a role RoleWatch knows to be admin-capable' }),
+  trustedBy: z
+    .array(z.string())
+    .meta({ description: 'Trusted principals that cover it now; empty: the trust no longer allows it' }),
+  count: z.number().int(),
+  firstSeen: timestamp,
+  lastSeen: timestamp,
+  regions: z.array(z.string()),
+});
+
+/** Who can reach a role and who did, and what the role itself reaches. */
+export const accessView = z.object({
+  role: z.object({
+    account: z.string(),
+    roleName: z.string(),
+    arn: z.string(),
+    exists: z.boolean(),
+    createdAt: timestamp.optional(),
+    trustChangedAt: timestamp.optional(),
+    trustError: z.string().optional(),
+    reach: z.object({
+      adminCapable: z.boolean(),
+      adminPolicies: z.array(z.string()),
+      escalation: z.array(z.string()).meta({ description: 'Privilege-escalation methods its permissions contain' }),
+      mayAssume: z.array(z.string()).meta({ description: 'Resources of its sts:AssumeRole grants' }),
+      unreadablePolicies: z.array(z.string()),
+    }),
+  }),
+  trusted: z.array(trustedView),
+  observed: z.array(observedView),
+  edgesTruncated: z.boolean().meta({ description: 'More sources assumed the role than were read (see /assumptions)' }),
+});
+
+/** Query of GET /access (the account graph, a page of roles at a time). */
+export const accessQuery = z.strictObject({ account: accountId.optional(), ...page });
+
+/** Query of GET /findings/daily. */
+export const dailyQuery = z.strictObject({
+  since: since.meta({ description: 'First day (UTC)' }),
+  until: until.optional().meta({ description: 'Last day (UTC, inclusive; default: today)' }),
+  account: accountId.optional(),
+});
+
+/** GET /findings/daily: findings by the UTC day they were (last) opened, and severity, whatever their status now. */
+export const dailyView = z.object({
+  days: z.array(z.object({ day: z.string(), bySeverity })),
+});
+
+export type TrustedView = z.infer<typeof trustedView>;
+export type ObservedView = z.infer<typeof observedView>;
+export type AccessView = z.infer<typeof accessView>;
+export type DailyView = z.infer<typeof dailyView>;

@@ -5,7 +5,7 @@ import { decodePolicyText } from '../policy/parse';
 import { controlsOf, RULES } from '../rules';
 import type { CsvColumn } from './csv';
 import type { ListedFinding, ReportSummary, RoleListing, RoleSnapshot } from './ports';
-import type { AssumptionView, FindingView, HistoryView, RoleListView, RoleView, SummaryView } from './schemas';
+import type { AccessView, AssumptionView, FindingView, HistoryView, RoleListView, RoleView, SummaryView } from './schemas';
 
 /** How the API shows what the stores hold: times as ISO 8601, internals (recent event ids, replay events) left out. */
 
@@ -207,4 +207,22 @@ export const assumptionColumns: CsvColumn<AssumptionView>[] = [
   { header: 'count', value: (a) => a.count },
   { header: 'regions', value: (a) => a.regions.join(' ') },
   { header: 'sampleIps', value: (a) => a.sampleIps.join(' ') },
+];
+
+/** CSV columns of GET /access: one row per role. */
+export const accessColumns: CsvColumn<AccessView>[] = [
+  { header: 'account', value: (a) => a.role.account },
+  { header: 'roleArn', value: (a) => a.role.arn },
+  { header: 'adminCapable', value: (a) => a.role.reach.adminCapable },
+  { header: 'escalation', value: (a) => a.role.reach.escalation.join(' ') },
+  { header: 'trusted', value: (a) => a.trusted.map((t) => t.principal).join(' ') },
+  { header: 'observed', value: (a) => a.observed.map((o) => o.source).join(' ') },
+  {
+    header: 'untrustedObserved',
+    value: (a) =>
+      a.observed
+        .filter((o) => o.trustedBy.length === 0)
+        .map((o) => o.source)
+        .join(' '),
+  },
 ];

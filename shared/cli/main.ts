@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; run: Run }> = {
     summary: 'per item of a compliance framework (cis-5.0, nist-800-53-r5, ...): rules, open findings, evidence, gaps',
     run: async (args) => (await import('./report')).runReport(args),
   },
+  ui: {
+    summary: 'serve the web page over a deployed RoleWatch table with your AWS credentials (read-only by default)',
+    run: async (args) => (await import('./ui')).runUi(args),
+  },
   scan: {
     summary: 'read every role of your AWS account (your credentials) and report what holds now',
     run: async (args) => (await import('./scan')).runScan(args),

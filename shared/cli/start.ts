@@ -70,6 +70,7 @@ export async function runStart(args: string[]): Promise<number> {
     reports: new DynamoReportStore(monitor.stores, { accounts: config.knownAccounts }),
     findings: monitor.stores.findings,
     logger: { error: (message, details) => out.write(`[api error] ${message} ${JSON.stringify(details)}\n`) },
+    access: { knownAccounts: config.knownAccounts, thirdParties: config.trustedThirdParties },
   });
   let server: Awaited<ReturnType<typeof startApiServer>>;
   try {
@@ -167,7 +168,8 @@ async function readRecords(paths: string[], out: NodeJS.WritableStream): Promise
   return records;
 }
 
-function parsePort(value: string): number {
+/** A --port value: 0 to 65535. */
+export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new ValidationError('--port', `must be a port number, got "${value}"`);

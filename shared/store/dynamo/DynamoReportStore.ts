@@ -21,7 +21,10 @@ import { SEVERITIES, type Severity, severityRank } from '../../config/config';
 import { resourceName } from '../../engine/findings';
 import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../../engine/ports';
 import { isNewerStamp, type Stamp } from '../../engine/roleRecord';
+import { PolicyResolver } from '../../engine/roleView';
 import { ValidationError } from '../../errors';
+import { StaticIamReader } from '../../iam/reader';
+import type { RoleView } from '../../rules/types';
 import type { DynamoFindingStore } from './DynamoFindingStore';
 import type { DynamoStateStore } from './DynamoStateStore';
 import type { DynamoTable, Item, Key } from './DynamoTable';
@@ -61,6 +64,8 @@ export class DynamoReportStore implements ReportStore {
       /** Accounts the summary always covers (the configuration's knownAccounts), besides those of the roles index. */
       accounts?: readonly string[];
       now?: () => number;
+      /** Never write (rolewatch ui without --allow-writes): no cursor key is stored. */
+      readOnly?: boolean;
     } = {},
   ) {}
 
@@ -83,7 +88,7 @@ export class DynamoReportStore implements ReportStore {
   async listFindings(filter: FindingFilter, page: PageRequest): Promise<Page<ListedFinding>> {
     if (filter.role !== undefined) return this.listRoleFindings({ ...filter, role: filter.role }, page);
     const since = filter.since !== undefined ? timeKey(filter.since) : undefined;
-    const before = page.after ? positionValue(page.after, 'k') : undefined;
+    const before = upperBound(page, filter.until);
     const needsItems = filter.rules !== undefined;
     const fetchSize = Math.min(200, Math.max(25, needsItems ? page.limit * 2 : page.limit + 1));
     const streams = filter.statuses.flatMap((status) =>
@@ -134,7 +139,7 @@ export class DynamoReportStore implements ReportStore {
       ['pk', 'gsi1sk', 'status', 'severity', 'ruleId'],
     );
     const since = filter.since !== undefined ? timeKey(filter.since) : undefined;
-    const before = page.after ? positionValue(page.after, 'k') : undefined;
+    const before = upperBound(page, filter.until);
     const matching = rows
       .map((row) => ({ id: String(row.pk).slice('FINDING#'.length), sortKey: String(row.gsi1sk), row }))
       .filter(
@@ -443,6 +448,57 @@ export class DynamoReportStore implements ReportStore {
     return { risky: rows.filter((row) => row.status === 'open'), recordedAt: Number(recorded?.at ?? 0) };
   }
 
+  /** A role with its policies resolved from the table (customer-managed documents RoleWatch has seen; IAM is not asked). */
+  async roleView(role: RoleRef): Promise<RoleView | undefined> {
+    const record = await this.stores.state.getRole(role.account, role.roleName);
+    return new PolicyResolver(this.stores.state, new StaticIamReader()).view(record);
+  }
+
+  /** Up to `limit` edges of a role (its `ASSUMED#` partition, page after page). */
+  async roleEdges(role: RoleRef, limit: number): Promise<{ edges: AssumptionEdge[]; truncated: boolean }> {
+    const edges: AssumptionEdge[] = [];
+    let after: Position | undefined;
+    do {
+      const page = await this.listAssumptions(
+        { role: role.arn },
+        { limit: Math.min(200, limit - edges.length), ...(after ? { after } : {}) },
+      );
+      edges.push(...page.items);
+      after = page.next;
+    } while (after && edges.length < limit);
+    return { edges, truncated: after !== undefined };
+  }
+
+  /**
+   * Findings counted by the UTC day of their last opening and severity, over every status: the gsi1 keys
+   * between `since` and `until` (keys only, sort key `<opened-at>#<id>`), no item read.
+   */
+  async openedPerDay(filter: { since: number; until: number; account?: string }): Promise<Map<string, Record<Severity, number>>> {
+    const days = new Map<string, Record<Severity, number>>();
+    const partitions = FINDING_STATUSES.flatMap((status) => SEVERITIES.map((severity) => ({ status, severity })));
+    await mapLimit(partitions, PARALLEL, async ({ status, severity }) => {
+      const items = await this.table.queryAll({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :since AND :until',
+        values: {
+          ':pk': keys.findingsByStatus(status, severity),
+          ':since': timeKey(filter.since),
+          ':until': timeKey(filter.until),
+        },
+      });
+      for (const item of items) {
+        const sortKey = String(item.gsi1sk);
+        if (sortKey >= timeKey(filter.until)) continue;
+        if (filter.account !== undefined && !String(item.pk).startsWith(`FINDING#${filter.account}-`)) continue;
+        const day = new Date(openedAtOf(sortKey)).toISOString().slice(0, 10);
+        const counts = days.get(day) ?? zeroBySeverity();
+        counts[severity] += 1;
+        days.set(day, counts);
+      }
+    });
+    return days;
+  }
+
   /** The HMAC key of cursors: read, or created once per table with a conditional put; cached per container. */
   cursorKey(): Promise<Uint8Array> {
     this.key ??= this.loadCursorKey().catch((error: unknown) => {
@@ -457,6 +513,8 @@ export class DynamoReportStore implements ReportStore {
     const existing = keyBytes(await this.table.get(key));
     if (existing) return existing;
     const created = randomBytes(32);
+    // A read-only reader keeps its own key: its cursors are valid while it runs.
+    if (this.options.readOnly) return created;
     if (await this.table.put({ ...key, key: created, createdAt: this.now() }, { expression: 'attribute_not_exists(pk)' }))
       return created;
     // Another container created it first: use theirs.
@@ -688,6 +746,13 @@ function stampOf(item: Item | undefined): Stamp | undefined {
 function keyBytes(item: Item | undefined): Uint8Array | undefined {
   const key = item?.key;
   return key instanceof Uint8Array && key.length === 32 ? key : undefined;
+}
+
+/** Where a findings list stops (exclusive): the cursor's position, or `until`, whichever comes first. */
+function upperBound(page: PageRequest, until: number | undefined): string | undefined {
+  const after = page.after ? positionValue(page.after, 'k') : undefined;
+  const end = until !== undefined ? timeKey(until) : undefined;
+  return after === undefined ? end : end === undefined || after < end ? after : end;
 }
 
 /** A position's value; a position without it is not one this store made. */
