@@ -1,4 +1,5 @@
-import { analysePermissions, escalationMethods, statementMatchesAction } from '../analysis/permissions';
+import { statementMatchesAction } from '../analysis/permissions';
+import { rolePrivilege } from '../analysis/privilege';
 import { type AccountRelation, analyseTrust, principalMatchesSource, type ThirdParty } from '../analysis/trust';
 import type { AssumptionEdge } from '../engine/ports';
 import type { ConditionClause, PolicyDocument, Statement } from '../policy/types';
@@ -44,18 +45,16 @@ export function relationOf(account: string, own: string, ctx: AccessContext): Ac
 /** A role's reach: whether its effective permissions are admin, the escalation methods they contain, what it may assume. */
 export function reachOf(view: RoleView | undefined): AccessView['role']['reach'] {
   if (!view) return { adminCapable: false, adminPolicies: [], escalation: [], mayAssume: [], unreadablePolicies: [] };
-  const documents = view.policies.flatMap((ref) => (ref.document ? [ref.document] : []));
-  const adminPolicies = view.policies
-    .filter((ref) => ref.document && analysePermissions(ref.document).adminEquivalent.length > 0)
-    .map(policyName);
-  const escalation = escalationMethods(documents, view.boundary?.document).map((hit) => hit.name);
+  const readable = view.policies.filter((ref): ref is PolicyRef & { document: PolicyDocument } => ref.document !== undefined);
+  const documents = readable.map((ref) => ref.document);
+  const privilege = rolePrivilege(documents, view.boundary?.document);
   return {
-    adminCapable:
-      escalation.length > 0 ||
-      (adminPolicies.length > 0 &&
-        (view.boundary?.document === undefined || analysePermissions(view.boundary.document).adminEquivalent.length > 0)),
-    adminPolicies,
-    escalation,
+    adminCapable: privilege.privileged,
+    adminPolicies: privilege.adminPolicies.flatMap((index) => {
+      const ref = readable[index];
+      return ref ? [policyName(ref)] : [];
+    }),
+    escalation: privilege.escalation.map((hit) => hit.name),
     mayAssume: [...new Set(documents.flatMap(assumableResources))].sort(),
     unreadablePolicies: view.policies.filter((ref) => ref.error !== undefined).map(policyName),
   };
@@ -94,6 +93,7 @@ export function accessView(inputs: AccessInputs, ctx: AccessContext): AccessView
       roleName: role.roleName,
       arn: role.arn,
       exists: view !== undefined,
+      trustKnown: trust !== undefined,
       ...(view?.createdAt !== undefined ? { createdAt: iso(view.createdAt) } : {}),
       ...(changedAt ? { trustChangedAt: changedAt } : {}),
       ...(view?.trustError ? { trustError: view.trustError } : {}),

@@ -380,6 +380,7 @@ export const accessView = z.object({
     arn: z.string(),
     exists: z.boolean(),
     createdAt: timestamp.optional(),
+    trustKnown: z.boolean().meta({ description: 'RoleWatch knows its trust policy (saw it created or changed)' }),
     trustChangedAt: timestamp.optional(),
     trustError: z.string().optional(),
     reach: z.object({

@@ -21,7 +21,17 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
 };
-const FILES = new Set(['index.html', 'role.html', 'graph.html', 'style.css', 'common.js', 'triage.js', 'role.js', 'graph.js']);
+const FILES = new Set([
+  'index.html',
+  'role.html',
+  'graph.html',
+  'style.css',
+  'common.js',
+  'triage.js',
+  'role.js',
+  'graph.js',
+  'account.js',
+]);
 /**
  * Third-party scripts, served from the installed package (never from a CDN): Cytoscape.js (MIT) draws
  * the access graphs. It is read once, on first request.

@@ -1,0 +1,178 @@
+// What every page of RoleWatch's web page shares. Every value shown comes from CloudTrail or a policy
+// (attacker-controlled): it is only ever set as text, never as HTML, and invisible or direction-changing
+// characters are shown as escapes so that a name cannot pass for another.
+// biome-ignore lint/correctness/noUnusedVariables: the other scripts of the page use it
+const RW = (() => {
+  const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+  const STATUSES = ['open', 'suppressed', 'resolved'];
+  /**
+   * Characters that show nothing or reorder what follows: C0/C1 controls, soft hyphen, zero-width and
+   * bidirectional formatting characters, line/paragraph separators, invisible operators, BOM, tag characters.
+   */
+  const HIDDEN_RANGES = [
+    [0x0000, 0x001f],
+    [0x007f, 0x009f],
+    [0x00ad, 0x00ad],
+    [0x061c, 0x061c],
+    [0x115f, 0x1160],
+    [0x180e, 0x180e],
+    [0x200b, 0x200f],
+    [0x2028, 0x202e],
+    [0x2060, 0x206f],
+    [0xfeff, 0xfeff],
+    [0xfff9, 0xfffb],
+    [0xe0000, 0xe007f],
+  ];
+
+  function isHidden(code) {
+    return HIDDEN_RANGES.some(([low, high]) => code >= low && code <= high);
+  }
+
+  /** The text with hidden and bidi characters made visible as \u{…} escapes. */
+  function visible(value) {
+    if (value === undefined || value === null) return '';
+    let out = '';
+    for (const char of String(value)) {
+      const code = char.codePointAt(0);
+      out += isHidden(code) ? `\\u{${code.toString(16).padStart(4, '0')}}` : char;
+    }
+    return out;
+  }
+
+  /** Same, keeping line breaks (for policy documents and diffs). */
+  function visibleLines(value) {
+    return String(value).split('\n').map(visible).join('\n');
+  }
+
+  function el(tag, attributes, children) {
+    const node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach((name) => {
+      const value = attributes[name];
+      if (value === undefined || value === null || value === false) return;
+      node.setAttribute(name, value === true ? '' : String(value));
+    });
+    (children || []).forEach((child) => {
+      if (child === undefined || child === null || child === false) return;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(visible(child)) : child);
+    });
+    return node;
+  }
+
+  function svg(tag, attributes, children) {
+    const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    Object.keys(attributes || {}).forEach((name) => {
+      node.setAttribute(name, String(attributes[name]));
+    });
+    (children || []).forEach((child) => {
+      node.appendChild(typeof child === 'string' ? document.createTextNode(visible(child)) : child);
+    });
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  /** An API error as `HTTP 400: field reason`. */
+  function failure(path, response) {
+    return response
+      .json()
+      .catch(() => ({}))
+      .then((body) => {
+        const error = (body && body.error) || {};
+        const reason = [error.field, error.reason].filter(Boolean).join(' ');
+        throw new Error(`${path}: HTTP ${response.status}${reason ? `: ${reason}` : ''}`);
+      });
+  }
+
+  function getJson(path) {
+    return fetch(path, { headers: { accept: 'application/json' } }).then((response) =>
+      response.ok ? response.json() : failure(path, response),
+    );
+  }
+
+  function postJson(path, body) {
+    return fetch(path, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(body || {}),
+    }).then((response) => (response.ok ? response.json() : failure(path, response)));
+  }
+
+  /** Every page of a list, following its cursor (onPage sees each page as it arrives). */
+  function allPages(path, onPage) {
+    let items = [];
+    const step = (cursor) =>
+      getJson(cursor ? `${path}${path.indexOf('?') < 0 ? '?' : '&'}cursor=${encodeURIComponent(cursor)}` : path).then((page) => {
+        items = items.concat(page.items);
+        if (onPage) onPage(items, Boolean(page.cursor));
+        return page.cursor ? step(page.cursor) : items;
+      });
+    return step(undefined);
+  }
+
+  const session = getJson('/ui/session.json').catch(() => ({ source: 'unknown', writable: false }));
+
+  /** `2026-11-02 15:14:20` (UTC) from an ISO time. */
+  function time(iso) {
+    if (!iso) return '';
+    return String(iso)
+      .replace('T', ' ')
+      .replace(/\.\d+Z$|Z$/, '');
+  }
+
+  function timeCell(iso) {
+    return el('time', { datetime: iso, title: iso ? `${iso} (UTC)` : undefined }, [time(iso)]);
+  }
+
+  function severityLabel(severity) {
+    return el('span', { class: `severity ${severity}` }, [severity]);
+  }
+
+  function rolePath(name, account) {
+    return `/ui/role.html?name=${encodeURIComponent(name)}&account=${encodeURIComponent(account)}`;
+  }
+
+  function roleLink(name, account) {
+    return el('a', { href: rolePath(name, account) }, [name]);
+  }
+
+  function badge(text, kind, title) {
+    return el('span', { class: `badge ${kind || ''}`, title }, [text]);
+  }
+
+  /** The header line: where the data comes from. */
+  function showSource() {
+    session.then((s) => {
+      const node = document.getElementById('source');
+      if (node) node.textContent = `${visible(s.source)}${s.writable ? '' : ' · read-only'}`;
+    });
+  }
+
+  function showError(container, error) {
+    container.appendChild(el('p', { class: 'error', role: 'alert' }, [String(error && error.message ? error.message : error)]));
+  }
+
+  return {
+    SEVERITIES,
+    STATUSES,
+    visible,
+    visibleLines,
+    el,
+    svg,
+    clear,
+    getJson,
+    postJson,
+    allPages,
+    session,
+    time,
+    timeCell,
+    severityLabel,
+    rolePath,
+    roleLink,
+    badge,
+    showSource,
+    showError,
+  };
+})();
