@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_ROLES } from '../../shared/demo/scenario';
+import { browserIt, launchBrowser } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Running {
   child: ChildProcess;
@@ -118,30 +118,16 @@ describe('npm start: the whole monitor on one machine', () => {
     expect(summary.open.total).toBeGreaterThanOrEqual(page.items.length);
   });
 
-  const browserIt = existsSync(CHROMIUM) || process.env.ROLEWATCH_REQUIRE_BROWSER ? it : it.skip;
   browserIt(
     'shows open findings in the browser, opens the backdoor role and its history with the diff',
     async () => {
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const browser = await launchBrowser();
       try {
         const page = await browser.newPage();
         await page.goto(`${running().url}/`);
         await page.waitForSelector('#findings tr[data-finding]');
         expect(await page.locator('#findings .severity.critical').count()).toBeGreaterThan(0);
-        await page.locator('#roles a', { hasText: DEMO_ROLES.backdoor }).first().click();
+        await page.locator('#findings a', { hasText: DEMO_ROLES.backdoor }).first().click();
         await page.waitForSelector('#history li');
         expect(await page.locator('#role-title').textContent()).toContain(`:role/${DEMO_ROLES.backdoor}`);
         expect(await page.locator('#trust').textContent()).toContain('444455556666');

@@ -145,7 +145,7 @@ const RWGraph = (() => {
     { selector: 'node.any', style: { 'background-color': '#b02a37', color: '#ffffff' } },
     { selector: 'node.privileged', style: { 'border-style': 'double', 'border-width': 5, 'border-color': '#6b3fa0' } },
     { selector: 'node.reach', style: { 'background-color': '#fff8e6', 'border-color': '#c9a227' } },
-    { selector: 'node.reach.admin', style: { 'background-color': '#fdecea' } },
+    { selector: 'node.reach.admin', style: { 'background-color': '#fdecea', 'border-color': '#c0392b' } },
     {
       selector: 'edge',
       style: {

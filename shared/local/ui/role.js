@@ -129,10 +129,8 @@
       graph.edge(key, 'role', `assumed ${o.count}× ${span}`, untrusted ? ['used', 'untrusted'] : ['used']);
     });
     if (reach.adminCapable) {
-      graph.node('reach:admin', 2, `admin-capable\n${reach.adminPolicies.join(', ') || 'through escalation'}`, [
-        'reach',
-        'admin',
-      ]);
+      const through = reach.adminPolicies.map((name) => name.slice(name.lastIndexOf('/') + 1)).join(', ');
+      graph.node('reach:admin', 2, `admin-capable\n${through || 'through escalation'}`, ['reach', 'admin']);
       graph.edge('role', 'reach:admin', '', ['reach', 'admin']);
     }
     if (reach.escalation.length > 0) {

@@ -489,7 +489,8 @@
         apply(Object.assign({}, state.filters, { since: d.day, until: d.day, status: 'open,suppressed,resolved' })),
       );
       nodes.push(group);
-      if (i % Math.ceil(days.length / 6) === 0 || i === days.length - 1)
+      const every = Math.ceil(days.length / 6);
+      if ((i % every === 0 && days.length - 1 - i >= every / 2) || i === days.length - 1)
         nodes.push(
           RW.svg(
             'text',
