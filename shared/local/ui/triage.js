@@ -76,7 +76,7 @@
   function queriesOf(filters) {
     const base = new URLSearchParams();
     base.set('status', filters.status);
-    ['rule', 'role', 'account', 'since', 'until'].forEach((name) => {
+    ['rule', 'control', 'role', 'account', 'since', 'until'].forEach((name) => {
       if (filters[name]) base.set(name, filters[name]);
     });
     const severities = selectedSeverities(filters);
@@ -88,15 +88,8 @@
     });
   }
 
-  /** A compliance id filter, applied to the findings read: a page is filled until it has `limit` of them. */
-  function keepOf(filters) {
-    const control = (filters.control || '').trim().toLowerCase();
-    if (!control) return () => true;
-    return (finding) => (finding.controls || []).some((id) => String(id).toLowerCase() === control);
-  }
-
   /** One page from position `from` ({query, cursor}): its findings and where the next page starts (null at the end). */
-  function readPage(queries, from, limit, keep) {
+  function readPage(queries, from, limit) {
     const items = [];
     const step = (position) => {
       if (position.query >= queries.length) return Promise.resolve({ items, next: null });
@@ -104,9 +97,7 @@
       let path = `${queries[position.query]}&limit=${limit - items.length}`;
       if (position.cursor) path += `&cursor=${encodeURIComponent(position.cursor)}`;
       return RW.getJson(path).then((page) => {
-        page.items.forEach((finding) => {
-          if (keep(finding)) items.push(finding);
-        });
+        items.push(...page.items);
         return step(page.cursor ? { query: position.query, cursor: page.cursor } : { query: position.query + 1, cursor: null });
       });
     };
@@ -123,7 +114,7 @@
     const limit = Number(filters.limit);
     const from = state.pages[state.at];
     RW.clear(container).appendChild(el('p', { class: 'muted' }, ['Loading…']));
-    readPage(queries, from, limit, keepOf(filters))
+    readPage(queries, from, limit)
       .then((page) => {
         // The page after this one has not been read yet: a Next press reads it.
         state.pages = state.pages.slice(0, state.at + 1);
@@ -528,10 +519,6 @@
     state.at = 0;
     writeAddress(state.filters);
     fillForm(state.filters);
-    const note = [];
-    if (state.filters.control)
-      note.push('The compliance id is matched on the findings read: a page is filled until it holds enough.');
-    document.getElementById('filter-note').textContent = note.join(' ');
     showCounts();
     showPerDay();
     load();
