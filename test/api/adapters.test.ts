@@ -233,14 +233,17 @@ describe('GET /openapi.json', () => {
     };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/access',
       '/assumptions',
       '/findings',
+      '/findings/daily',
       '/findings/{id}',
       '/findings/{id}/reopen',
       '/findings/{id}/suppress',
       '/openapi.json',
       '/roles',
       '/roles/{name}',
+      '/roles/{name}/access',
       '/roles/{name}/history',
       '/summary',
     ]);
@@ -261,6 +264,7 @@ describe('GET /openapi.json', () => {
       'role',
       'account',
       'since',
+      'until',
       'limit',
       'cursor',
     ]);
