@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { dispatchAlerts } from './alerts/dispatch';
 import type { AlertPublisher } from './alerts/ports';
 import { SnsAlertPublisher } from './alerts/SnsAlertPublisher';
+import { RUN_TTL_DAYS } from './app/reconcileRun';
 import { AWS_CLIENT_OPTIONS } from './awsClients';
 import { type Config, validateConfig, withKnownAccounts } from './config/config';
 import { Engine, type EngineDeps, type EngineLogger } from './engine/engine';
@@ -16,6 +17,7 @@ import { RULE_IDS, RULES } from './rules';
 import { DynamoEventLedger } from './store/dynamo/DynamoEventLedger';
 import { DynamoFindingStore } from './store/dynamo/DynamoFindingStore';
 import { DynamoOrganizationStore } from './store/dynamo/DynamoOrganizationStore';
+import { DynamoReconcileRunStore } from './store/dynamo/DynamoReconcileRunStore';
 import { DynamoStateStore } from './store/dynamo/DynamoStateStore';
 import { type CapacityMeter, DynamoTable } from './store/dynamo/DynamoTable';
 import { MemoryStore } from './store/MemoryStore';
@@ -75,6 +77,8 @@ export interface DynamoStores {
   state: DynamoStateStore;
   findings: DynamoFindingStore;
   ledger: DynamoEventLedger;
+  /** The accounts' outcomes of reconcile runs (the state machine's steps meet there). */
+  runs: DynamoReconcileRunStore;
 }
 
 /** Retention of history and of the processed-event ledger, in days. */
@@ -100,6 +104,7 @@ export function createDynamoStores(options: {
       occurrenceTtlDays: options.historyTtlDays ?? DEFAULT_RETENTION.historyTtlDays,
     }),
     ledger: new DynamoEventLedger(table, { ttlDays: ledgerTtlDays }),
+    runs: new DynamoReconcileRunStore(table, { ttlDays: RUN_TTL_DAYS }),
   };
 }
 
@@ -231,6 +236,8 @@ export function createLambdaContext(
     alerts?: boolean;
     iam?: IamReader;
     iamAccess?: (settings: IamAccessSettings) => IamAccess;
+    /** false: findings are recorded without alerting (backfill: months of history must not page anyone). */
+    alerting?: boolean;
   } = {},
 ): LambdaContext {
   const env = loadEnvironment(options.env ?? process.env, { alerts: options.alerts ?? true });
@@ -255,6 +262,7 @@ export function createLambdaContext(
   const ownAccounts = organization && env.ACCOUNT_ID ? [env.ACCOUNT_ID] : [];
   const engineWith = (knownAccounts: readonly string[]) =>
     createDynamoEngine({
+      ...(options.alerting === false ? { alerting: false } : {}),
       stores,
       config: withKnownAccounts(env.config, [...ownAccounts, ...knownAccounts]),
       iam,

@@ -1,86 +1,59 @@
-import { dispatchPending } from '../../shared/alerts/dispatch';
-import { reconcileAccounts } from '../../shared/app/organization';
-import { type AccountSource, reconcile } from '../../shared/app/reconcile';
-import { AWS_CLIENT_OPTIONS } from '../../shared/awsClients';
+import { AccountReadError, reconcileAccount, reconcileStamp } from '../../shared/app/reconcile';
+import { isThrottling, parseAccountStep, successOutcome } from '../../shared/app/reconcileRun';
 import { createLambdaContext, type LambdaContext, refreshOrganizationAccounts } from '../../shared/context';
+import { THROTTLED_ERROR } from '../../shared/deploy/stateMachines';
 import { RoleWatchError } from '../../shared/errors';
-import { awsIamAccess, type IamAccess } from '../../shared/iam/access';
-import type { OrganizationDirectory } from '../../shared/iam/organization';
+import { awsIamAccess } from '../../shared/iam/access';
 
 let ctx: LambdaContext | undefined;
 
 /**
- * Scheduled: re-reads the whole account (organization mode: every account of the organization, each through
- * its read role) and makes RoleWatch's state and findings match it. Accounts that cannot be read are logged
- * and fail the invocation once the others are done, so the dead-letter alarm tells someone.
+ * The reconcile state machine's step for one account (a child execution of its Distributed Map): reads the
+ * account from IAM (organization mode: through its read role), makes RoleWatch's state and findings match
+ * it, and records the account's outcome for the finish step. A read IAM throttled beyond the SDK's retries
+ * is thrown as {@link THROTTLED_ERROR}, which the state machine retries with backoff; any other failure is
+ * thrown as it is, and the state machine records it as this account's failure.
  */
-export const handler = async (): Promise<void> => {
+export const handler = async (input: unknown): Promise<Record<string, never>> => {
   ctx ??= createLambdaContext({ iamAccess: awsIamAccess });
-  const { stores, publisher, config, logger, env } = ctx;
-  const access: IamAccess | undefined = ctx.iamAccess;
+  const step = parseAccountStep(input);
+  const access = ctx.iamAccess;
   if (!access) throw new RoleWatchError('reconcile was built without IAM access');
-  let accounts: AccountSource[] = [{ reader: access.accountReader() }];
-  if (ctx.organization && config.organization) {
-    const resolved = await reconcileAccounts({
-      organization: config.organization,
-      ownAccount: ctx.organization.ownAccount,
-      // Loaded only for discovery: otherwise reconcile never loads the Organizations client.
-      ...(config.organization.discover ? { directory: await organizationDirectory() } : {}),
-      store: ctx.organization.store,
-      now: Date.now,
-    });
-    if (resolved.warning) logger.error('organization accounts not listed', { reason: resolved.warning });
-    await refreshOrganizationAccounts(ctx, { accounts: resolved.accounts });
-    accounts = resolved.accounts.map((account) => ({ account, reader: access.accountReader(account) }));
-    logger.info('reconciling organization', { source: resolved.source, accounts: resolved.accounts.length });
+  // The organization's accounts the list step stored count as known.
+  await refreshOrganizationAccounts(ctx);
+  const { engine, stores, logger } = ctx;
+  let part: Awaited<ReturnType<typeof reconcileAccount>>;
+  try {
+    part = await reconcileAccount(
+      { account: step.account, reader: access.accountReader(step.account) },
+      reconcileStamp(Date.parse(step.startedAt)),
+      { engine, state: stores.state },
+    );
+  } catch (error) {
+    if (error instanceof AccountReadError && isThrottling(error.cause)) throw throttled(error);
+    throw error;
+  } finally {
+    engine.clearCaches();
   }
-  const { engine } = ctx;
-  const report = await reconcile({
-    engine,
-    state: stores.state,
-    findings: stores.findings,
-    accounts,
-    now: Date.now,
-    minSeverity: config.alerts.minSeverity,
-    ...(publisher
-      ? {
-          dispatch: async (findings) => {
-            await dispatchPending(findings, {
-              publisher,
-              findings: stores.findings,
-              now: Date.now,
-              ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
-            });
-          },
-        }
-      : {}),
-  });
-  engine.clearCaches();
-  logger.info('reconcile done', {
-    accounts: report.accounts.length,
-    roles: report.roles,
-    policies: report.policies,
-    corrected: report.corrected,
-    deleted: report.deleted,
-    findings: report.findings
+  await stores.runs.recordOutcome(step.runId, successOutcome(step.account, part));
+  logger.info('account reconciled', {
+    account: step.account,
+    runId: step.runId,
+    roles: part.roles,
+    policies: part.policies,
+    corrected: part.corrected,
+    deleted: part.deleted,
+    findings: part.findings
       .filter((f) => f.transition !== 'duplicate' && f.transition !== 'repeated')
       .map((f) => ({ id: f.finding.id, ruleId: f.finding.ruleId, transition: f.transition })),
-    resolved: report.resolved.map((f) => f.id),
-    alertsRetried: report.alertsRetried,
+    resolved: part.resolved.map((f) => f.id),
   });
-  if (report.failures.length > 0) {
-    logger.error('accounts not reconciled', { failures: report.failures });
-    throw new RoleWatchError(
-      `reconcile could not read ${report.failures.length} account(s): ${report.failures.map((f) => f.account).join(', ')}`,
-    );
-  }
+  return {};
 };
 
-/** Organizations ListAccounts through the function's role. */
-async function organizationDirectory(): Promise<OrganizationDirectory> {
-  const [{ OrganizationsClient }, { AwsOrganizationDirectory }] = await Promise.all([
-    import('@aws-sdk/client-organizations'),
-    import('../../shared/iam/organization'),
-  ]);
-  return new AwsOrganizationDirectory(new OrganizationsClient(AWS_CLIENT_OPTIONS));
+/** The error Step Functions retries with backoff: its name is what the Retry of the state machine matches. */
+function throttled(error: AccountReadError): Error {
+  const wrapped = new Error(`IAM throttled the read: ${error.message}`, { cause: error });
+  wrapped.name = THROTTLED_ERROR;
+  return wrapped;
 }

@@ -44,6 +44,14 @@ export interface ReconcileReport {
   alertsRetried: number;
 }
 
+/** What reconciling one account changed (the parts of a {@link ReconcileReport} one account contributes). */
+export type AccountReconcile = Omit<ReconcileReport, 'failures' | 'alertsRetried'>;
+
+/** The time a run stamps on everything it writes, so that older late events cannot undo it. */
+export function reconcileStamp(at: number): Stamp {
+  return { at, eventId: `reconcile-${new Date(at).toISOString()}` };
+}
+
 /**
  * Reads every account from IAM and makes RoleWatch's state match it: roles and parts that events missed are
  * written (stamped with the reconcile time, so older late events cannot undo them), roles that no longer
@@ -51,27 +59,26 @@ export interface ReconcileReport {
  * counts are recomputed, and alerts that could not be sent before are sent now. An account that cannot be
  * read is reported in `failures` and left as it was while the others are reconciled; when no account can
  * be read, the first error is thrown.
+ *
+ * This is the one-process composition (`rolewatch scan`, local runs); deployed, the reconcile state machine
+ * runs the same steps: {@link reconcileAccount} once per account, then {@link finishReconcile}.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const now = deps.now();
-  const stamp: Stamp = { at: now, eventId: `reconcile-${new Date(now).toISOString()}` };
+  const stamp = reconcileStamp(deps.now());
   // Each account is read and reconciled on its own, a few at once; the parts are merged in account order.
   const parts = await mapLimit(deps.accounts, ACCOUNTS_IN_PARALLEL, async (source) => {
-    const part = emptyReport();
-    let snapshot: AccountSnapshot;
     try {
-      snapshot = await source.reader.readAccount();
+      return { part: await reconcileAccount(source, stamp, deps) };
     } catch (error) {
-      part.failures.push({ account: source.account ?? 'own', error: (error as Error).message });
-      return { part, error };
+      if (!(error instanceof AccountReadError)) throw error;
+      return { failure: { account: source.account ?? 'own', error: error.message }, error: error.cause };
     }
-    await reconcileAccount(snapshot, source.account, stamp, deps, part);
-    return { part };
   });
   const report = emptyReport();
-  for (const { part } of parts) {
+  for (const { part, failure } of parts) {
+    if (failure) report.failures.push(failure);
+    if (!part) continue;
     for (const account of part.accounts) if (!report.accounts.includes(account)) report.accounts.push(account);
-    report.failures.push(...part.failures);
     report.roles += part.roles;
     report.policies += part.policies;
     report.corrected.push(...part.corrected);
@@ -79,23 +86,31 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     report.findings.push(...part.findings);
     report.resolved.push(...part.resolved);
   }
-  const firstError = parts.find((result) => 'error' in result)?.error;
-  if (report.failures.length === deps.accounts.length && firstError !== undefined) throw firstError;
-
-  await deps.findings.recountSummary();
-
-  if (deps.dispatch) {
-    const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(deps.minSeverity));
-    const pending = await deps.findings.pendingAlerts(severities);
-    report.alertsRetried = pending.length;
-    if (pending.length > 0) await deps.dispatch(pending);
-  }
+  const firstFailure = parts.find((result) => result.failure);
+  if (firstFailure && report.failures.length === deps.accounts.length) throw firstFailure.error;
+  report.alertsRetried = await finishReconcile(deps);
   return report;
 }
 
+/** The steps after every account was read: what {@link finishReconcile} needs. */
+export type FinishDeps = Pick<ReconcileDeps, 'findings' | 'minSeverity' | 'dispatch'>;
+
 /**
- * Accounts reconciled at once. Each member account has its own IAM request quota, so reading several at a
- * time multiplies what one run (15 minutes at most) covers, while the table's writes stay modest.
+ * The last step of a run, once every account has been reconciled (or has failed): recounts the summary and
+ * sends the alerts still pending. Returns how many alerts were pending.
+ */
+export async function finishReconcile(deps: FinishDeps): Promise<number> {
+  await deps.findings.recountSummary();
+  if (!deps.dispatch) return 0;
+  const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(deps.minSeverity));
+  const pending = await deps.findings.pendingAlerts(severities);
+  if (pending.length > 0) await deps.dispatch(pending);
+  return pending.length;
+}
+
+/**
+ * Accounts reconciled at once by {@link reconcile}. Each member account has its own IAM request quota, so
+ * reading several at a time multiplies what one process covers, while the table's writes stay modest.
  */
 const ACCOUNTS_IN_PARALLEL = 4;
 
@@ -113,13 +128,43 @@ function emptyReport(): ReconcileReport {
   };
 }
 
+/** The account could not be read from IAM (its read role, its quota, IAM itself): nothing of it was changed. */
+export class AccountReadError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    // A literal: bundles are minified, and Step Functions matches the name a Lambda error carries.
+    this.name = 'AccountReadError';
+  }
+}
+
+/**
+ * One step of a run: reads one account and makes the stored state match it (see {@link reconcile}). A read
+ * that fails throws {@link AccountReadError} with the cause kept (a throttled read can be retried); what
+ * fails after the read propagates as it is.
+ */
+export async function reconcileAccount(
+  source: AccountSource,
+  stamp: Stamp,
+  deps: Pick<ReconcileDeps, 'engine' | 'state'>,
+): Promise<AccountReconcile> {
+  let snapshot: AccountSnapshot;
+  try {
+    snapshot = await source.reader.readAccount();
+  } catch (error) {
+    throw new AccountReadError((error as Error).message, { cause: error });
+  }
+  const { failures: _failures, alertsRetried: _retried, ...part } = emptyReport();
+  await applySnapshot(snapshot, source.account, stamp, deps, part);
+  return part;
+}
+
 /** Reconciles what one read of an account returned; state is written under each role's and policy's own account. */
-async function reconcileAccount(
+async function applySnapshot(
   snapshot: AccountSnapshot,
   account: string | undefined,
   stamp: Stamp,
-  deps: ReconcileDeps,
-  report: ReconcileReport,
+  deps: Pick<ReconcileDeps, 'engine' | 'state'>,
+  report: AccountReconcile,
 ): Promise<void> {
   const now = stamp.at;
   report.roles += snapshot.roles.length;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { replayEvents } from '../app/replay';
 import { collectTrailEvents } from '../cloudtrail/read';
 import type { TrailEvent } from '../cloudtrail/types';
 import { type Config, type Severity, severityRank } from '../config/config';
@@ -118,24 +119,25 @@ export async function replayAndReport(
   let suppressed = 0;
   let failed = 0;
   const progress = createProgress(events.length, 'events');
-  for (const event of events) {
-    try {
-      const result = await engine.process(event);
+  await replayEvents(engine, events, {
+    onResult: (_event, result) => {
       for (const recorded of result.findings) {
         if (recorded.transition === 'suppressed') suppressed += 1;
         if (!REPORTED.has(recorded.transition)) continue;
         reported.push(recorded);
         if (format === 'jsonl') process.stdout.write(`${JSON.stringify(findingJson(recorded.finding, recorded.transition))}\n`);
       }
-    } catch (error) {
+      progress.tick();
+    },
+    onError: (event, error) => {
       // One event that cannot be evaluated must not end the replay.
       failed += 1;
       process.stderr.write(
         `error evaluating eventID ${event.eventId} (${event.eventName}): ${error instanceof Error ? error.message : String(error)}\n`,
       );
-    }
-    progress.tick();
-  }
+      progress.tick();
+    },
+  });
   progress.finish();
 
   if (format === 'table') {

@@ -6,6 +6,7 @@ const path = require('node:path');
 const { eventPatterns } = require('./eventPatterns.ts');
 const { deployedConfig, organizationParamDefaults } = require('./deployedConfig.ts');
 const { RULE_IDS } = require('../rules/index.ts');
+const { backfillDefinition, reconcileDefinition } = require('./stateMachines.ts');
 
 const root = path.resolve(__dirname, '../..');
 
@@ -77,6 +78,16 @@ async function noEventAlarmHours({ resolveVariable }) {
   return hours;
 }
 
+/** A concurrency parameter: a whole number a Distributed Map accepts (1 to 10,000). */
+async function concurrency(resolveVariable, name) {
+  const text = String(await resolveVariable(`param:${name}`));
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 10000) {
+    throw new Error(`--param ${name}=${text}: give a whole number from 1 to 10000`);
+  }
+  return value;
+}
+
 const defaults = () => organizationParamDefaults(configInput().data);
 const patterns = eventPatterns();
 module.exports = {
@@ -87,6 +98,10 @@ module.exports = {
   organizationDiscovery,
   logRetentionDays,
   noEventAlarmHours,
+  reconcileDefinition: async ({ resolveVariable }) =>
+    reconcileDefinition(await concurrency(resolveVariable, 'reconcileConcurrency')),
+  backfillDefinition: async ({ resolveVariable }) =>
+    backfillDefinition(await concurrency(resolveVariable, 'backfillConcurrency')),
   organizationId: () => defaults().organizationId,
   memberRoleName: () => defaults().memberRoleName,
   externalId: () => defaults().externalId,

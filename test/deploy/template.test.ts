@@ -2,10 +2,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../shared/config/config';
 import { eventPatterns, type TrailEventPattern } from '../../shared/deploy/eventPatterns';
+import {
+  backfillDefinition,
+  DEFAULT_BACKFILL_CONCURRENCY,
+  DEFAULT_RECONCILE_CONCURRENCY,
+  placeholdersOf,
+  RETRY,
+  reconcileDefinition,
+  SUBSTITUTIONS,
+  THROTTLED_ERROR,
+} from '../../shared/deploy/stateMachines';
 import { checkPolicyDocument } from '../../shared/engine/checkPolicy';
 import { awsManagedPolicy } from '../../shared/policy/managed';
 import { RULES, ruleEventNames } from '../../shared/rules';
 import type { Rule } from '../../shared/rules/types';
+import { validateStateMachine } from '../support/asl';
 import {
   evaluateCondition,
   isRecord,
@@ -21,11 +32,17 @@ import {
 
 const ALERT_EMAIL = 'security@example.com';
 const ORGANIZATION_ID = 'o-a1b2c3d4e5';
+const TRAIL_BUCKET = 'org-trail-logs';
 // Packaged in organization mode, so that every resource of the template is deployed and checked here;
 // test/deploy/organization.test.ts checks what the organization adds and that nothing of it exists without.
 const service = usePackagedService({
   stage: 'test',
-  params: { alertEmail: ALERT_EMAIL, organizationId: ORGANIZATION_ID, externalId: 'rolewatch-test-external-id' },
+  params: {
+    alertEmail: ALERT_EMAIL,
+    organizationId: ORGANIZATION_ID,
+    externalId: 'rolewatch-test-external-id',
+    trailBucket: TRAIL_BUCKET,
+  },
 });
 const template = () => service.template;
 const resolve = (value: unknown) => resolveIntrinsics(template(), value);
@@ -86,6 +103,15 @@ const EXPECTED_GRANTS: Record<string, () => Record<string, string[]>> = {
     'sqs:DeleteMessage': [arnOf('AssumptionQueue')],
     'sqs:GetQueueAttributes': [arnOf('AssumptionQueue')],
   }),
+  // The reconcile state machine's steps: list the accounts, reconcile one account, finish the run.
+  'reconcile-accounts': () => ({
+    ...logGrants('reconcile-accounts'),
+    // The organization's account list (one item), read and written.
+    'dynamodb:GetItem': [arnOf('RoleWatchTable')],
+    'dynamodb:PutItem': [arnOf('RoleWatchTable')],
+    // Organization discovery (no organization.accounts in the configuration).
+    'organizations:ListAccounts': ['*'],
+  }),
   reconcile: () => ({
     ...logGrants('reconcile'),
     ...tableGrants(),
@@ -94,9 +120,19 @@ const EXPECTED_GRANTS: Record<string, () => Record<string, string[]>> = {
     'iam:GetPolicyVersion': customerPolicies(),
     'iam:GetAccountAuthorizationDetails': ['*'],
     'sts:AssumeRole': memberRoles(),
-    // Organization discovery (no organization.accounts in the configuration).
-    'organizations:ListAccounts': ['*'],
-    'sqs:SendMessage': [arnOf('EventsDeadLetterQueue')],
+  }),
+  'reconcile-finish': () => ({
+    ...logGrants('reconcile-finish'),
+    ...tableGrants(),
+    ...alertGrants(),
+  }),
+  // Evaluates log files of the trail's bucket into the table; never alerts, assumes no member role.
+  backfill: () => ({
+    ...logGrants('backfill'),
+    ...tableGrants(),
+    'iam:GetPolicy': customerPolicies(),
+    'iam:GetPolicyVersion': customerPolicies(),
+    's3:GetObject': [`arn:aws:s3:::${TRAIL_BUCKET}/*`],
   }),
   // The reporting API reads, and writes only a person's decisions on findings (suppress, re-open).
   'report-api': () => ({
@@ -111,6 +147,50 @@ const EXPECTED_GRANTS: Record<string, () => Record<string, string[]>> = {
     ...alertGrants(),
     'sqs:SendMessage': [arnOf('EventsDeadLetterQueue')],
   }),
+};
+
+const stateMachineArn = (name: string) => `arn:aws:states:${region}:${account}:stateMachine:rolewatch-test-${name}`;
+const childExecutions = (name: string) => [`arn:aws:states:${region}:${account}:execution:rolewatch-test-${name}/*`];
+/** Vended log delivery and X-Ray have no resource-level permissions (AWS's documented policies); as permissions.yml lists them. */
+const LOG_DELIVERY = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+];
+/** The log groups' resource policy, which the delivery may write: this account and region only. */
+const LOG_POLICY = ['logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'];
+const TRACES = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'];
+/** A Distributed Map runs its children as executions of its own state machine, and logs and traces them. */
+const machineGrants = (name: string) => ({
+  'states:StartExecution': [stateMachineArn(name)],
+  'states:DescribeExecution': childExecutions(name),
+  'states:StopExecution': childExecutions(name),
+  ...Object.fromEntries([...LOG_DELIVERY, ...TRACES].map((action) => [action, ['*']])),
+  ...Object.fromEntries(LOG_POLICY.map((action) => [action, [`arn:aws:logs:${region}:${account}:*`]])),
+});
+// The roles that are not a function's: the state machines' and the schedule's.
+const EXPECTED_SERVICE_ROLE_GRANTS: Record<string, () => Record<string, string[]>> = {
+  ReconcileStateMachineRole: () => ({
+    'lambda:InvokeFunction': ['reconcile-accounts', 'reconcile', 'reconcile-finish'].map(
+      (fn) => `arn:aws:lambda:${region}:${account}:function:rolewatch-test-${fn}`,
+    ),
+    // A failed account's outcome is written by the state machine itself.
+    'dynamodb:PutItem': [arnOf('RoleWatchTable')],
+    ...machineGrants('reconcile'),
+  }),
+  BackfillStateMachineRole: () => ({
+    'lambda:InvokeFunction': [`arn:aws:lambda:${region}:${account}:function:rolewatch-test-backfill`],
+    's3:ListBucket': [`arn:aws:s3:::${TRAIL_BUCKET}`],
+    ...machineGrants('backfill'),
+  }),
+  ReconcileScheduleRole: () => ({ 'states:StartExecution': [stateMachineArn('reconcile')] }),
+};
+const SERVICE_OF_ROLE: Record<string, string> = {
+  ReconcileStateMachineRole: 'states.amazonaws.com',
+  BackfillStateMachineRole: 'states.amazonaws.com',
+  ReconcileScheduleRole: 'events.amazonaws.com',
 };
 
 interface Statement {
@@ -384,7 +464,8 @@ describe('delivery failures', () => {
         .map(([, permission]) => referencedId(permission.Properties?.FunctionName)),
     ]);
     const asyncFunctions = functions().filter((fn) => invokedAsync.has(fn.logicalId));
-    expect(asyncFunctions.map((fn) => fn.name).sort()).toEqual(['digest', 'on-iam-change', 'reconcile']);
+    // Reconcile's steps are invoked by its state machine, synchronously: its retries and alarms stand for these.
+    expect(asyncFunctions.map((fn) => fn.name).sort()).toEqual(['digest', 'on-iam-change']);
     for (const fn of asyncFunctions) {
       const configs = resourcesOfType(template(), 'AWS::Lambda::EventInvokeConfig').filter(
         ([, config]) => referencedId(config.Properties?.FunctionName) === fn.logicalId,
@@ -684,9 +765,25 @@ describe('functions', () => {
     expect(Object.keys(template().Resources)).not.toContain('IamRoleLambdaExecution');
   });
 
-  it('roles are assumable by Lambda only, and each by one function', () => {
+  it('roles are assumable by Lambda only, and each by one function (the state machines and the schedule aside)', () => {
     const used = new Set(functions().map((fn) => fn.roleId));
     for (const [roleId] of resourcesOfType(template(), 'AWS::IAM::Role')) {
+      const service = SERVICE_OF_ROLE[roleId];
+      if (service) {
+        // Only this account's state machines and rules may use it (confused deputy).
+        expect({ roleId, statements: statementsOf(trustPolicy(roleId).document) }).toEqual({
+          roleId,
+          statements: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: service },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': account } },
+            },
+          ],
+        });
+        continue;
+      }
       expect({ roleId, used: used.has(roleId) }).toEqual({ roleId, used: true });
       const statements = statementsOf(trustPolicy(roleId).document);
       expect({ roleId, statements }).toEqual({
@@ -703,7 +800,12 @@ describe('functions', () => {
     expect(grantsOf(permissionPolicies(fn.roleId))).toEqual(sortedGrants(expected ? expected() : {}));
   });
 
-  it('only on-iam-change and reconcile read IAM, only customer policies of the own account and, for reconcile, the account details', () => {
+  it.each(Object.keys(EXPECTED_SERVICE_ROLE_GRANTS))('%s is granted exactly what its state machine or rule uses', (roleId) => {
+    const expected = EXPECTED_SERVICE_ROLE_GRANTS[roleId];
+    expect(grantsOf(permissionPolicies(roleId))).toEqual(sortedGrants(expected ? expected() : {}));
+  });
+
+  it('only on-iam-change, reconcile and backfill read IAM, only customer policies of the own account and, for reconcile, the account details', () => {
     const iamActions = Object.fromEntries(
       functions().map((fn) => [
         fn.name,
@@ -721,6 +823,16 @@ describe('functions', () => {
       ['iam:GetPolicy', own],
       ['iam:GetPolicyVersion', own],
     ]);
+    expect(iamActions.backfill).toEqual([
+      ['iam:GetPolicy', own],
+      ['iam:GetPolicyVersion', own],
+    ]);
+    expect(
+      Object.entries(iamActions)
+        .filter(([, actions]) => actions.length > 0)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['backfill', 'on-iam-change', 'reconcile']);
   });
 });
 
@@ -739,7 +851,7 @@ describe('IAM policies of the template', () => {
     expect(wildcards).toEqual([{ where: 'AlertTopicKey', action: 'kms:*' }]);
   });
 
-  it('allow Resource * only for iam:GetAccountAuthorizationDetails, organizations:ListAccounts and in the KMS key policy', () => {
+  it('allow Resource * only for iam:GetAccountAuthorizationDetails, organizations:ListAccounts, state machine logs and traces, and in the KMS key policy', () => {
     const everything = allPolicies().flatMap((policy) =>
       statementsOf(policy.document)
         .filter((statement) => statement.Effect === 'Allow' && stringsOf(statement.Resource).includes('*'))
@@ -748,8 +860,12 @@ describe('IAM policies of the template', () => {
     const keyPolicy = template().Resources.AlertTopicKey ? ['AlertTopicKey'] : [];
     const outsideKey = everything.filter((entry) => !keyPolicy.includes(entry.where));
     expect(outsideKey).toEqual([
+      { where: 'ReconcileAccountsRole inline reconcile-accounts', actions: ['organizations:ListAccounts'] },
       { where: 'ReconcileRole inline reconcile', actions: ['iam:GetAccountAuthorizationDetails'] },
-      { where: 'ReconcileRole inline reconcile', actions: ['organizations:ListAccounts'] },
+      { where: 'ReconcileStateMachineRole inline reconcile-machine', actions: LOG_DELIVERY },
+      { where: 'ReconcileStateMachineRole inline reconcile-machine', actions: TRACES },
+      { where: 'BackfillStateMachineRole inline backfill-machine', actions: LOG_DELIVERY },
+      { where: 'BackfillStateMachineRole inline backfill-machine', actions: TRACES },
     ]);
   });
 
@@ -797,5 +913,167 @@ describe('IAM policies of the template', () => {
     };
     expect(findingsOf(passAnyRole).filter((line) => / high passrole-any-resource/.test(line))).toHaveLength(1);
     expect(findingsOf(openTrust).filter((line) => / critical trust-any-principal/.test(line))).toHaveLength(1);
+  });
+});
+
+describe('state machines', () => {
+  const MACHINES = {
+    ReconcileStateMachine: { name: 'reconcile', definition: () => reconcileDefinition(DEFAULT_RECONCILE_CONCURRENCY) },
+    BackfillStateMachine: { name: 'backfill', definition: () => backfillDefinition(DEFAULT_BACKFILL_CONCURRENCY) },
+  } as const;
+  /** The definition as CloudFormation hands it to Step Functions: placeholders replaced by the substitutions. */
+  const deployedDefinition = (logicalId: string): unknown => {
+    const properties = propertiesOf(template(), logicalId);
+    const substitutions = resolve(properties.DefinitionSubstitutions) as Record<string, string>;
+    const text = JSON.stringify(properties.Definition).replace(
+      /\$\{(\w+)\}/g,
+      (whole, name: string) => substitutions[name] ?? whole,
+    );
+    return JSON.parse(text);
+  };
+
+  it.each(Object.keys(MACHINES))(
+    '%s deploys the definition of shared/deploy/stateMachines.ts, every placeholder substituted',
+    (logicalId) => {
+      const machine = MACHINES[logicalId as keyof typeof MACHINES];
+      const properties = propertiesOf(template(), logicalId);
+      expect(properties.Definition).toEqual(machine.definition());
+      expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(placeholdersOf(machine.definition()));
+      expect(placeholdersOf(machine.definition())).toEqual([...SUBSTITUTIONS[machine.name]].sort());
+      expect(placeholdersOf(deployedDefinition(logicalId))).toEqual([]);
+      expect(properties.StateMachineType).toBe('STANDARD');
+      expect(resolve(properties.StateMachineName)).toBe(`rolewatch-test-${machine.name}`);
+    },
+  );
+
+  it.each(Object.keys(MACHINES))('%s passes asl-validator, as deployed and as generated with any concurrency', (logicalId) => {
+    const machine = MACHINES[logicalId as keyof typeof MACHINES];
+    expect(validateStateMachine(deployedDefinition(logicalId))).toEqual([]);
+    for (const concurrency of [1, 500, 10_000]) {
+      const definition = machine.name === 'reconcile' ? reconcileDefinition(concurrency) : backfillDefinition(concurrency);
+      expect(validateStateMachine(definition, { checkArns: false })).toEqual([]);
+    }
+  });
+
+  it('asl-validator rejects a definition broken the ways a hand edit breaks one', () => {
+    const definition = reconcileDefinition();
+    const states = definition.States as Record<string, Record<string, unknown>>;
+    expect(validateStateMachine({ ...definition, StartAt: 'Nowhere' }, { checkArns: false })).not.toEqual([]);
+    expect(
+      validateStateMachine(
+        { ...definition, States: { ...states, Finish: { ...states.Finish, Next: 'Missing' } } },
+        { checkArns: false },
+      ),
+    ).not.toEqual([]);
+    expect(
+      validateStateMachine(
+        { ...definition, States: { ...states, Finish: { ...states.Finish, OutputPath: 'Payload' } } },
+        { checkArns: false },
+      ),
+    ).not.toEqual([]);
+  });
+
+  it('reconcile maps over the accounts in a Distributed Map, retries throttled reads with backoff and catches every failure per account', () => {
+    const definition = deployedDefinition('ReconcileStateMachine') as { States: Record<string, Record<string, unknown>> };
+    const map = definition.States.ReconcileAccounts ?? {};
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.run.accounts',
+      MaxConcurrency: DEFAULT_RECONCILE_CONCURRENCY,
+      ToleratedFailurePercentage: 100,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+    });
+    const child = (map.ItemProcessor as { States: Record<string, Record<string, unknown>> }).States;
+    expect(child.ReconcileAccount?.Parameters).toEqual({ FunctionName: arnOf('ReconcileLambdaFunction'), 'Payload.$': '$' });
+    expect(child.ReconcileAccount?.Retry).toContainEqual(RETRY.throttled);
+    expect(RETRY.throttled).toMatchObject({ ErrorEquals: [THROTTLED_ERROR], BackoffRate: 2, JitterStrategy: 'FULL' });
+    expect(child.ReconcileAccount?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
+    ]);
+    expect(child.RecordFailure?.Parameters).toMatchObject({ TableName: String(resolve({ Ref: 'RoleWatchTable' })) });
+    expect(definition.States.AccountsFailed).toEqual({
+      Type: 'Fail',
+      Error: 'RoleWatch.AccountsNotReconciled',
+      CausePath: '$.message',
+    });
+  });
+
+  it('backfill reads the listing of the trail prefix from S3 itself, in batches, into the backfill function', () => {
+    const definition = deployedDefinition('BackfillStateMachine') as { States: Record<string, Record<string, unknown>> };
+    expect(definition.States.EvaluateLogFiles).toMatchObject({
+      Type: 'Map',
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:listObjectsV2',
+        Parameters: { 'Bucket.$': '$.bucket', 'Prefix.$': '$.prefix' },
+      },
+      ItemBatcher: { MaxItemsPerBatch: expect.any(Number) },
+      MaxConcurrency: DEFAULT_BACKFILL_CONCURRENCY,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'DISTRIBUTED' },
+        States: { EvaluateBatch: { Parameters: { FunctionName: arnOf('BackfillLambdaFunction'), 'Payload.$': '$' } } },
+      },
+    });
+  });
+
+  it.each(Object.keys(MACHINES))('%s logs errors to a log group of its own with retention, and is traced', (logicalId) => {
+    const properties = propertiesOf(template(), logicalId);
+    const logging = properties.LoggingConfiguration as {
+      Level: string;
+      Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
+    };
+    expect(logging.Level).toBe('ERROR');
+    const groupId = referencedId(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn);
+    const group = propertiesOf(template(), groupId ?? '');
+    expect(group.RetentionInDays).toEqual(expect.any(Number));
+    // Step Functions' vended logs must go to a group under /aws/vendedlogs/ (its resource policy size limit).
+    expect(String(resolve(group.LogGroupName))).toMatch(/^\/aws\/vendedlogs\/states\/rolewatch-test-/);
+    expect(properties.TracingConfiguration).toEqual({ Enabled: true });
+  });
+
+  it('the schedule starts reconcile with its own role, retries the start, then dead-letters it', () => {
+    const [target, ...others] = targetsOf(propertiesOf(template(), 'ReconcileScheduleRule'));
+    expect(others).toEqual([]);
+    expect(referencedId(target?.Arn)).toBe('ReconcileStateMachine');
+    expect(referencedId(target?.RoleArn)).toBe('ReconcileScheduleRole');
+    expect(referencedId(isRecord(target?.DeadLetterConfig) ? target.DeadLetterConfig.Arn : undefined)).toBe(
+      'EventsDeadLetterQueue',
+    );
+  });
+
+  it('a failed, timed-out or stopped reconcile and a failed backfill alarm through the alert topic', () => {
+    const alarms = resourcesOfType(template(), 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties ?? {});
+    const watched = (machine: string, metric: string) =>
+      alarms.filter((alarm) => {
+        const metrics = [
+          alarm,
+          ...listOf(alarm.Metrics)
+            .filter(isRecord)
+            .map((m) => (isRecord(m.MetricStat) ? m.MetricStat.Metric : {})),
+        ];
+        return metrics.some(
+          (m) =>
+            isRecord(m) &&
+            m.Namespace === 'AWS/States' &&
+            m.MetricName === metric &&
+            listOf(m.Dimensions).some((d) => isRecord(d) && d.Name === 'StateMachineArn' && referencedId(d.Value) === machine),
+        );
+      });
+    for (const [machine, metric] of [
+      ['ReconcileStateMachine', 'ExecutionsFailed'],
+      ['ReconcileStateMachine', 'ExecutionsTimedOut'],
+      ['ReconcileStateMachine', 'ExecutionsAborted'],
+      ['BackfillStateMachine', 'ExecutionsFailed'],
+    ] as const) {
+      const found = watched(machine, metric);
+      expect({
+        machine,
+        metric,
+        notifies: found.some((a) => listOf(a.AlarmActions).some((x) => referencedId(x) === 'AlertTopic')),
+      }).toEqual({
+        machine,
+        metric,
+        notifies: true,
+      });
+    }
   });
 });

@@ -11,13 +11,13 @@ import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as onIamChange } from '../../functions/on-iam-change/handler';
 import { handler as onRoleAssumed } from '../../functions/on-role-assumed/handler';
-import { handler as reconcile } from '../../functions/reconcile/handler';
 import { createDynamoStores } from '../../shared/context';
 import { awsTrustPolicy, type Caller, TrailRecordBuilder } from '../../shared/demo/records';
 import { roleExists } from '../../shared/engine/roleRecord';
 import { DynamoOrganizationStore } from '../../shared/store/dynamo/DynamoOrganizationStore';
 import { useLocalDynamo } from '../support/dynamo';
 import { captureLogs, eventBridge, sqsBatch, useLambdaEnvironment } from '../support/lambda';
+import { runReconcileMachine } from '../support/stepFunctions';
 
 // The security account RoleWatch runs in, two member accounts, a suspended one, and one outside the organization.
 const SECURITY = '123456789012';
@@ -45,6 +45,7 @@ const iam = mockClient(IAMClient);
 const sns = mockClient(SNSClient);
 const organizations = mockClient(OrganizationsClient);
 const stores = () => createDynamoStores({ client: dynamo.local.client, tableName });
+const reconcile = () => runReconcileMachine({ dynamo: dynamo.local.client, tableName });
 
 let clock = Date.parse('2026-11-02T09:00:00Z');
 const member = new TrailRecordBuilder({ seed: 'organization-tests', account: MEMBER });
@@ -236,7 +237,7 @@ describe('organization mode: reconcile', () => {
     // Seen by an event earlier, gone from IAM since: reconcile deletes it in the member account.
     await onIamChange(eventBridge(member.createRole(call(), { roleName: 'stale', trust: trust(`arn:aws:iam::${MEMBER}:root`) })));
 
-    await reconcile();
+    expect(await reconcile()).toMatchObject({ status: 'SUCCEEDED', output: { accounts: 3, reconciled: 3, failed: 0 } });
 
     expect(organizations.commandCalls(ListAccountsCommand)).toHaveLength(2);
     expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([
@@ -296,7 +297,13 @@ describe('organization mode: reconcile', () => {
       { name: 'added', trusts: MEMBER },
     ]);
 
-    await expect(reconcile()).rejects.toThrow(`reconcile could not read 1 account(s): ${NEWCOMER}`);
+    // One child execution per account: the one whose read role cannot be assumed fails alone, and the run
+    // fails after the others, naming it and why (the alarm on failed executions tells the alert topic).
+    expect(await reconcile()).toEqual({
+      status: 'FAILED',
+      error: 'RoleWatch.AccountsNotReconciled',
+      cause: `reconcile could not read 1 of 4 account(s): ${NEWCOMER} (AccountReadError: cannot assume ${READ_ROLE(NEWCOMER)} to read account ${NEWCOMER}: not authorized to perform: sts:AssumeRole. Is the RoleWatch member stack deployed there, with the same ExternalId?)`,
+    });
 
     // The other accounts were reconciled from the stored list (sessions still fresh: no new AssumeRole for them).
     expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual([READ_ROLE(NEWCOMER)]);

@@ -6,11 +6,11 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as onIamChange } from '../../functions/on-iam-change/handler';
-import { handler } from '../../functions/reconcile/handler';
 import { createDynamoStores } from '../../shared/context';
 import { liveParts } from '../../shared/engine/roleRecord';
 import { useLocalDynamo } from '../support/dynamo';
 import { eventBridge, useLambdaEnvironment } from '../support/lambda';
+import { runReconcileMachine } from '../support/stepFunctions';
 import { ACCOUNT, attachRolePolicy, createRole, FOREIGN_ACCOUNT, resetClock, trustDocument } from '../support/trail';
 
 const dynamo = useLocalDynamo();
@@ -18,6 +18,7 @@ const { tableName } = useLambdaEnvironment(dynamo);
 const sns = mockClient(SNSClient);
 const iam = mockClient(IAMClient);
 const stores = () => createDynamoStores({ client: dynamo.local.client, tableName });
+const reconcile = () => runReconcileMachine({ dynamo: dynamo.local.client, tableName });
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
@@ -103,7 +104,7 @@ describe('reconcile', () => {
       .on(GetAccountAuthorizationDetailsCommand, { Filter: ['Role', 'LocalManagedPolicy'], Marker: 'page-2' })
       .resolves(second ?? fail('page'));
 
-    await handler();
+    expect(await reconcile()).toMatchObject({ status: 'SUCCEEDED', output: { accounts: 1, reconciled: 1, failed: 0 } });
 
     expect(iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(2);
     const { state, findings } = stores();
@@ -128,8 +129,54 @@ describe('reconcile', () => {
 
     // A second run finds nothing to correct and sends nothing.
     sns.resetHistory();
-    await handler();
+    expect(await reconcile()).toMatchObject({ status: 'SUCCEEDED', output: { corrected: 0, alertsRetried: 0 } });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect((await state.roleHistory(ACCOUNT, 'app')).filter((h) => h.eventName === 'Reconcile')).toHaveLength(1);
+  }, 30_000);
+
+  it('retries a read IAM throttles with backoff, then reconciles the account', async () => {
+    const [first, second] = authorizationDetails();
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'Throttling',
+      $metadata: { httpStatusCode: 400 },
+      $retryable: { throttling: true },
+    });
+    iam
+      .on(GetAccountAuthorizationDetailsCommand, { Filter: ['Role', 'LocalManagedPolicy'] })
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves(first ?? fail('page'));
+    iam
+      .on(GetAccountAuthorizationDetailsCommand, { Filter: ['Role', 'LocalManagedPolicy'], Marker: 'page-2' })
+      .resolves(second ?? fail('page'));
+    sns.on(PublishCommand).resolves({ MessageId: 'ok' });
+    const calls = new Map<string, number>();
+
+    const run = await runReconcileMachine({ dynamo: dynamo.local.client, tableName, calls });
+
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { reconciled: 1, failed: 0, failures: [] } });
+    expect(calls.get('ReconcileAccount')).toBe(3);
+  }, 30_000);
+
+  it('fails the run with a report naming the account and why when it cannot be read, and sends nothing', async () => {
+    iam.on(GetAccountAuthorizationDetailsCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: iam:GetAccountAuthorizationDetails'), {
+        name: 'AccessDenied',
+      }),
+    );
+    sns.on(PublishCommand).resolves({ MessageId: 'ok' });
+    const calls = new Map<string, number>();
+
+    const run = await runReconcileMachine({ dynamo: dynamo.local.client, tableName, calls });
+
+    expect(run).toEqual({
+      status: 'FAILED',
+      error: 'RoleWatch.AccountsNotReconciled',
+      cause: `reconcile could not read 1 of 1 account(s): ${ACCOUNT} (AccountReadError: User is not authorized to perform: iam:GetAccountAuthorizationDetails)`,
+    });
+    // Not a throttle: not retried. Nothing recounted or sent when no account could be read.
+    expect(calls.get('ReconcileAccount')).toBe(1);
+    expect(calls.get('RecordFailure')).toBe(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   }, 30_000);
 });

@@ -4,6 +4,7 @@
  * re-deliver each event. Every scenario is compared with the same events delivered without faults.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
+import { reconcileDefinition } from '../../shared/deploy/stateMachines';
 import { liveParts } from '../../shared/engine/roleRecord';
 import { useLocalDynamo } from '../support/dynamo';
 import {
@@ -18,6 +19,7 @@ import {
   useFaultyEnvironment,
 } from '../support/faults';
 import { eventBridge } from '../support/lambda';
+import { runStateMachine } from '../support/stepFunctions';
 import { ACCOUNT, attachRolePolicy, createRole, FOREIGN_ACCOUNT, trustDocument, updateTrust } from '../support/trail';
 
 type Handler = typeof import('../../functions/on-iam-change/handler').handler;
@@ -285,17 +287,27 @@ describe('on-iam-change under SNS faults', () => {
 });
 
 describe('reconcile after an SNS outage that outlasted the retries', () => {
-  type Reconcile = typeof import('../../functions/reconcile/handler').handler;
-  const loadReconcile = (): Reconcile =>
-    (require('../../functions/reconcile/handler') as typeof import('../../functions/reconcile/handler')).handler;
+  /** A state machine task on a function: what it returns, or what it throws (a timeout as Step Functions names it). */
+  const task =
+    <R>(fn: LambdaFunction<(input: unknown) => Promise<R>>) =>
+    async (input: unknown): Promise<R> => {
+      const result = await fn.invoke(input);
+      if (result.outcome === 'returned') return result.value;
+      if (result.outcome === 'threw') throw result.error;
+      throw Object.assign(new Error('Task timed out'), { name: 'States.Timeout' });
+    };
 
   it('sends the alert left pending once, even when its own writes fail once, and the DLQ redrive sends nothing again', async () => {
     // A table of its own: reconcile deletes the state of roles IAM does not list.
     const table = await env.newTable();
     const onIamChange = new AsyncInvoker(new LambdaFunction(loadHandler, { proxy: env.proxy, sns, iam }, { env: table.env }));
-    const reconcile = new AsyncInvoker(new LambdaFunction(loadReconcile, { proxy: env.proxy, sns, iam }, { env: table.env }), {
-      maximumRetryAttempts: 1,
-    });
+    const lambda = <H extends (input: unknown) => Promise<unknown>>(load: () => H) =>
+      new LambdaFunction(load, { proxy: env.proxy, sns, iam }, { env: { ...table.env, ACCOUNT_ID: ACCOUNT } });
+    const functions = {
+      ReconcileAccountsFunctionArn: task(lambda(() => require('../../functions/reconcile-accounts/handler').handler)),
+      ReconcileFunctionArn: task(lambda(() => require('../../functions/reconcile/handler').handler)),
+      ReconcileFinishFunctionArn: task(lambda(() => require('../../functions/reconcile-finish/handler').handler)),
+    };
     const role = uniqueRole('reconciled');
     const [create] = backdoor(role);
     if (!create) throw new Error('no events');
@@ -305,10 +317,21 @@ describe('reconcile after an SNS outage that outlasted the retries', () => {
 
     sns.recover();
     iam.addRole({ name: role, trust: JSON.parse(trustDocument(FOREIGN_ROOT)) });
-    // The summary recount at the end of reconcile fails through every SDK attempt, once: Lambda retries reconcile.
+    // The summary recount of the finish step fails through every SDK attempt, once: the state machine retries the step.
     env.proxy.inject({ fault: 'server-error', operation: 'Query', match: (r) => r.body.includes('gsi1'), skip: 2, times: 4 });
-    const delivery = await reconcile.deliver(undefined as never);
-    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['threw', 'returned']);
+    const calls = new Map<string, number>();
+    const run = await runStateMachine(
+      reconcileDefinition(),
+      {},
+      {
+        functions,
+        substitutions: { TableName: table.env.TABLE_NAME ?? '' },
+        dynamo: dynamo.local.client,
+        calls,
+      },
+    );
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { reconciled: 1, alertsRetried: 1 } });
+    expect(calls.get('Finish')).toBe(2);
     expect(sns.alertsFor(roleArn(role))).toEqual(['trust-unknown-account']);
 
     const redriven = await onIamChange.deliver(create);

@@ -45,6 +45,8 @@ export function useLambdaEnvironment(dynamo: ReturnType<typeof useLocalDynamo>, 
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.local.endpoint,
       TABLE_NAME: tableName,
       ALERT_TOPIC_ARN: TOPIC_ARN,
+      // What serverless.yml sets: the account the functions run in (reconcile's list step reads it).
+      ACCOUNT_ID: '123456789012',
       ROLEWATCH_CONFIG: JSON.stringify(config),
       POWERTOOLS_LOG_LEVEL: 'INFO',
     });

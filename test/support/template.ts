@@ -140,6 +140,7 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::S3::Bucket': 'BucketName',
   'AWS::CloudWatch::Alarm': 'AlarmName',
+  'AWS::StepFunctions::StateMachine': 'StateMachineName',
 };
 
 /** Marks `Ref: AWS::NoValue`: the property or list item disappears. */
@@ -261,6 +262,8 @@ class Resolver {
         return this.attribute(name, 'KeyId');
       case 'AWS::IAM::ManagedPolicy':
         return `arn:${partition}:iam::${account}:policy/${physical}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return this.attribute(name, 'Arn');
       default:
         return physical;
     }
@@ -309,6 +312,10 @@ class Resolver {
       // CloudFormation's documented value: the log group ARN followed by ":*".
       'AWS::Logs::LogGroup': { Arn: () => `arn:${partition}:logs:${region}:${account}:log-group:${name}:*` },
       'AWS::S3::Bucket': { Arn: () => `arn:${partition}:s3:::${name}` },
+      'AWS::StepFunctions::StateMachine': {
+        Arn: () => `arn:${partition}:states:${region}:${account}:stateMachine:${name}`,
+        Name: () => name,
+      },
     };
     const read = arns[resource.Type]?.[attribute];
     if (!read) throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute} (${resource.Type})`);

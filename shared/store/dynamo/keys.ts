@@ -39,4 +39,7 @@ export const keys = {
   summary: (account: string) => `SUMMARY#${account}`,
   /** The organization's accounts as reconcile last listed them (sk `ACCOUNTS`). */
   organization: (organizationId: string) => `ORG#${organizationId}`,
+  /** The outcome of each account of a reconcile run (sk `ACCOUNT#<account>`); the state machine writes failures. */
+  reconcileRun: (runId: string) => `RECONCILE#${runId}`,
+  reconcileRunAccount: (account: string) => `ACCOUNT#${account}`,
 } as const;
