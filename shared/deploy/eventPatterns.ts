@@ -7,6 +7,7 @@ const SOURCE_OF_EVENT: Readonly<Record<string, string>> = {
   AssumeRole: 'sts.amazonaws.com',
   AssumeRoleWithWebIdentity: 'sts.amazonaws.com',
   AssumeRoleWithSAML: 'sts.amazonaws.com',
+  AssumeRoot: 'sts.amazonaws.com',
   StopLogging: 'cloudtrail.amazonaws.com',
   DeleteTrail: 'cloudtrail.amazonaws.com',
   UpdateTrail: 'cloudtrail.amazonaws.com',
@@ -33,41 +34,58 @@ export interface TrailEventPattern {
 
 /** Every event name the engine acts on: what the rules listen to and what changes role or policy state. */
 export function watchedEventNames(rules: readonly Rule[] = RULES): string[] {
-  return [
-    ...new Set([
-      ...rules.flatMap((rule) => rule.events),
-      ...Object.keys(ROLE_EVENTS),
-      ...Object.keys(POLICY_EVENTS),
-      ...ASSUMPTION_EVENTS,
-    ]),
-  ].sort();
+  return [...new Set(watchedEvents(rules).map((event) => event.name))].sort();
 }
 
-function pattern(names: readonly string[]): TrailEventPattern {
-  const sources = [...new Set(names.map(sourceOfEvent))].sort();
+/** Every call the engine acts on, with its event source: a rule's `source` names it, else `sourceOfEvent`. */
+export function watchedEvents(rules: readonly Rule[] = RULES): { source: string; name: string }[] {
+  const events = [
+    ...rules.flatMap((rule) => rule.events.map((name) => ({ source: rule.source ?? sourceOfEvent(name), name }))),
+    ...[...Object.keys(ROLE_EVENTS), ...Object.keys(POLICY_EVENTS), ...ASSUMPTION_EVENTS].map((name) => ({
+      source: sourceOfEvent(name),
+      name,
+    })),
+  ];
+  const seen = new Set<string>();
+  return events.filter((event) => {
+    const key = `${event.source} ${event.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function pattern(events: readonly { source: string; name: string }[]): TrailEventPattern {
+  const sources = [...new Set(events.map((event) => event.source))].sort();
   return {
     source: sources.map((s) => `aws.${s.replace('.amazonaws.com', '')}`),
     'detail-type': ['AWS API Call via CloudTrail'],
-    detail: { eventSource: sources, eventName: [...names].sort() },
+    detail: { eventSource: sources, eventName: [...new Set(events.map((event) => event.name))].sort() },
   };
 }
+
+/** EventBridge refuses a rule whose pattern is longer than this (the default quota; raising it is a request to AWS). */
+export const MAX_PATTERN_CHARS = 2048;
 
 /**
  * The EventBridge patterns, derived from the rule registry (one source of truth; a test compares them
  * with the deployed template):
- * - `iamChanges`: IAM write calls (delivered only in us-east-1);
- * - `monitorTampering`: CloudTrail, EventBridge and Access Analyzer calls that can blind the monitor;
- * - `roleAssumptions`: STS assume calls, read-only events that need the rule state
- *   ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, so that rule names only these three calls.
+ * - `iamChanges`: IAM write calls (global: delivered only in us-east-1);
+ * - `monitorTampering`: the write calls of every other service RoleWatch watches: those that can blind the
+ *   monitor (CloudTrail, EventBridge, Access Analyzer, the trail's bucket) and those that open other ways into a
+ *   role's power (Identity Center, Organizations guardrails, Roles Anywhere, EKS, EC2 instance profiles,
+ *   Lambda). Most are regional, hence forwarded from every region; Organizations calls arrive in us-east-1;
+ * - `roleAssumptions`: STS assume calls (and AssumeRoot), read-only events that need the rule state
+ *   ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, so that rule names only these calls.
  */
 export function eventPatterns(
   rules: readonly Rule[] = RULES,
 ): Record<'iamChanges' | 'monitorTampering' | 'roleAssumptions', TrailEventPattern> {
-  const names = watchedEventNames(rules);
-  const of = (source: string) => names.filter((name) => sourceOfEvent(name) === source);
+  const events = watchedEvents(rules);
+  const of = (source: string) => events.filter((event) => event.source === source);
   return {
     iamChanges: pattern(of('iam.amazonaws.com')),
-    monitorTampering: pattern(names.filter((name) => !['iam.amazonaws.com', 'sts.amazonaws.com'].includes(sourceOfEvent(name)))),
+    monitorTampering: pattern(events.filter((event) => !['iam.amazonaws.com', 'sts.amazonaws.com'].includes(event.source))),
     roleAssumptions: pattern(of('sts.amazonaws.com')),
   };
 }

@@ -283,7 +283,12 @@ function forwardingStack(stack: ForwardingStack): CloudFormationTemplate {
       },
       [FORWARDER_RULES.monitorTampering]: {
         Type: 'AWS::Events::Rule',
-        Properties: rule('monitor-tampering', 'calls that blind the monitor', patterns.monitorTampering, 'ENABLED'),
+        Properties: rule(
+          'monitor-tampering',
+          "other services' writes (monitor tampering, other ways into roles)",
+          patterns.monitorTampering,
+          'ENABLED',
+        ),
       },
       [FORWARDER_RULES.roleAssumptions]: {
         Type: 'AWS::Events::Rule',

@@ -1,7 +1,7 @@
 import { isRecord } from '../cloudtrail/accessors';
 import { isReadOnlyEventName } from '../cloudtrail/parse';
 import type { TrailEvent } from '../cloudtrail/types';
-import { ASSUMPTION_EVENTS, STATE_EVENT_NAMES } from './events';
+import { READ_ONLY_WATCHED, STATE_EVENT_NAMES } from './events';
 import type { RuleRunner } from './ruleRunner';
 
 const STATE_EVENTS: ReadonlySet<string> = new Set(STATE_EVENT_NAMES);
@@ -13,9 +13,9 @@ const STATE_EVENTS: ReadonlySet<string> = new Set(STATE_EVENT_NAMES);
 export class EventFilter {
   constructor(private readonly rules: RuleRunner) {}
 
-  /** True for events some rule listens to or that change role or policy state; read-only calls only if they assume a role. */
+  /** True for events some rule listens to or that change role or policy state; read-only calls only if they assume a role (or AssumeRoot). */
   isWatched(event: Pick<TrailEvent, 'eventName' | 'eventSource' | 'readOnly'>): boolean {
-    if (event.readOnly) return event.eventSource === 'sts.amazonaws.com' && ASSUMPTION_EVENTS.has(event.eventName);
+    if (event.readOnly) return event.eventSource === 'sts.amazonaws.com' && READ_ONLY_WATCHED.has(event.eventName);
     return this.rules.listensTo(event.eventName) || STATE_EVENTS.has(event.eventName);
   }
 

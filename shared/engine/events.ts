@@ -156,6 +156,12 @@ export function policyEventEffect(event: TrailEvent, stamp: Stamp): PolicyEventE
 /** STS calls that assume a role. */
 export const ASSUMPTION_EVENTS: ReadonlySet<string> = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
 
+/**
+ * The read-only calls RoleWatch watches (a trail is mostly read-only calls, dropped unread): the role
+ * assumptions, and AssumeRoot, which hands out a root session of a member account.
+ */
+export const READ_ONLY_WATCHED: ReadonlySet<string> = new Set([...ASSUMPTION_EVENTS, 'AssumeRoot']);
+
 export function isAssumption(event: TrailEvent): boolean {
   return event.eventSource === 'sts.amazonaws.com' && ASSUMPTION_EVENTS.has(event.eventName);
 }

@@ -1,3 +1,4 @@
+import { accountKnowledge } from './accountFacts';
 import { actorPrincipal, getString } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import type { FailedCallContext } from '../rules/types';
@@ -36,9 +37,10 @@ export async function processFailedCall(core: EngineCore, event: TrailEvent): Pr
 
 /** Any other watched event: the rules listening to it judge the event alone. */
 export async function processOtherEvent(core: EngineCore, event: TrailEvent): Promise<ProcessResult> {
+  const known = await accountKnowledge(event, core.rules.forEvent(event.eventName), core);
   const drafts = core.rules.run(
     event,
-    { path: 'event', event, changed: [], trustChanged: false, config: core.config },
+    { path: 'event', event, changed: [], trustChanged: false, config: core.config, ...known },
     { account: event.account, resource: defaultResource(event), at: event.time },
   );
   const status = core.rules.listensTo(event.eventName) ? 'processed' : 'ignored';

@@ -20,6 +20,18 @@ export type PolicyChange =
   | { kind: 'default'; stamp: Stamp; versionId: string }
   | { kind: 'deleted'; stamp: Stamp };
 
+/**
+ * What RoleWatch knows of one of an account's resources other than roles and policies (a Roles Anywhere trust
+ * anchor, a guardrail policy and its targets, a trail and its bucket), as the event that last set it left it:
+ * stamped like role parts (last writer wins), `value` null once deleted.
+ */
+export interface StoredFact {
+  kind: string;
+  id: string;
+  stamp: Stamp;
+  value: Record<string, unknown> | null;
+}
+
 /** Who assumed a role, aggregated: one record per (role, source), however many events. */
 export interface AssumptionEdge {
   /** The role's account. */
@@ -115,6 +127,10 @@ export interface StateStore {
   noteLastEvent(at: number, kind: EventKind): Promise<void>;
   /** The newest event time noted of each kind (kinds never seen are absent). */
   lastEvents(): Promise<Partial<Record<EventKind, number>>>;
+  /** Every fact of one kind RoleWatch holds for an account, deleted ones included (value null). */
+  accountFacts(account: string, kind: string): Promise<StoredFact[]>;
+  /** Applies facts, each only if newer than the stored fact of the same kind and id. */
+  applyAccountFacts(account: string, facts: readonly StoredFact[]): Promise<void>;
 }
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';

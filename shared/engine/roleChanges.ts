@@ -1,3 +1,4 @@
+import { accountKnowledge } from './accountFacts';
 import { actorPrincipal } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import { diffPolicies, formatDiff } from '../policy/diff';
@@ -75,6 +76,7 @@ async function evaluateRoleChange(
   const after = applyRoleChanges(before, changes);
   const role = await core.resolver.view(after);
   const trustChanged = changes.some((change) => change.part === 'trust');
+  const known = await accountKnowledge(event, core.rules.forEvent(event.eventName), core);
   const drafts = core.rules.run(
     event,
     {
@@ -85,6 +87,7 @@ async function evaluateRoleChange(
       changed: changedPolicies(changes, role, previous),
       trustChanged,
       config: core.config,
+      ...known,
     },
     { ...where, at: event.time },
   );

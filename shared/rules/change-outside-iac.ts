@@ -1,4 +1,5 @@
-import { actorPrincipal } from '../cloudtrail/accessors';
+import { actorPrincipal, getString } from '../cloudtrail/accessors';
+import { isIdentityCenterService, reservedSsoPermissionSet } from './accessPaths';
 import { actorMatches, ROLE_CHANGE_EVENTS } from './support';
 import type { Rule } from './types';
 
@@ -15,6 +16,8 @@ export const changeOutsideIac: Rule = {
   evaluate: (ctx) => {
     const event = ctx.event;
     if (!event || actorMatches(ctx, ctx.config.iacPrincipals)) return [];
+    // Identity Center's own echo of a permission-set change: managed elsewhere, reported by identity-center-role-provisioned.
+    if (isIdentityCenterService(event) && reservedSsoPermissionSet(getString(event.request, 'roleName') ?? '')) return [];
     const name = ctx.role?.name ?? ctx.previous?.name;
     return [
       {

@@ -1,3 +1,4 @@
+import { accountAssignmentCreated } from './account-assignment-created';
 import { adminEquivalentInlinePolicy } from './admin-equivalent-inline-policy';
 import { adminPolicyAttached } from './admin-policy-attached';
 import { allowWithNotActionOrNotResource } from './allow-with-not-action-or-not-resource';
@@ -9,16 +10,24 @@ import { credentialsOrDataExposure } from './credentials-or-data-exposure';
 import { firstTimeAssumption } from './first-time-assumption';
 import { iamChangeRecorded } from './iam-change-recorded';
 import { iamWildcardPermissions } from './iam-wildcard-permissions';
+import { identityCenterRoleProvisioned } from './identity-center-role-provisioned';
 import { identityProviderChanged } from './identity-provider-changed';
 import { malformedPolicy } from './malformed-policy';
 import { monitorTampering } from './monitor-tampering';
 import { newRoleGetsAdmin } from './new-role-gets-admin';
 import { passroleAnyResource } from './passrole-any-resource';
+import { permissionSetChanged } from './permission-set-changed';
+import { permissionSetGrantsPrivilege } from './permission-set-grants-privilege';
 import { permissionsBoundaryRemoved } from './permissions-boundary-removed';
 import { policyVersionEscalation } from './policy-version-escalation';
 import { privilegeEscalationPath } from './privilege-escalation-path';
 import { protectedRoleAssumed } from './protected-role-assumed';
 import { roleChaining } from './role-chaining';
+import { rolesAnywhereProfileMapsRole } from './roles-anywhere-profile-maps-role';
+import { rolesAnywhereTrustAnchor } from './roles-anywhere-trust-anchor';
+import { rootAccessSettingsChanged } from './root-access-settings-changed';
+import { rootSessionAssumed } from './root-session-assumed';
+import { rootUserChangedRoleOrMonitor } from './root-user-changed-role-or-monitor';
 import { serviceWildcardPermissions } from './service-wildcard-permissions';
 import { trustAnyPrincipal } from './trust-any-principal';
 import { trustAnyPrincipalWithConditions } from './trust-any-principal-with-conditions';
@@ -74,6 +83,16 @@ export const RULES: readonly Rule[] = [
   roleChaining,
   webIdentityNewSubject,
   assumedByLongTermCredentials,
+  // Other ways into a role's power
+  rolesAnywhereTrustAnchor,
+  rolesAnywhereProfileMapsRole,
+  rootSessionAssumed,
+  rootAccessSettingsChanged,
+  rootUserChangedRoleOrMonitor,
+  permissionSetGrantsPrivilege,
+  permissionSetChanged,
+  accountAssignmentCreated,
+  identityCenterRoleProvisioned,
 ];
 
 /** The ids of all rules, for validating configuration. */

@@ -6,6 +6,9 @@ const TRAIL_EVENTS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSele
 const EVENTBRIDGE_EVENTS = ['DisableRule', 'DeleteRule', 'RemoveTargets', 'PutRule'];
 const ANALYZER_EVENTS = ['DeleteAnalyzer', 'CreateArchiveRule'];
 
+/** Every call of the monitor's own services that the rule judges. */
+export const MONITOR_EVENTS: readonly string[] = [...TRAIL_EVENTS, ...EVENTBRIDGE_EVENTS, ...ANALYZER_EVENTS];
+
 export const monitorTampering: Rule = {
   id: 'monitor-tampering',
   title: 'Monitoring tampered with',
@@ -28,7 +31,7 @@ export const monitorTampering: Rule = {
     'ATTACK-T1562.001',
     'ATTACK-T1562.008',
   ],
-  events: [...TRAIL_EVENTS, ...EVENTBRIDGE_EVENTS, ...ANALYZER_EVENTS],
+  events: MONITOR_EVENTS,
   rationale:
     "Stopping or narrowing CloudTrail, disabling RoleWatch's EventBridge rules or silencing Access Analyzer blinds the monitor; attackers do it before they act.",
   remediation:

@@ -57,6 +57,17 @@ export interface AssumptionFacts {
 }
 
 /**
+ * One of an account's resources other than roles and policies, as RoleWatch knows it from the events that set
+ * it (a Roles Anywhere trust anchor, a guardrail policy, a trail): `at` is the time of the event that last did.
+ */
+export interface AccountFact {
+  kind: string;
+  id: string;
+  at: number;
+  value: Record<string, unknown>;
+}
+
+/**
  * Everything a rule may look at. No I/O, no clock: time comes from events and state. One type per path of the
  * engine that calls rules, told apart by `path`: a rule narrows on it to see which path called it and what that
  * path gives (the fields another path never sets are typed `undefined` there).
@@ -88,6 +99,10 @@ interface ContextBase {
   failedTrustUpdates?: number;
   /** Epoch ms the judgement is for when there is no event (check-policy passes the current time). */
   at?: number;
+  /** The account's facts of the kinds the rule reads (Rule.facts), after the event: live ones only, by kind. */
+  facts?: Readonly<Record<string, readonly AccountFact[]>>;
+  /** The roles the event binds to a workload or identity (Rule.boundRoles), as RoleWatch knows them now. */
+  boundRoles?: readonly RoleView[];
   config: Config;
 }
 
@@ -184,6 +199,12 @@ export interface Rule {
   controls: readonly string[];
   /** CloudTrail eventNames the rule listens to. */
   events: readonly string[];
+  /**
+   * The CloudTrail eventSource of `events` when it is not the one RoleWatch knows them by (IAM, STS, the
+   * monitor's services): other services reuse IAM's names (organizations CreatePolicy). The engine hands a rule
+   * every event of its names; the rule checks the source.
+   */
+  source?: string;
   /** Also sees calls that failed (errorCode set), e.g. to detect probing. Other rules never do. */
   includeFailedCalls?: boolean;
   /**
@@ -192,6 +213,15 @@ export interface Rule {
    * for them (the engine keeps them for that).
    */
   correlatesTrustChanges?: readonly AssumptionFacts['sourceType'][];
+  /**
+   * Kinds of account facts the rule reads (RuleContext.facts); as a function, those it needs for one event (so
+   * that the engine reads none for the events the rule ignores).
+   */
+  facts?: readonly string[] | ((event: TrailEvent) => readonly string[]);
+  /** The ARNs of the roles an event binds to a workload or identity: the engine gives the rule their state (RuleContext.boundRoles). */
+  boundRoles?: (event: TrailEvent, facts: Readonly<Record<string, readonly AccountFact[]>>) => readonly string[];
+  /** Where AWS documents the CloudTrail events the rule reads (eventSource, eventName, request and response fields). */
+  references?: readonly string[];
   rationale: string;
   remediation: string;
   evaluate(ctx: RuleContext): RuleMatch[];

@@ -15,6 +15,7 @@ import type {
   PolicyChange,
   PolicyRecord,
   StateStore,
+  StoredFact,
 } from '../engine/ports';
 import {
   applyRoleChanges,
@@ -101,6 +102,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   private newestAssumption = 0;
   private loggedSincePrune = 0;
   private since: number | undefined;
+  private readonly facts = new Map<string, Map<string, StoredFact>>();
 
   // StateStore
 
@@ -144,6 +146,18 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
       if (change.kind === 'deleted' && isNewerStamp(change.stamp, next.deleted)) next.deleted = change.stamp;
     }
     this.policies.set(key(account, arn), next);
+  }
+
+  async accountFacts(account: string, kind: string): Promise<StoredFact[]> {
+    return [...(this.facts.get(key(account, kind))?.values() ?? [])];
+  }
+
+  async applyAccountFacts(account: string, facts: readonly StoredFact[]): Promise<void> {
+    for (const fact of facts) {
+      const byId = this.facts.get(key(account, fact.kind)) ?? new Map<string, StoredFact>();
+      if (isNewerStamp(fact.stamp, byId.get(fact.id)?.stamp)) byId.set(fact.id, fact);
+      this.facts.set(key(account, fact.kind), byId);
+    }
   }
 
   async appendHistory(entry: HistoryEntry): Promise<void> {

@@ -397,7 +397,7 @@ describe('EventBridge rules', () => {
     );
   });
 
-  it('receive read-only management events on the STS rules only, which name exactly the three assume calls', () => {
+  it('receive read-only management events on the STS rules only, which name exactly the assume calls', () => {
     const states = Object.fromEntries(eventRules().map(([logicalId, rule]) => [logicalId, rule.Properties?.State]));
     const sts = Object.entries(states).filter(([, state]) => state === STS_STATE);
     const stsRules = [ORGANIZATION_RULES.roleAssumptions, PATTERN_RULES.roleAssumptions];
@@ -406,7 +406,12 @@ describe('EventBridge rules', () => {
       const pattern = propertiesOf(template(), logicalId).EventPattern as TrailEventPattern;
       expect(pattern.source).toEqual(['aws.sts']);
       expect(pattern.detail.eventSource).toEqual(['sts.amazonaws.com']);
-      expect([...pattern.detail.eventName].sort()).toEqual(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+      expect([...pattern.detail.eventName].sort()).toEqual([
+        'AssumeRole',
+        'AssumeRoleWithSAML',
+        'AssumeRoleWithWebIdentity',
+        'AssumeRoot',
+      ]);
     }
   });
 

@@ -9,6 +9,7 @@ import type {
   PolicyChange,
   PolicyRecord,
   StateStore,
+  StoredFact,
 } from '../../engine/ports';
 import {
   applyTrust,
@@ -208,6 +209,35 @@ export class DynamoStateStore implements StateStore {
           condition: stamp.condition,
           names: stamp.names,
           values: { ...stamp.values, ...(change.kind === 'default' ? { ':v': change.versionId } : {}) },
+        },
+      );
+    }
+  }
+
+  async accountFacts(account: string, kind: string): Promise<StoredFact[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      values: { ':pk': keys.facts(account, kind) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      kind,
+      id: String(item.sk),
+      stamp: stampOf(item),
+      value: typeof item.value === 'string' ? (JSON.parse(item.value) as Record<string, unknown>) : null,
+    }));
+  }
+
+  async applyAccountFacts(account: string, facts: readonly StoredFact[]): Promise<void> {
+    for (const fact of facts) {
+      const stamp = stampWrite(fact.stamp);
+      await this.table.update(
+        { pk: keys.facts(account, fact.kind), sk: fact.id },
+        {
+          expression: `SET #at = :at, #eid = :eid, #ph = :ph${fact.value ? ', #value = :value' : ' REMOVE #value'}`,
+          condition: stamp.condition,
+          names: { ...stamp.names, '#value': 'value' },
+          values: { ...stamp.values, ...(fact.value ? { ':value': JSON.stringify(fact.value) } : {}) },
         },
       );
     }

@@ -37,6 +37,8 @@ export const keys = {
   /** Findings of one resource (gsi2). */
   findingsByResource: (account: string, resource: string) => `RESOURCE#${account}#${resource}`,
   summary: (account: string) => `SUMMARY#${account}`,
+  /** Facts of one kind about an account's other resources (trust anchors, guardrails, trails): sk the resource id. */
+  facts: (account: string, kind: string) => `FACTS#${account}#${kind}`,
   /** The organization's accounts as reconcile last listed them (sk `ACCOUNTS`). */
   organization: (organizationId: string) => `ORG#${organizationId}`,
   /** The outcome of each account of a reconcile run (sk `ACCOUNT#<account>`); the state machine writes failures. */
