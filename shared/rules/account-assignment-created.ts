@@ -9,6 +9,7 @@ export const accountAssignmentCreated: Rule = {
   title: 'Identity Center permission set assigned in an account',
   severity: 'medium',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-2', 'NIST-800-53-r5-AC-6', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1098.003'],
   source: SOURCE,
   events: ['CreateAccountAssignment'],
   facts: ['org:permission-set', 'org:permission-set-policy'],

@@ -10,6 +10,7 @@ export const identityCenterRoleProvisioned: Rule = {
   title: 'Identity Center changed its role in an account',
   severity: 'info',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AU-6', 'NIST-800-53-r5-CM-3'],
   events: ROLE_CHANGE_EVENTS,
   facts: (event) =>
     isIdentityCenterService(event) && reservedSsoPermissionSet(getString(event.request, 'roleName') ?? '') ? KINDS : [],

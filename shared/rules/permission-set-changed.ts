@@ -23,6 +23,7 @@ export const permissionSetChanged: Rule = {
   title: 'Identity Center permission set changed',
   severity: 'low',
   kind: 'event',
+  controls: ['NIST-800-53-r5-CM-3', 'NIST-800-53-r5-AC-2', 'ATTACK-T1098.003'],
   source: SOURCE,
   events: Object.keys(CHANGES),
   facts: ['org:permission-set'],

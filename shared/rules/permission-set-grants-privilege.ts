@@ -9,6 +9,7 @@ export const permissionSetGrantsPrivilege: Rule = {
   title: 'Identity Center permission set grants admin or escalation rights',
   severity: 'high',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-6', 'NIST-800-53-r5-AC-6(10)', 'PCI-DSS-4.0-7.2.2', 'ATTACK-T1098.003'],
   source: SOURCE,
   events: ['PutInlinePolicyToPermissionSet', 'AttachManagedPolicyToPermissionSet'],
   facts: ['org:permission-set'],

@@ -11,6 +11,7 @@ export const rolesAnywhereProfileMapsRole: Rule = {
   title: 'IAM Roles Anywhere profile maps roles to certificates',
   severity: 'medium',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-6', 'NIST-800-53-r5-IA-8', 'ATTACK-T1484.002', 'ATTACK-T1078.004'],
   source: SOURCE,
   events: ['CreateProfile', 'UpdateProfile', 'EnableProfile'],
   facts: ['trust-anchor'],

@@ -13,6 +13,7 @@ export const rolesAnywhereTrustAnchor: Rule = {
   title: 'Certificate authority trusted by IAM Roles Anywhere',
   severity: 'medium',
   kind: 'event',
+  controls: ['NIST-800-53-r5-IA-8', 'NIST-800-53-r5-AC-2', 'NIST-800-53-r5-SI-4', 'ATTACK-T1484.002'],
   source: SOURCE,
   events: ['CreateTrustAnchor', 'UpdateTrustAnchor', 'EnableTrustAnchor'],
   facts: ['profile'],

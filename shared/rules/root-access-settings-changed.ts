@@ -29,6 +29,7 @@ export const rootAccessSettingsChanged: Rule = {
   title: 'Centralized root access settings changed',
   severity: 'high',
   kind: 'event',
+  controls: ['NIST-800-53-r5-AC-2', 'NIST-800-53-r5-CM-3', 'NIST-800-53-r5-AC-6(9)', 'ATTACK-T1484.002'],
   source: SOURCE,
   events: Object.keys(SWITCHES),
   references: [

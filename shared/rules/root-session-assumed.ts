@@ -21,6 +21,14 @@ export const rootSessionAssumed: Rule = {
   title: 'Root session of a member account obtained (AssumeRoot)',
   severity: 'high',
   kind: 'event',
+  controls: [
+    'CIS-5.0-1.6',
+    'CIS-3.0-1.7',
+    'NIST-800-53-r5-AC-6(9)',
+    'NIST-800-53-r5-AC-2(12)',
+    'ATTACK-T1078.004',
+    'ATTACK-T1548.005',
+  ],
   source: SOURCE,
   events: ['AssumeRoot'],
   references: [

@@ -8,6 +8,7 @@ export const rootUserChangedRoleOrMonitor: Rule = {
   title: 'Root user changed a role or the monitoring',
   severity: 'high',
   kind: 'event',
+  controls: ['CIS-5.0-1.6', 'CIS-3.0-1.7', 'NIST-800-53-r5-AC-6(9)', 'ATTACK-T1078.004'],
   events: [...ROLE_CHANGE_EVENTS, ...MONITOR_EVENTS],
   references: ['https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html'],
   rationale:
