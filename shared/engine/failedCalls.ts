@@ -1,7 +1,7 @@
-import { accountKnowledge } from './accountFacts';
 import { actorPrincipal, getString } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import type { FailedCallContext } from '../rules/types';
+import { accountKnowledge } from './accountFacts';
 import type { EngineCore, ProcessResult } from './core';
 import { nothing } from './core';
 

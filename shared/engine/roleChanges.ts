@@ -1,8 +1,8 @@
-import { accountKnowledge } from './accountFacts';
 import { actorPrincipal } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import { diffPolicies, formatDiff } from '../policy/diff';
 import type { PolicyRef, RoleView } from '../rules/types';
+import { accountKnowledge } from './accountFacts';
 import { reevaluateAssumptions } from './assumptions';
 import type { EngineCore, ProcessResult, RoleEvaluation, RolePlace } from './core';
 import type { RoleEventEffect } from './events';
