@@ -12,14 +12,20 @@ export class RoleWatchError extends Error {
 /** The configuration or the environment is invalid; the message names the key or variable. */
 export class ConfigError extends RoleWatchError {}
 
-/** An input record cannot be understood as a CloudTrail event. Never retried. */
+/**
+ * An input record cannot be understood as a CloudTrail event. Never retried. `reason` is a short stable category
+ * (`invalid eventTime`, `invalid account id`...) for summaries; the message says the rest.
+ */
 export class InvalidEventError extends RoleWatchError {
+  readonly reason: string | undefined;
+
   constructor(
     message: string,
     readonly eventId?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string },
   ) {
     super(message, options);
+    this.reason = options?.reason;
   }
 }
 

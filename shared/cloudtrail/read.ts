@@ -1,29 +1,62 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { InvalidEventError, ValidationError } from '../errors';
 import { isRecord } from './accessors';
+import { DEFAULT_MAX_RECORD_BYTES, JsonRecordSplitter, type TrailInput } from './jsonRecords';
 import { compareTrailEvents } from './order';
 import { parseTrailRecord } from './parse';
 import type { TrailEvent } from './types';
 
-/**
- * One item read from the inputs: a record still to be parsed, or the reason a file (or a JSON Lines line) could
- * not be read. `source` is `file`, `file#N` for the N-th record of a log file or array (from 1), `file:LINE` for a
- * JSON Lines line (from 1), `file:LINE#N` for the N-th record of a log file on that line.
- */
-export type TrailInput = { source: string; record: unknown } | { source: string; error: string };
+export { READ_REASONS, type TrailInput } from './jsonRecords';
 
-/** A record or file that was dropped, as {@link collectTrailEvents} reports it. */
+/** A record, a part of a file or a whole file that was dropped, as {@link collectTrailEvents} reports it. */
 export interface TrailReadError {
   source: string;
   message: string;
+  /** A short stable category (`invalid JSON`, `invalid UTF-8`, `file read incompletely`...), for summaries. */
+  reason: string;
   /** The record's eventID, when the record was read but is not a usable event. */
   eventId?: string;
 }
 
-const gunzipAsync = promisify(gunzip);
+/** Why a whole file, or its end, could not be read. */
+export const FILE_REASONS = {
+  unreadable: 'file cannot be read',
+  incomplete: 'file read incompletely',
+  directory: 'directory cannot be read',
+} as const;
+
+/** What reading one file came to; final once its records have all been iterated. */
+export interface TrailFileReport {
+  file: string;
+  /** The file's size on disk when it was opened (0 when it could not be opened). */
+  size: number;
+  /** Bytes read from disk. */
+  bytesRead: number;
+  /** Bytes of JSON text read (after decompression). */
+  textBytes: number;
+  /** Records handed on (valid JSON; the CloudTrail parser may still refuse them). */
+  records: number;
+  /** Items that were skipped: bad lines, bad records, and the file's own problems. */
+  skipped: number;
+  /** Why the file was not read to its end; undefined when it was. */
+  incomplete?: string;
+}
+
+/** One file's records, one at a time; `report` is complete when iteration ends. */
+export interface TrailFileReader extends AsyncIterable<TrailInput> {
+  readonly report: TrailFileReport;
+}
+
+/** Limits of the reader; tests lower them. */
+export interface ReadOptions {
+  /** The most bytes a single record may take (default 32 MiB); a larger one is skipped. */
+  maxRecordBytes?: number;
+  /** Bytes read from disk at a time (default 1 MiB). */
+  chunkBytes?: number;
+}
 
 // Directory entries that cannot be CloudTrail input; a file named on the command line is always read.
 const NOT_JSON_EXTENSIONS = new Set([
@@ -53,30 +86,108 @@ const NOT_JSON_EXTENSIONS = new Set([
 ]);
 
 /**
- * Reads CloudTrail input for the CLI, record by record, in a stable order. Accepts files holding a single record,
- * an EventBridge event, a CloudTrail log file `{"Records": [...]}`, a JSON array of records, or JSON Lines (each
- * line any of these), gzipped or not (detected by content, not by name). Directories are walked recursively in
- * sorted order, skipping hidden entries and files that are clearly not JSON (.md, .txt, ...). CloudTrail digest
- * files (written beside log files in the trail's bucket) are skipped.
- *
- * A file that cannot be read, decompressed, decoded or parsed yields one error item and reading goes on; in JSON
- * Lines every bad line yields its own error item.
+ * Reads CloudTrail input for the CLI, record by record, in a stable order: every file of {@link listTrailFiles},
+ * each through {@link openTrailFile}. Memory stays bounded by one record and one read chunk, whatever the sizes.
  *
  * @throws ValidationError before yielding anything when a path does not exist or cannot be accessed.
  */
-export async function* readTrailInputs(paths: string[]): AsyncGenerator<TrailInput> {
+export async function* readTrailInputs(paths: string[], options: ReadOptions = {}): AsyncGenerator<TrailInput> {
+  for await (const entry of listTrailFiles(paths)) {
+    if (typeof entry === 'string') yield* openTrailFile(entry, options);
+    else yield entry;
+  }
+}
+
+/**
+ * The files to read under the given paths, in a stable order: a file named is always read; directories are walked
+ * recursively in sorted order, skipping hidden entries and files that are clearly not JSON (.md, .txt, ...). A
+ * directory that cannot be read is yielded as an error item and the walk goes on.
+ *
+ * @throws ValidationError before yielding anything when a path does not exist or cannot be accessed.
+ */
+export async function* listTrailFiles(paths: string[]): AsyncGenerator<string | Extract<TrailInput, { error: string }>> {
   const roots: { path: string; isDirectory: boolean }[] = [];
   for (const path of paths) roots.push({ path, isDirectory: (await statInput(path)).isDirectory() });
   const visited = new Set<string>();
   for (const root of roots) {
     if (root.isDirectory) yield* readDirectory(root.path, visited);
-    else yield* readTrailFile(root.path);
+    else yield root.path;
+  }
+}
+
+/**
+ * Opens one CloudTrail file for reading record by record, in any form {@link JsonRecordSplitter} splits (gzipped
+ * or not: detected by content, not by name). It is read as a stream with a bounded buffer; what cannot be read
+ * skips only itself and is yielded as an error item. A file whose end cannot be read (cut-short gzip data, a read
+ * error) keeps every record read before, and yields one `file read incompletely` item saying how much was read.
+ * Never throws.
+ */
+export function openTrailFile(file: string, options: ReadOptions = {}): TrailFileReader {
+  const report: TrailFileReport = { file, size: 0, bytesRead: 0, textBytes: 0, records: 0, skipped: 0 };
+  async function* items(): AsyncGenerator<TrailInput> {
+    for await (const item of readFileItems(file, report, options)) {
+      if ('error' in item) report.skipped += 1;
+      else report.records += 1;
+      yield item;
+    }
+  }
+  return { report, [Symbol.asyncIterator]: () => items() };
+}
+
+async function* readFileItems(file: string, report: TrailFileReport, options: ReadOptions): AsyncGenerator<TrailInput> {
+  let isGzip: boolean;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      report.size = (await handle.stat()).size;
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await handle.read(magic, 0, 2, 0);
+      isGzip = bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    yield { source: file, error: `cannot read file: ${messageOf(error)}`, reason: FILE_REASONS.unreadable };
+    return;
+  }
+  const splitter = new JsonRecordSplitter(file, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+  const disk = createReadStream(file, { highWaterMark: options.chunkBytes ?? 1024 * 1024 });
+  disk.on('data', (chunk) => {
+    report.bytesRead += chunk.length;
+  });
+  let text: AsyncIterable<Buffer> = disk;
+  if (isGzip) {
+    const gunzip = createGunzip();
+    disk.on('error', (error) => gunzip.destroy(error));
+    text = disk.pipe(gunzip);
+  }
+  let failure: unknown;
+  try {
+    for await (const chunk of text) {
+      report.textBytes += chunk.length;
+      yield* splitter.push(chunk);
+    }
+  } catch (error) {
+    failure = error;
+  } finally {
+    disk.destroy();
+  }
+  yield* splitter.end(failure !== undefined);
+  if (failure !== undefined) {
+    report.incomplete = `${isGzip ? 'cannot decompress gzip data' : 'cannot read file'}: ${messageOf(failure)}`;
+    yield {
+      source: file,
+      error: `${report.incomplete}; read ${report.bytesRead} of ${report.size} bytes${
+        isGzip ? ` (${report.textBytes} bytes decompressed)` : ''
+      }; the ${report.records} records before are kept, the rest of the file is not read`,
+      reason: FILE_REASONS.incomplete,
+    };
   }
 }
 
 /**
  * Reads every input and parses every record (or, with `keep`, every record it keeps: a replay drops calls
- * nothing watches before parsing them). Unreadable files and invalid records are reported through `onError`
+ * nothing watches before parsing them). Unreadable files, lines and invalid records are reported through `onError`
  * (never thrown) and dropped. The events come back sorted by eventTime (events without a readable time first),
  * within a second in causal order (creation first, deletion last), then by eventID, otherwise in reading order: the CLI replays them in that order. Duplicates are kept: the
  * engine, not the reader, makes redelivery a no-op.
@@ -86,61 +197,50 @@ export async function* readTrailInputs(paths: string[]): AsyncGenerator<TrailInp
 export async function collectTrailEvents(
   paths: string[],
   onError: (error: TrailReadError) => void,
-  options: { keep?: (record: unknown) => boolean } = {},
+  options: { keep?: (record: unknown) => boolean } & ReadOptions = {},
 ): Promise<TrailEvent[]> {
   const events: TrailEvent[] = [];
-  for await (const input of readTrailInputs(paths)) {
-    if ('error' in input) {
-      onError({ source: input.source, message: input.error });
-      continue;
-    }
-    if (options.keep && !options.keep(input.record)) continue;
-    let event: TrailEvent;
-    try {
-      event = parseTrailRecord(input.record);
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error;
-      onError(
-        error.eventId === undefined
-          ? { source: input.source, message: error.message }
-          : { source: input.source, message: error.message, eventId: error.eventId },
-      );
-      continue;
-    }
-    events.push(event);
+  for await (const input of readTrailInputs(paths, options)) {
+    const event = parseInput(input, onError, options.keep);
+    if (event) events.push(event);
   }
   // Array.prototype.sort is stable, so equal times and ids keep reading order.
   return events.sort(compareTrailEvents);
 }
 
 /**
- * Splits the text of one input file into records: JSON (a record, an EventBridge event, a log file, an array) or,
- * when the whole text is not JSON but its lines are, JSON Lines. Never throws.
+ * One read item as an event: undefined when it is an error (reported), a record `keep` drops, or a record the
+ * CloudTrail parser refuses (reported with its eventID when it has one, reason `invalid record` or the parser's).
  */
+export function parseInput(
+  input: TrailInput,
+  onError: (error: TrailReadError) => void,
+  keep?: (record: unknown) => boolean,
+): TrailEvent | undefined {
+  if ('error' in input) {
+    onError({ source: input.source, message: input.error, reason: input.reason });
+    return undefined;
+  }
+  if (keep && !keep(input.record)) return undefined;
+  try {
+    return parseTrailRecord(input.record);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    const reason = error.reason ?? 'invalid record';
+    onError(
+      error.eventId === undefined
+        ? { source: input.source, message: error.message, reason }
+        : { source: input.source, message: error.message, reason, eventId: error.eventId },
+    );
+    return undefined;
+  }
+}
+
+/** Splits the text of one input (as {@link openTrailFile} splits a file's). Never throws. */
 export function* readTrailText(source: string, text: string): Generator<TrailInput> {
-  if (text.trim() === '') {
-    yield { source, error: 'empty file' };
-    return;
-  }
-  const whole = tryParseJson(text);
-  if (whole.ok) {
-    yield* expandDocument(source, whole.value);
-    return;
-  }
-  // A truncated or broken single document must be one error, not one per line of its pretty-printed text:
-  // it is JSON Lines only when some line holds a whole, non-empty object by itself.
-  if (!hasJsonLine(text)) {
-    yield { source, error: `invalid JSON: ${whole.error}` };
-    return;
-  }
-  let lineNumber = 0;
-  for (const line of text.split('\n')) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    const parsed = tryParseJson(line);
-    if (parsed.ok) yield* expandDocument(`${source}:${lineNumber}`, parsed.value);
-    else yield { source: `${source}:${lineNumber}`, error: `invalid JSON: ${parsed.error}` };
-  }
+  const splitter = new JsonRecordSplitter(source);
+  yield* splitter.push(Buffer.from(text, 'utf8'));
+  yield* splitter.end();
 }
 
 async function statInput(path: string) {
@@ -155,7 +255,10 @@ async function statInput(path: string) {
   }
 }
 
-async function* readDirectory(directory: string, visited: Set<string>): AsyncGenerator<TrailInput> {
+async function* readDirectory(
+  directory: string,
+  visited: Set<string>,
+): AsyncGenerator<string | Extract<TrailInput, { error: string }>> {
   let entries: { name: string; path: string; isDirectory: boolean }[];
   try {
     // Symbolic links may point back up the tree: every directory is walked once.
@@ -179,81 +282,13 @@ async function* readDirectory(directory: string, visited: Set<string>): AsyncGen
       entries.push({ name: dirent.name, path, isDirectory });
     }
   } catch (error) {
-    yield { source: directory, error: `cannot read directory: ${messageOf(error)}` };
+    yield { source: directory, error: `cannot read directory: ${messageOf(error)}`, reason: FILE_REASONS.directory };
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.isDirectory) yield* readDirectory(entry.path, visited);
-    else yield* readTrailFile(entry.path);
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-async function* readTrailFile(file: string): AsyncGenerator<TrailInput> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    yield { source: file, error: `cannot read file: ${messageOf(error)}` };
-    return;
-  }
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = await gunzipAsync(bytes);
-    } catch (error) {
-      yield { source: file, error: `cannot decompress gzip data: ${messageOf(error)}` };
-      return;
-    }
-  }
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    yield { source: file, error: 'invalid UTF-8' };
-    return;
-  }
-  yield* readTrailText(file, text);
-}
-
-function* expandDocument(source: string, value: unknown): Generator<TrailInput> {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) yield { source: `${source}#${i + 1}`, record: value[i] };
-    return;
-  }
-  if (isRecord(value) && Object.hasOwn(value, 'Records')) {
-    const records = value.Records;
-    if (!Array.isArray(records)) {
-      yield { source, error: 'log file Records is not an array' };
-      return;
-    }
-    for (let i = 0; i < records.length; i++) yield { source: `${source}#${i + 1}`, record: records[i] };
-    return;
-  }
-  if (isDigestFile(value)) return;
-  yield { source, record: value };
-}
-
-/** CloudTrail log file integrity digests sit beside the log files in the trail's bucket; they hold no events. */
-function isDigestFile(value: unknown): boolean {
-  return isRecord(value) && typeof value.digestStartTime === 'string' && Array.isArray(value.logFiles);
-}
-
-function hasJsonLine(text: string): boolean {
-  for (const line of text.split('\n')) {
-    if (!line.trimStart().startsWith('{')) continue;
-    const parsed = tryParseJson(line);
-    if (parsed.ok && isRecord(parsed.value) && Object.keys(parsed.value).length > 0) return true;
-  }
-  return false;
-}
-
-function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, error: messageOf(error) };
+    else yield entry.path;
   }
 }
 

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { JsonRecordSplitter } from '../../shared/cloudtrail/jsonRecords';
 import {
   collectTrailEvents,
+  openTrailFile,
   readTrailInputs,
   readTrailText,
   type TrailInput,
@@ -108,7 +110,7 @@ describe('readTrailInputs: input forms', () => {
     const items = summary(await readAll([file]));
     expect(items).toHaveLength(4);
     expect(items[0]).toBe('events.jsonl:1 a');
-    expect(items[1]).toMatch(/^events\.jsonl:2 !invalid JSON: /);
+    expect(items[1]).toBe('events.jsonl:2 !invalid JSON at line 2: a line break inside a string');
     expect(items[2]).toMatch(/^events\.jsonl:3 !invalid JSON: /);
     expect(items[3]).toBe('events.jsonl:4 d');
   });
@@ -157,32 +159,47 @@ describe('readTrailInputs: input forms', () => {
 });
 
 describe('readTrailInputs: files that cannot be read', () => {
-  it('reports a truncated log file once, not once per line, and goes on with the next file', async () => {
-    const pretty = JSON.stringify({ Records: [record('a'), record('b')] }, null, 2);
-    const truncated = put('a-truncated.json', pretty.slice(0, Math.floor(pretty.length / 2)));
-    const good = put('b-good.json', JSON.stringify(record('c')));
-    const items = summary(await readAll([truncated, good]));
-    expect(items).toHaveLength(2);
-    expect(items[0]).toMatch(/^a-truncated\.json !invalid JSON: /);
-    expect(items[1]).toBe('b-good.json c');
+  it('reports a truncated pretty-printed log file once, not once per line, keeps the records before, goes on', async () => {
+    const pretty = JSON.stringify({ Records: [record('a'), record('b'), record('c')] }, null, 2);
+    const truncated = put('a-truncated.json', pretty.slice(0, Math.floor(pretty.length * 0.6)));
+    const good = put('b-good.json', JSON.stringify(record('z')));
+    expect(summary(await readAll([truncated, good]))).toEqual([
+      'a-truncated.json#1 a',
+      expect.stringMatching(/^a-truncated\.json#2 !invalid JSON at line \d+: the data ends inside a value/),
+      'b-good.json z',
+    ]);
   });
 
-  it('reports a truncated single-line log file as CloudTrail writes them', async () => {
+  it('keeps the records of a single-line log file (as CloudTrail writes them) before the point it is cut', async () => {
     const compact = JSON.stringify({ Records: [record('a'), record('b')] });
     const file = put('cut.json', compact.slice(0, -10));
-    expect(summary(await readAll([file]))).toEqual([expect.stringMatching(/^cut\.json !invalid JSON: /)]);
+    expect(summary(await readAll([file]))).toEqual([
+      'cut.json#1 a',
+      'cut.json#2 !invalid JSON at line 1: the data ends inside a value (the file is cut short)',
+    ]);
   });
 
-  it('reports a broken gzip file and goes on with the next file', async () => {
-    const zipped = gzipSync(JSON.stringify({ Records: [record('a')] }));
-    const cut = put('a.json.gz', zipped.subarray(0, zipped.length - 12));
+  it('keeps what a cut-short gzip file decompresses, says how much was read, and goes on with the next file', async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify(record(`r${i}`))).join('\n');
+    const zipped = gzipSync(lines);
+    const cut = put('a.jsonl.gz', zipped.subarray(0, Math.floor(zipped.length / 2)));
     const garbage = put('b.json.gz', Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not really gzip')]));
     const good = put('c.json', JSON.stringify(record('c')));
     const items = summary(await readAll([cut, garbage, good]));
-    expect(items).toHaveLength(3);
-    expect(items[0]).toMatch(/^a\.json\.gz !cannot decompress gzip data: /);
-    expect(items[1]).toMatch(/^b\.json\.gz !cannot decompress gzip data: /);
-    expect(items[2]).toBe('c.json c');
+    const kept = items.filter((item) => item.startsWith('a.jsonl.gz:') && !item.includes('!'));
+    expect(kept.length).toBeGreaterThan(500);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `a.jsonl.gz:${i + 1} r${i}`));
+    const read = Math.floor(zipped.length / 2);
+    expect(items.slice(kept.length)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^a\\.jsonl\\.gz !cannot decompress gzip data: unexpected end of file; read ${read} of ${read} bytes ` +
+            `\\(\\d+ bytes decompressed\\); the ${kept.length} records before are kept, the rest of the file is not read$`,
+        ),
+      ),
+      expect.stringMatching(/^b\.json\.gz !cannot decompress gzip data: /),
+      'c.json c',
+    ]);
   });
 
   it('reports a file that is not valid UTF-8 and goes on', async () => {
@@ -342,15 +359,140 @@ describe('collectTrailEvents', () => {
     const events = await collectTrailEvents([log, broken], (error) => errors.push(error));
     expect(events.map((e) => e.eventId)).toEqual(['ok-1', 'ok-2']);
     expect(errors).toEqual([
-      { source: `${log}#2`, message: expect.stringMatching(/no-name has no eventName/), eventId: 'no-name' },
-      { source: `${log}#3`, message: expect.stringMatching(/must be a JSON object, got a string/) },
-      { source: broken, message: expect.stringMatching(/^invalid JSON: /) },
+      {
+        source: `${log}#2`,
+        message: expect.stringMatching(/no-name has no eventName/),
+        reason: 'invalid record',
+        eventId: 'no-name',
+      },
+      { source: `${log}#3`, message: expect.stringMatching(/must be a JSON object, got a string/), reason: 'invalid record' },
+      {
+        source: broken,
+        message: expect.stringMatching(/^invalid JSON at line 1: the data ends inside a value/),
+        reason: 'invalid JSON',
+      },
     ]);
   });
 
   it('rejects when a path does not exist', async () => {
     await expect(collectTrailEvents([path.join(dir, 'missing')], () => undefined)).rejects.toThrow(
       /missing: no such file or directory/,
+    );
+  });
+});
+
+describe('reading record by record: a bad part skips only itself', () => {
+  it('skips a record holding bytes that are not UTF-8, and only it, in a single-line log file', async () => {
+    const [a, b, c] = [record('a'), record('b'), record('c')].map((r) => Buffer.from(JSON.stringify(r)));
+    const bad = Buffer.from(String(b).replace('role-b', 'role-\u0000'));
+    bad[bad.indexOf(0)] = 0xff;
+    const file = put(
+      'log.json',
+      Buffer.concat([
+        Buffer.from('{"Records":['),
+        a as Buffer,
+        Buffer.from(','),
+        bad,
+        Buffer.from(','),
+        c as Buffer,
+        Buffer.from(']}'),
+      ]),
+    );
+    expect(summary(await readAll([file]))).toEqual(['log.json#1 a', 'log.json#2 !invalid UTF-8', 'log.json#3 c']);
+  });
+
+  it('skips a record larger than the limit, and only it', async () => {
+    const big = { ...record('big'), requestParameters: { padding: 'x'.repeat(5000) } };
+    const file = put('log.json', JSON.stringify({ Records: [record('a'), big, record('c')] }));
+    const items: string[] = [];
+    for await (const item of openTrailFile(file, { maxRecordBytes: 4096, chunkBytes: 1000 }))
+      items.push(summary([item])[0] as string);
+    expect(items).toEqual([
+      'log.json#1 a',
+      expect.stringMatching(/^log\.json#2 !a record of \d+ bytes, more than the 4096 a record may take$/),
+      'log.json#3 c',
+    ]);
+  });
+
+  it('reads the record of a JSON Lines line that follows a line cut short, and every junk line on its own', async () => {
+    const full = JSON.stringify(record('a'));
+    const lines = [full.slice(0, 40), JSON.stringify(record('b')), 'junk words here', '{"a": [1, 2', JSON.stringify(record('c'))];
+    const items = summary(await readAll([put('events.jsonl', lines.join('\n'))]));
+    expect(items).toEqual([
+      expect.stringMatching(/^events\.jsonl:1 !invalid JSON at line 1: a line break inside a string/),
+      'events.jsonl:2 b',
+      expect.stringMatching(/^events\.jsonl:3 !invalid JSON/),
+      expect.stringMatching(/^events\.jsonl:4 !invalid JSON at line 5: /),
+      'events.jsonl:5 c',
+    ]);
+  });
+
+  it('reads the next line of a JSON Lines file whose previous line lacks its end outside a string', () => {
+    expect([...readTrailText('f', '{"a": 1\n{"b": 2}\n')]).toEqual([
+      { source: 'f:1', error: "invalid JSON at line 2: '{' where ',' or the end of an object was expected", reason: 'invalid JSON' },
+      { source: 'f:2', record: { b: 2 } },
+    ]);
+  });
+
+  it('accounts for each file: size, bytes read, records and skips, and why it stopped early', async () => {
+    const text = `${JSON.stringify(record('a'))}\nnot json\n${JSON.stringify(record('b'))}\n`;
+    const file = put('events.jsonl', text);
+    const reader = openTrailFile(file, { chunkBytes: 7 });
+    for await (const _ of reader);
+    expect(reader.report).toEqual({
+      file,
+      size: Buffer.byteLength(text),
+      bytesRead: Buffer.byteLength(text),
+      textBytes: Buffer.byteLength(text),
+      records: 2,
+      skipped: 1,
+    });
+    const zipped = gzipSync(text);
+    const cut = openTrailFile(put('cut.jsonl.gz', zipped.subarray(0, zipped.length - 30)));
+    for await (const _ of cut);
+    expect(cut.report).toMatchObject({ size: zipped.length - 30, bytesRead: zipped.length - 30, skipped: 1 });
+    expect(cut.report.incomplete).toBe('cannot decompress gzip data: unexpected end of file');
+  });
+
+  it('splits the same bytes into the same items wherever the chunks end', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        JSON.stringify(record('a')),
+        JSON.stringify({ Records: [record('b'), record('c')] }),
+        JSON.stringify({ Records: [record('d')] }, null, 2),
+        JSON.stringify([record('e'), 'x\\"y', 42]),
+        JSON.stringify(envelope(record('f'))),
+        '{"eventID": "cut',
+        'junk line',
+        '{"a": tru}',
+        '"\\u00e9\\"\\\\"',
+        '',
+        '  ',
+      ),
+      fc.json(),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 6 }),
+        fc.constantFrom('\n', '\r\n', ' '),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (pieces, separator, cuts) => {
+          const bytes = Buffer.from(pieces.join(separator));
+          const whole = new JsonRecordSplitter('f');
+          const expected = [...whole.push(bytes), ...whole.end()];
+          const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((x, y) => x - y);
+          const chunked = new JsonRecordSplitter('f');
+          const items = [];
+          let from = 0;
+          for (const point of [...points, bytes.length]) {
+            items.push(...chunked.push(bytes.subarray(from, point)));
+            from = point;
+          }
+          items.push(...chunked.end());
+          expect(items).toEqual(expected);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });
