@@ -1,19 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json';
+import { isRecord } from '../cloudtrail/accessors';
 import { severityRank } from '../config/config';
 import { checkPolicyDocument, type PolicyCheckResult, unwrapPolicy } from '../engine/checkPolicy';
 import { ValidationError } from '../errors';
+import { MAX_POLICY_CHARS, parsePolicy } from '../policy/parse';
 import { RULES } from '../rules';
+import { partialRunExit } from './evaluate';
 import { parseFormat, parseSeverity, resolveConfig } from './options';
 import { formatTable } from './output';
 import { type SarifInput, sarifLog } from './sarif';
+import { SkipReport } from './skips';
 
 const HELP = `usage: rolewatch check-policy <file>... [options]
 
 Analyses IAM policy documents with RoleWatch's rules: permission policies by default, trust policies
-with --trust. A file holds a policy document, or IAM API output that contains one.
+with --trust. A file holds a policy document, or IAM API output that contains one. A file that cannot be
+read or holds no valid policy is skipped and reported (exit 3, see --allow-partial).
 
 options:
   --trust             the files are trust (assume-role) policies
@@ -21,7 +25,8 @@ options:
   --config FILE       rolewatch.config.yml/.json (knownAccounts, trustedThirdParties...)
   --format FORMAT     table (default), jsonl: {"file","ruleId","severity","detail"} per line, or
                       sarif: SARIF 2.1.0 for code scanning (results at the statement's line)
-  --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported
+  --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported (and 3 if any file was skipped)
+  --allow-partial     exit 0, not 3, when a file was skipped (never with --fail-on)
 `;
 
 export async function runCheckPolicy(args: string[]): Promise<number> {
@@ -34,6 +39,7 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
       config: { type: 'string' },
       format: { type: 'string' },
       'fail-on': { type: 'string' },
+      'allow-partial': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,19 +60,28 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
   const unreadable: { path: string; message: string }[] = [];
   // A standalone document is judged as of now: a grant whose time condition has passed allows nothing.
   const at = Date.now();
+  const skips = new SkipReport((text) => process.stderr.write(text));
+  const skip = (file: string, message: string, reason: string) => {
+    unreadable.push({ path: file, message });
+    skips.add({ source: file, message, reason });
+  };
   for (const file of positionals) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      unreadable.push({ path: file, message: (error as Error).message });
-      process.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`);
+    const read = readPolicyFile(file);
+    if ('error' in read) {
+      skip(file, read.error, read.reason);
+      continue;
+    }
+    const input = unwrapPolicy(read.value, trust);
+    // A document that is not a policy is input that cannot be checked, not a finding about a policy.
+    const parsed = parsePolicy(input);
+    if (!parsed.ok) {
+      skip(file, `not a valid ${trust ? 'trust' : 'permission'} policy: ${parsed.error}`, 'invalid policy');
       continue;
     }
     const results: PolicyCheckResult[] = [];
-    checked.push({ path: file, text, results });
-    const input = unwrapPolicy(tryParse(text), trust);
-    const name = basename(file).replace(/\.json$/i, '');
+    checked.push({ path: file, text: read.text, results });
+    // The names are those the file states (IAM API output); a file's own name says nothing about the role.
+    const name = namesIn(read.value) ?? UNNAMED;
     for (const result of checkPolicyDocument(input, { trust, account, name, config, at })) {
       rows.push({ file, result });
       results.push(result);
@@ -88,15 +103,42 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(log, null, 2)}\n`);
   }
   process.stderr.write(`${positionals.length - unreadable.length} policies checked, ${rows.length} findings\n`);
-  if (unreadable.length > 0) return 2;
-  return failOn && rows.some(({ result }) => severityRank(result.severity) >= severityRank(failOn)) ? 1 : 0;
+  return partialRunExit({
+    failed: failOn !== undefined && rows.some(({ result }) => severityRank(result.severity) >= severityRank(failOn)),
+    skips,
+    allowPartial: values['allow-partial'] === true,
+    gated: failOn !== undefined,
+  });
 }
 
-/** Text that is not JSON is handed on as text: the policy parser reports it (URL-encoded documents included). */
-function tryParse(text: string): unknown {
+/** The role and policy name shown when the file does not state one. */
+const UNNAMED = '<unnamed>';
+
+/** The file's text and its content as JSON, or as text when it is not JSON (the parser reads URL-encoded documents). */
+function readPolicyFile(file: string): { text: string; value: unknown } | { error: string; reason: string } {
+  let text: string;
   try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+    // No IAM policy comes near this size: a larger file is not one, and is not read whole.
+    const size = statSync(file).size;
+    if (size > MAX_POLICY_CHARS * 4) return { error: `${size} bytes, larger than any IAM policy`, reason: 'not a policy' };
+    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
+  } catch (error) {
+    const message = isRecord(error) && typeof error.message === 'string' ? error.message : String(error);
+    return { error: `cannot read file: ${message}`, reason: 'file cannot be read' };
   }
+  try {
+    return { text, value: JSON.parse(text) };
+  } catch {
+    return { text, value: text };
+  }
+}
+
+/** The role or policy name stated by IAM API output (GetRole, GetRolePolicy, GetPolicy...), if any. */
+function namesIn(value: unknown): string | undefined {
+  if (!isRecord(value)) return undefined;
+  const role = isRecord(value.Role) ? value.Role : undefined;
+  const policy = isRecord(value.Policy) ? value.Policy : undefined;
+  for (const candidate of [role?.RoleName, value.RoleName, value.PolicyName, policy?.PolicyName])
+    if (typeof candidate === 'string' && /^[\w+=,.@-]{1,128}$/.test(candidate)) return candidate;
+  return undefined;
 }

@@ -10,9 +10,11 @@ import { ValidationError } from '../errors';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from '../iam/reader';
 import { createTable } from '../store/dynamoLocal';
+import { EXIT, exitCodeOf } from './exitCodes';
 import { FINDINGS_OPTIONS, type OutputFormat, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
 import { findingJson, findingsTable } from './output';
 import { createProgress } from './progress';
+import { SkipReport } from './skips';
 
 const HELP = `usage: rolewatch evaluate <file|dir>... [options]
 
@@ -23,7 +25,9 @@ RoleWatch's DynamoDB table).
 options:
   --config FILE       rolewatch.config.yml/.json (default: ./rolewatch.config.* if present)
   --format FORMAT     table (default) or jsonl (one finding per line)
-  --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported
+  --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported (and 3 if any input was skipped)
+  --allow-partial     exit 0, not 3, when input was skipped (a line, record or file that cannot be read);
+                      never with --fail-on, which fails a run that did not read all of its input
   --policies FILE     customer-managed policy documents, for AttachRolePolicy offline:
                       {"<policy arn>": {"defaultVersionId": "v1", "versions": {"v1": {...}}}}
 
@@ -46,6 +50,7 @@ export async function runEvaluate(args: string[]): Promise<number> {
       ...FINDINGS_OPTIONS,
       policies: { type: 'string' },
       'create-table': { type: 'boolean' },
+      'allow-partial': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -73,25 +78,48 @@ export async function runEvaluate(args: string[]): Promise<number> {
         logger,
       })
     : createMemoryContext({ config, ...(policies ? { policies } : {}), logger }).engine;
-  let skipped = 0;
+  const skips = new SkipReport((text) => process.stderr.write(text));
   let unwatched = 0;
-  const events = await collectTrailEvents(
-    positionals,
-    (error) => {
-      skipped += 1;
-      process.stderr.write(`skipped ${error.source}${error.eventId ? ` (eventID ${error.eventId})` : ''}: ${error.message}\n`);
+  const events = await collectTrailEvents(positionals, (error) => skips.add(error), {
+    keep: (record) => {
+      if (engine.isWatchedRecord(record)) return true;
+      unwatched += 1;
+      return false;
     },
-    {
-      keep: (record) => {
-        if (engine.isWatchedRecord(record)) return true;
-        unwatched += 1;
-        return false;
-      },
-    },
-  );
+  });
 
-  const { reported } = await replayAndReport(engine, events, { format, skipped, unwatched });
-  return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
+  const { reported, failed } = await replayAndReport(engine, events, { format, skipped: skips.total, unwatched });
+  return partialRunExit({
+    failed: failOn !== undefined && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)),
+    skips,
+    failedEvents: failed,
+    allowPartial: values['allow-partial'] === true,
+    gated: failOn !== undefined,
+  });
+}
+
+/**
+ * The exit code of a run that may have skipped input, after the skip summary (per reason) and, when the run fails
+ * for it, one line saying so.
+ */
+export function partialRunExit(options: {
+  failed: boolean;
+  skips: SkipReport;
+  failedEvents?: number;
+  allowPartial: boolean;
+  gated: boolean;
+}): number {
+  const { skips } = options;
+  if (skips.total > 0) process.stderr.write(`${skips.summary()}\n`);
+  const skipped = skips.total + (options.failedEvents ?? 0);
+  const code = exitCodeOf({ ...options, skipped });
+  if (code === EXIT.partial)
+    process.stderr.write(
+      options.gated
+        ? 'exit 3: input was skipped, so --fail-on cannot pass this run\n'
+        : 'exit 3: input was skipped; --allow-partial accepts a partial run\n',
+    );
+  return code;
 }
 
 /** What a replay reported. */

@@ -1,7 +1,8 @@
 import { ConfigError, RoleWatchError, ValidationError } from '../errors';
 
-/** Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage or unreadable input. */
-export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+import { EXIT } from './exitCodes';
+
+export { EXIT } from './exitCodes';
 
 type Run = (args: string[]) => Promise<number>;
 

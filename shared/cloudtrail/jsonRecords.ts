@@ -57,6 +57,8 @@ interface Capture {
   /** The value is complete when the container stack is back to this depth. */
   depth: number;
   source: string;
+  /** The line the value starts on. */
+  line: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -172,7 +174,10 @@ export class JsonRecordSplitter {
           this.line++;
           this.atLineStart = true;
           // In JSON Lines every line is a record of its own; in a document, the next value starts in column 0.
-          this.expect = this.topParsed > 0 ? Expect.Top : Expect.LineStart;
+          if (this.topParsed > 0) {
+            this.release(this.line - 1);
+            this.expect = Expect.Top;
+          } else this.expect = Expect.LineStart;
           i = newline + 1;
           continue;
         }
@@ -181,8 +186,10 @@ export class JsonRecordSplitter {
             this.line++;
             this.atLineStart = true;
             i++;
-          } else if (this.atLineStart && (byte === LBRACE || byte === LBRACKET)) this.expect = Expect.Top;
-          else this.expect = Expect.SkipLine;
+          } else if (this.atLineStart && (byte === LBRACE || byte === LBRACKET)) {
+            this.release(this.line - 1);
+            this.expect = Expect.Top;
+          } else this.expect = Expect.SkipLine;
           continue;
       }
       if (byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === NEWLINE) {
@@ -197,6 +204,7 @@ export class JsonRecordSplitter {
       if (this.resumeHere) {
         // fail() left the byte to be read again: it starts a new value in column 0.
         this.resumeHere = false;
+        this.release(this.line);
         this.expect = Expect.Top;
         continue;
       }
@@ -213,6 +221,7 @@ export class JsonRecordSplitter {
    * says the reader could not read on (its caller reports that): the value left open is part of that report.
    */
   end(cutShort = false): TrailInput[] {
+    this.release(this.atLineStart ? this.line - 1 : this.line);
     if (cutShort) {
       this.flushPending(this.file);
       return this.drain();
@@ -224,6 +233,7 @@ export class JsonRecordSplitter {
       this.finishTop(capture);
     } else if (this.inString || this.inLiteral || this.stack.length > 0) {
       this.fail(undefined, -1, 'the data ends inside a value (the file is cut short)');
+      this.release(this.line);
     }
     this.flushPending(this.file);
     if (!this.anything) this.out.push({ source: this.file, error: 'empty file', reason: READ_REASONS.empty });
@@ -233,6 +243,24 @@ export class JsonRecordSplitter {
   /** fail() found the offending byte starting a new value in column 0: it is read again as that value's start. */
   private resumeHere = false;
   private topIsLiteral = false;
+  /** The error of the value a syntax error ended, held until reading resumes. */
+  private held: { source: string; message: string; line: number; first: boolean } | undefined;
+
+  /**
+   * Emits the error of the value a syntax error ended, once reading has resumed (or the data ended): `lastLine` is
+   * the last line skipped with it, named when the error took more lines than its own.
+   */
+  private release(lastLine: number): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    const error = {
+      error: lastLine > held.line ? `${held.message}; lines ${held.line}-${lastLine} skipped` : held.message,
+      reason: READ_REASONS.json,
+    };
+    if (held.first) this.pendingFirst = (prefix) => [{ source: prefix, ...error }];
+    else this.out.push({ source: held.source, ...error });
+  }
 
   private drain(): TrailInput[] {
     const out = this.out;
@@ -300,14 +328,22 @@ export class JsonRecordSplitter {
     if (this.topStarted === 2) this.flushPending(`${this.file}:1`);
     this.topLine = this.line;
     this.topPrefix = this.topStarted === 1 && this.line === 1 ? this.file : `${this.file}:${this.line}`;
-    this.capture = { parts: [], start: i, size: 0, overflow: false, depth: 0, source: this.topPrefix };
+    this.capture = { parts: [], start: i, size: 0, overflow: false, depth: 0, source: this.topPrefix, line: this.line };
   }
 
   private startValue(chunk: Buffer, i: number, byte: number): void {
     const depth = this.stack.length;
     if (this.containerDepth > 0 && depth === this.containerDepth && !this.capture) {
       this.elements++;
-      this.capture = { parts: [], start: i, size: 0, overflow: false, depth, source: `${this.topPrefix}#${this.elements}` };
+      this.capture = {
+        parts: [],
+        start: i,
+        size: 0,
+        overflow: false,
+        depth,
+        source: `${this.topPrefix}#${this.elements}`,
+        line: this.line,
+      };
     }
     if (byte === LBRACE) {
       this.stack.push(OBJECT);
@@ -379,10 +415,19 @@ export class JsonRecordSplitter {
       this.topParsed++;
       return;
     }
-    const decoded = decode(capture, this.maxRecordBytes);
+    const decoded = isLiteral ? decodeWord(capture) : decode(capture, this.maxRecordBytes);
     if ('value' in decoded) this.topParsed++;
-    // A word that is not JSON (junk text) ends its line: the next words are not values of their own.
-    else if (isLiteral) this.expect = Expect.SkipLine;
+    else if (isLiteral) {
+      // A word that is not JSON (junk text) ends its line, like a syntax error: the next words are not values.
+      this.held = {
+        source: capture.source,
+        message: decoded.error,
+        line: capture.line,
+        first: this.topStarted === 1 && this.topLine === 1,
+      };
+      this.expect = Expect.SkipLine;
+      return;
+    }
     const items = (prefix: string): TrailInput[] =>
       'value' in decoded ? [...expandDocument(prefix, decoded.value)] : [{ source: prefix, ...decoded }];
     if (this.topStarted === 1 && this.topLine === 1) this.pendingFirst = items;
@@ -414,11 +459,13 @@ export class JsonRecordSplitter {
    */
   private fail(chunk: Buffer | undefined, i: number, what: string): void {
     const source = this.capture?.source ?? this.topPrefix;
-    const error = { error: `invalid JSON at line ${this.line}: ${what}`, reason: READ_REASONS.json };
     const startedOnThisLine = this.topLine === this.line;
-    if (this.topStarted === 1 && this.topLine === 1 && this.containerDepth === 0 && !this.capture?.depth)
-      this.pendingFirst = (prefix) => [{ source: prefix, ...error }];
-    else this.out.push({ source, ...error });
+    this.held = {
+      source,
+      message: `invalid JSON at line ${this.line}: ${what}`,
+      line: this.line,
+      first: this.topStarted === 1 && this.topLine === 1 && this.containerDepth === 0 && !this.capture?.depth,
+    };
     this.stack.length = 0;
     this.capture = undefined;
     this.containerDepth = 0;
@@ -449,6 +496,23 @@ function decode(capture: Capture, max: number): { value: unknown } | { error: st
   } catch (error) {
     return { error: `invalid JSON: ${messageOf(error)}`, reason: READ_REASONS.json };
   }
+}
+
+const JSON_WORD = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)$/;
+
+/** A bare word at the top level: a JSON scalar, or junk text (told apart without a JSON.parse exception per word). */
+function decodeWord(capture: Capture): { value: unknown } | { error: string; reason: string } {
+  const first = capture.parts[0]?.[0];
+  // Only t(rue), f(alse), n(ull), a digit or a minus can start a JSON word: junk is told at its first byte.
+  const maybe =
+    first === 0x74 ||
+    first === 0x66 ||
+    first === 0x6e ||
+    first === 0x2d ||
+    (first !== undefined && first >= 0x30 && first <= 0x39);
+  const word = capture.overflow || !maybe ? '' : Buffer.concat(capture.parts).toString('latin1');
+  if (JSON_WORD.test(word)) return { value: JSON.parse(word) };
+  return { error: `invalid JSON at line ${capture.line}: text that is not JSON`, reason: READ_REASONS.json };
 }
 
 /** The records of one complete top-level value: a log file's or an array's elements, or the value itself. */

@@ -45,9 +45,13 @@ export interface TrailFileReport {
   incomplete?: string;
 }
 
-/** One file's records, one at a time; `report` is complete when iteration ends. */
+/**
+ * One file's records, one at a time (or, cheaper for many small items, one chunk's worth at a time with
+ * `batches()`); `report` is complete when iteration ends. Each iteration reads the file anew.
+ */
 export interface TrailFileReader extends AsyncIterable<TrailInput> {
   readonly report: TrailFileReport;
+  batches(): AsyncIterable<TrailInput[]>;
 }
 
 /** Limits of the reader; tests lower them. */
@@ -92,9 +96,14 @@ const NOT_JSON_EXTENSIONS = new Set([
  * @throws ValidationError before yielding anything when a path does not exist or cannot be accessed.
  */
 export async function* readTrailInputs(paths: string[], options: ReadOptions = {}): AsyncGenerator<TrailInput> {
+  for await (const batch of readTrailBatches(paths, options)) yield* batch;
+}
+
+/** {@link readTrailInputs} a read chunk's worth at a time. */
+export async function* readTrailBatches(paths: string[], options: ReadOptions = {}): AsyncGenerator<TrailInput[]> {
   for await (const entry of listTrailFiles(paths)) {
-    if (typeof entry === 'string') yield* openTrailFile(entry, options);
-    else yield entry;
+    if (typeof entry === 'string') yield* openTrailFile(entry, options).batches();
+    else yield [entry];
   }
 }
 
@@ -124,17 +133,28 @@ export async function* listTrailFiles(paths: string[]): AsyncGenerator<string | 
  */
 export function openTrailFile(file: string, options: ReadOptions = {}): TrailFileReader {
   const report: TrailFileReport = { file, size: 0, bytesRead: 0, textBytes: 0, records: 0, skipped: 0 };
-  async function* items(): AsyncGenerator<TrailInput> {
-    for await (const item of readFileItems(file, report, options)) {
-      if ('error' in item) report.skipped += 1;
-      else report.records += 1;
-      yield item;
-    }
-  }
-  return { report, [Symbol.asyncIterator]: () => items() };
+  const batches = () => readFileBatches(file, report, options);
+  return {
+    report,
+    batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches()) yield* batch;
+    },
+  };
 }
 
-async function* readFileItems(file: string, report: TrailFileReport, options: ReadOptions): AsyncGenerator<TrailInput> {
+/** The items of one file, a read chunk's worth at a time (one async step per chunk, not per item). */
+async function* readFileBatches(file: string, report: TrailFileReport, options: ReadOptions): AsyncGenerator<TrailInput[]> {
+  // Each iteration reads the file anew, and reports anew.
+  Object.assign(report, { size: 0, bytesRead: 0, textBytes: 0, records: 0, skipped: 0 });
+  delete report.incomplete;
+  const counted = (items: TrailInput[]): TrailInput[] => {
+    for (const item of items) {
+      if ('error' in item) report.skipped += 1;
+      else report.records += 1;
+    }
+    return items;
+  };
   let isGzip: boolean;
   try {
     const handle = await open(file, 'r');
@@ -147,7 +167,7 @@ async function* readFileItems(file: string, report: TrailFileReport, options: Re
       await handle.close();
     }
   } catch (error) {
-    yield { source: file, error: `cannot read file: ${messageOf(error)}`, reason: FILE_REASONS.unreadable };
+    yield counted([{ source: file, error: `cannot read file: ${messageOf(error)}`, reason: FILE_REASONS.unreadable }]);
     return;
   }
   const splitter = new JsonRecordSplitter(file, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
@@ -165,23 +185,26 @@ async function* readFileItems(file: string, report: TrailFileReport, options: Re
   try {
     for await (const chunk of text) {
       report.textBytes += chunk.length;
-      yield* splitter.push(chunk);
+      const items = splitter.push(chunk);
+      if (items.length > 0) yield counted(items);
     }
   } catch (error) {
     failure = error;
   } finally {
     disk.destroy();
   }
-  yield* splitter.end(failure !== undefined);
+  yield counted(splitter.end(failure !== undefined));
   if (failure !== undefined) {
     report.incomplete = `${isGzip ? 'cannot decompress gzip data' : 'cannot read file'}: ${messageOf(failure)}`;
-    yield {
-      source: file,
-      error: `${report.incomplete}; read ${report.bytesRead} of ${report.size} bytes${
-        isGzip ? ` (${report.textBytes} bytes decompressed)` : ''
-      }; the ${report.records} records before are kept, the rest of the file is not read`,
-      reason: FILE_REASONS.incomplete,
-    };
+    yield counted([
+      {
+        source: file,
+        error: `${report.incomplete}; read ${report.bytesRead} of ${report.size} bytes${
+          isGzip ? ` (${report.textBytes} bytes decompressed)` : ''
+        }; the ${report.records} records before are kept, the rest of the file is not read`,
+        reason: FILE_REASONS.incomplete,
+      },
+    ]);
   }
 }
 
@@ -200,9 +223,11 @@ export async function collectTrailEvents(
   options: { keep?: (record: unknown) => boolean } & ReadOptions = {},
 ): Promise<TrailEvent[]> {
   const events: TrailEvent[] = [];
-  for await (const input of readTrailInputs(paths, options)) {
-    const event = parseInput(input, onError, options.keep);
-    if (event) events.push(event);
+  for await (const batch of readTrailBatches(paths, options)) {
+    for (const input of batch) {
+      const event = parseInput(input, onError, options.keep);
+      if (event) events.push(event);
+    }
   }
   // Array.prototype.sort is stable, so equal times and ids keep reading order.
   return events.sort(compareTrailEvents);

@@ -111,7 +111,7 @@ describe('readTrailInputs: input forms', () => {
     expect(items).toHaveLength(4);
     expect(items[0]).toBe('events.jsonl:1 a');
     expect(items[1]).toBe('events.jsonl:2 !invalid JSON at line 2: a line break inside a string');
-    expect(items[2]).toMatch(/^events\.jsonl:3 !invalid JSON: /);
+    expect(items[2]).toBe('events.jsonl:3 !invalid JSON at line 3: text that is not JSON');
     expect(items[3]).toBe('events.jsonl:4 d');
   });
 
@@ -429,8 +429,24 @@ describe('reading record by record: a bad part skips only itself', () => {
 
   it('reads the next line of a JSON Lines file whose previous line lacks its end outside a string', () => {
     expect([...readTrailText('f', '{"a": 1\n{"b": 2}\n')]).toEqual([
-      { source: 'f:1', error: "invalid JSON at line 2: '{' where ',' or the end of an object was expected", reason: 'invalid JSON' },
+      {
+        source: 'f:1',
+        error: "invalid JSON at line 2: '{' where ',' or the end of an object was expected",
+        reason: 'invalid JSON',
+      },
       { source: 'f:2', record: { b: 2 } },
+    ]);
+  });
+
+  it('skips the lines of a broken document up to the next line that starts a value, and says which', () => {
+    const text = ['junk at the start', '  more junk', '', 'and more', JSON.stringify(record('a')), 'junk again'].join('\n');
+    expect([...readTrailText('f', `${text}\n`)]).toEqual([
+      { source: 'f:1', error: 'invalid JSON at line 1: text that is not JSON; lines 1-4 skipped', reason: 'invalid JSON' },
+      { source: 'f:5', record: record('a') },
+      { source: 'f:6', error: 'invalid JSON at line 6: text that is not JSON', reason: 'invalid JSON' },
+    ]);
+    expect([...readTrailText('f', 'junk\nmore junk\n')]).toEqual([
+      { source: 'f', error: 'invalid JSON at line 1: text that is not JSON; lines 1-2 skipped', reason: 'invalid JSON' },
     ]);
   });
 

@@ -144,7 +144,8 @@ describe('golden CLI replay of the corpus', () => {
     .sort();
 
   it('rolewatch evaluate reports the same findings, in the same order, for the whole directory', async () => {
-    const { code, stdout } = await runCli('evaluate', path.join(CORPUS, 'events'), '--format', 'jsonl');
+    // The corpus's INDEX.jsonl describes the files and holds no CloudTrail record: its lines are skipped.
+    const { code, stdout } = await runCli('evaluate', path.join(CORPUS, 'events'), '--format', 'jsonl', '--allow-partial');
     expect(code).toBe(0);
     const file = path.join(GOLDEN, 'corpus-cli.json');
     const rows = stdout
