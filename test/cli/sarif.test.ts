@@ -112,22 +112,25 @@ describe('rolewatch check-policy --format sarif', () => {
     }
   });
 
-  it('locates trust findings in a single-statement trust policy, and a policy that is not JSON at line 1', async () => {
+  it('locates trust findings in a single-statement trust policy; a file that is not a policy fails the invocation', async () => {
     file('trust.json', OPEN_TRUST);
     file('broken.json', '{"Version": "2012-10-17", "Statement": [\n');
-    const { log, run } = await sarif('--trust', 'trust.json', 'broken.json');
+    const { log, run, code } = await sarif('--trust', 'trust.json', 'broken.json');
     expect(draft04Errors(SARIF_SCHEMA, log)).toEqual([]);
     const open = run.results.find((result) => result.ruleId === 'trust-any-principal');
     expect(open?.locations[0]?.physicalLocation.region.startLine).toBe(3);
-    const broken = run.results.find((result) => result.locations[0]?.physicalLocation.artifactLocation.uri === 'broken.json');
-    expect(broken?.ruleId).toBe('malformed-policy');
-    expect(broken?.locations[0]?.physicalLocation.region.startLine).toBe(1);
+    // Input that cannot be checked is not a finding about a policy: it is skipped, and the run is partial (exit 3).
+    expect(run.results.filter((result) => result.locations[0]?.physicalLocation.artifactLocation.uri === 'broken.json')).toEqual(
+      [],
+    );
+    expect(run.invocations[0]?.executionSuccessful).toBe(false);
+    expect(code).toBe(3);
   });
 
-  it('reports an unreadable file as a failed invocation, still valid SARIF, and exits 2', async () => {
+  it('reports an unreadable file as a failed invocation, still valid SARIF, and exits 3', async () => {
     file('admin.json', ADMIN_SECOND);
     const { log, run, code } = await sarif('admin.json', 'missing.json');
-    expect(code).toBe(2);
+    expect(code).toBe(3);
     expect(run.invocations[0]?.executionSuccessful).toBe(false);
     expect(draft04Errors(SARIF_SCHEMA, log)).toEqual([]);
   });
