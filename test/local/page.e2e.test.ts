@@ -164,6 +164,7 @@ describe('the web page over the demo', () => {
       expect(roles).toContain(DEMO_ROLES.backdoor);
       expect(problems).toEqual([]);
       if (SCREENSHOTS) {
+        await page.setViewportSize({ width: 1200, height: 760 });
         await page.uncheck('#graph-filters input[name="admin"]');
         await page.locator('#graph-status', { hasText: `, ${all} paths shown` }).waitFor();
         await page.screenshot({ path: path.join(SCREENSHOTS, 'account-graph.png') });

@@ -53,7 +53,8 @@ const RW = (() => {
     });
     (children || []).forEach((child) => {
       if (child === undefined || child === null || child === false) return;
-      node.appendChild(typeof child === 'string' ? document.createTextNode(visible(child)) : child);
+      // Line breaks stay: in a <pre> they are the layout, elsewhere HTML shows them as spaces.
+      node.appendChild(typeof child === 'string' ? document.createTextNode(visibleLines(child)) : child);
     });
     return node;
   }
@@ -122,8 +123,13 @@ const RW = (() => {
       .replace(/\.\d+Z$|Z$/, '');
   }
 
+  /** A time in a table: the date, the clock under it. */
   function timeCell(iso) {
-    return el('time', { datetime: iso, title: iso ? `${iso} (UTC)` : undefined }, [time(iso)]);
+    const [day, clock] = time(iso).split(' ');
+    return el('time', { datetime: iso, title: iso ? `${iso} (UTC)` : undefined }, [
+      day || '',
+      clock ? el('span', { class: 'clock' }, [clock]) : null,
+    ]);
   }
 
   function severityLabel(severity) {
@@ -140,6 +146,17 @@ const RW = (() => {
 
   function badge(text, kind, title) {
     return el('span', { class: `badge ${kind || ''}`, title }, [text]);
+  }
+
+  /** The finding's compliance ids, the first few inline (all of them in its details). */
+  function controls(f) {
+    if (!Array.isArray(f.controls) || f.controls.length === 0) return null;
+    const shown = f.controls.slice(0, 3).map((id) => badge(String(id), 'control'));
+    const more = f.controls.length - shown.length;
+    return el('div', { class: 'controls', title: f.controls.join(', ') }, [
+      ...shown,
+      more > 0 ? el('span', { class: 'muted' }, [`+${more} more`]) : null,
+    ]);
   }
 
   /** The header line: where the data comes from. */
@@ -172,6 +189,7 @@ const RW = (() => {
     rolePath,
     roleLink,
     badge,
+    controls,
     showSource,
     showError,
   };

@@ -186,7 +186,7 @@ const RWGraph = (() => {
       ids.set(node.key, id);
       elements.push({
         group: 'nodes',
-        data: Object.assign({ id, label: RW.visible(node.label).replace(/\\u\{000a\}/g, '\n'), key: node.key }, node.data),
+        data: Object.assign({ id, label: RW.visibleLines(node.label), key: node.key }, node.data),
         position: at.get(node.key),
         classes: Array.from(node.classes).join(' '),
       });

@@ -61,16 +61,7 @@
           el('tr', { 'data-finding': f.id, 'data-rule': f.ruleId }, [
             el('td', { class: 'nowrap' }, [RW.severityLabel(f.severity)]),
             el('td', {}, [el('div', {}, [f.title]), el('code', { class: 'muted' }, [f.ruleId])]),
-            el('td', {}, [
-              f.detail,
-              Array.isArray(f.controls) && f.controls.length > 0
-                ? el(
-                    'div',
-                    { class: 'controls' },
-                    f.controls.map((id) => RW.badge(String(id), 'control')),
-                  )
-                : null,
-            ]),
+            el('td', {}, [f.detail, RW.controls(f)]),
             el('td', { class: 'nowrap' }, [RW.timeCell(f.openedAt)]),
             el('td', { class: 'nowrap' }, [RW.timeCell(f.lastSeen)]),
           ]),
@@ -310,7 +301,7 @@
       const policies = document.getElementById('policies');
       (role.inlinePolicies || []).forEach((policy) => {
         policies.appendChild(el('h3', {}, [`inline: ${policy.name}`]));
-        policies.appendChild(el('pre', { class: 'policy' }, [RW.visibleLines(policyText(policy.document))]));
+        policies.appendChild(el('pre', { class: 'policy' }, [policyText(policy.document)]));
       });
       (role.attachedPolicies || []).forEach((arn) => {
         policies.appendChild(el('h3', {}, [`attached: ${arn}`]));
@@ -342,9 +333,7 @@
       entries.forEach((entry, i) => {
         const item = el('li', { id: `change-${i}`, 'data-event': entry.eventId }, [
           el('strong', {}, [entry.eventName]),
-          ' ',
-          RW.timeCell(entry.at),
-          ` by ${entry.actor || 'unknown'}: ${entry.summary}`,
+          ` ${RW.time(entry.at)} by ${entry.actor || 'unknown'}: ${entry.summary}`,
         ]);
         if (entry.diff && entry.diff.length > 0) item.appendChild(diffBlock(entry.diff));
         list.appendChild(item);

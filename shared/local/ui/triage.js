@@ -235,7 +235,7 @@
         el('button', { type: 'button', class: 'expand', 'aria-expanded': 'false', title: 'Details and actions' }, ['▸']),
         ' ',
         f.detail,
-        controlsOf(f),
+        RW.controls(f),
       ]),
       el('td', { class: 'nowrap' }, [RW.timeCell(f.openedAt)]),
       el('td', { class: 'nowrap' }, [
@@ -244,15 +244,6 @@
       ]),
       el('td', { class: 'nowrap' }, [statusOf(f)]),
     ]);
-  }
-
-  function controlsOf(f) {
-    if (!Array.isArray(f.controls) || f.controls.length === 0) return null;
-    return el(
-      'div',
-      { class: 'controls' },
-      f.controls.map((id) => RW.badge(String(id), 'control')),
-    );
   }
 
   function statusOf(f) {
@@ -312,7 +303,7 @@
       ),
     );
     if (f.diff && f.diff.length > 0) cell.appendChild(diffBlock(f.diff));
-    if (f.evidence) cell.appendChild(el('pre', { class: 'policy' }, [RW.visibleLines(JSON.stringify(f.evidence, null, 2))]));
+    if (f.evidence) cell.appendChild(el('pre', { class: 'policy' }, [JSON.stringify(f.evidence, null, 2)]));
     cell.appendChild(actions(f, row, cell, session));
   }
 
