@@ -26,6 +26,7 @@ function rule(overrides: Partial<Rule> & Pick<Rule, 'id'>): Rule {
     events: ['AssumeRole'],
     rationale: 'why',
     remediation: 'what',
+    controls: ['NIST-800-53-r5-SI-4'],
     evaluate: () => [],
     ...overrides,
   };
