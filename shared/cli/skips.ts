@@ -21,14 +21,15 @@ export class SkipReport {
   /** Records one skip; prints it while its reason has been seen fewer than `shown` times. */
   add(error: Pick<TrailReadError, 'source' | 'message' | 'reason' | 'eventId'>): void {
     this.count += 1;
-    const seen = (this.reasons.get(error.reason) ?? 0) + 1;
-    this.reasons.set(error.reason, seen);
+    const reason = error.reason ?? 'invalid record';
+    const seen = (this.reasons.get(reason) ?? 0) + 1;
+    this.reasons.set(reason, seen);
     if (seen <= this.shown)
       this.write(
         `skipped ${oneLine(error.source)}${error.eventId ? ` (eventID ${oneLine(error.eventId)})` : ''}: ${oneLine(error.message)}\n`,
       );
     if (seen === this.shown)
-      this.write(`(further skips for "${error.reason}" are counted, not printed; the summary gives the total)\n`);
+      this.write(`(further skips for "${reason}" are counted, not printed; the summary gives the total)\n`);
   }
 
   get total(): number {

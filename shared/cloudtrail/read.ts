@@ -15,8 +15,11 @@ export { READ_REASONS, type TrailInput } from './jsonRecords';
 export interface TrailReadError {
   source: string;
   message: string;
-  /** A short stable category (`invalid JSON`, `invalid UTF-8`, `file read incompletely`...), for summaries. */
-  reason: string;
+  /**
+   * A short stable category (`invalid JSON`, `invalid UTF-8`, `file read incompletely`...), for summaries; the
+   * reader always sets it, other callers may leave it out (`invalid record`).
+   */
+  reason?: string;
   /** The record's eventID, when the record was read but is not a usable event. */
   eventId?: string;
 }
