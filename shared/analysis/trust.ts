@@ -4,6 +4,7 @@
  * regular expression and no lookup structure per call.
  */
 import type { ConditionClause, PolicyDocument, PrincipalSet, Statement } from '../policy/types';
+import confusedDeputy from './data/confusedDeputyServices.json';
 import {
   accountOfPrincipal,
   conditionsOnKey,
@@ -11,6 +12,7 @@ import {
   isExternalIdCondition,
   isOnlyWildcards,
   isPositiveOperator,
+  isRequiringClause,
   isSingleValuedKey,
   isSourceCondition,
   isWildcardOperator,
@@ -61,6 +63,8 @@ export interface AccountTrust {
   thirdParty?: { name: string; requireExternalId: boolean };
   /** The statement pins sts:ExternalId (see `isExternalIdCondition`). */
   hasExternalId: boolean;
+  /** sts:TagSession / sts:SetSourceIdentity the statement also grants: the principal sets the session's tags or source identity. */
+  sessionControls: string[];
 }
 
 /** An AWS principal that is neither an account id nor an IAM/STS ARN, e.g. `AROA...` left by a deleted role. */
@@ -98,7 +102,13 @@ export interface WebIdentityTrust {
   audienceConditions: ConditionClause[];
   /** Clauses on `cognito-identity.amazonaws.com:amr` (authenticated vs unauthenticated); Cognito only. */
   amrConditions: ConditionClause[];
-  /** The subject values that are broad. */
+  /**
+   * Clauses on claims other than the subject that pin the repository or workflow (GitHub's `repository`,
+   * `repository_id`, `job_workflow_ref`) or only its owner (`repository_owner`, `repository_owner_id`,
+   * `enterprise`, `enterprise_id`, `actor_id`): AWS STS evaluates these claims since January 2026.
+   */
+  pinningConditions: ConditionClause[];
+  /** The subject values (or owner-only pins) that are broad. */
   broadSubjects: string[];
   problems: WebIdentityProblem[];
 }
@@ -123,6 +133,13 @@ export interface ServiceTrust {
   /** A clause ties the service to the source account or resource (see `isSourceCondition`). */
   hasSourceCondition: boolean;
   sourceConditions: ConditionClause[];
+  /**
+   * For services that hand the role to workloads of the account: `pod-identity` (pods.eks.amazonaws.com)
+   * without a namespace or service-account session-tag condition, `roles-anywhere` without a trust-anchor
+   * aws:SourceArn or certificate-subject condition: any workload of the account that the service serves can
+   * then get the role.
+   */
+  unguardedWorkload?: 'pod-identity' | 'roles-anywhere';
 }
 
 /** A `ForAllValues:` clause on a single-valued key in an Allow statement that grants an assume action. */
@@ -157,27 +174,12 @@ export interface AssumeSource {
 
 /**
  * Services whose role can be driven by resources of other accounts, so that their trust needs
- * aws:SourceAccount / aws:SourceArn against the cross-service confused deputy. The criterion: AWS
- * documents those keys for the service's role trust policy, and the service assumes the role on behalf of
- * a resource (a rule, a trail, a bucket, a log group) or delivers across accounts. Compute services
- * (ec2, lambda, ecs-tasks, glue...) are absent: their roles can only be passed, with iam:PassRole, to
- * resources of the role's own account. sqs is absent: SQS never assumes a role.
+ * aws:SourceAccount / aws:SourceArn against the cross-service confused deputy: the services whose AWS
+ * documentation says so for their role's trust policy (data/confusedDeputyServices.json, with each page).
  */
-export const CROSS_ACCOUNT_SERVICES: ReadonlyMap<string, string> = new Map([
-  ['s3', 'replication and Batch Operations roles; buckets are named globally and may belong to any account'],
-  ['sns', 'delivery-status logging and SMS roles, configured by topic owners of any account'],
-  ['events', 'EventBridge rule targets, including rules on buses that receive events from other accounts'],
-  ['scheduler', 'EventBridge Scheduler execution roles; AWS documents aws:SourceAccount for them'],
-  ['pipes', 'EventBridge Pipes execution roles'],
-  ['cloudtrail', 'CloudTrail delivery to CloudWatch Logs, including organization trails'],
-  ['config', 'AWS Config recorder and delivery roles, the original confused-deputy example'],
-  ['logs', 'CloudWatch Logs subscriptions and cross-account destinations'],
-  ['delivery.logs', 'vended log delivery (for example to another account)'],
-  ['vpc-flow-logs', 'flow log publishing roles'],
-  ['ses', 'SES event publishing and receipt rule roles'],
-  ['ssm', 'Systems Manager hybrid activation roles'],
-  ['iot', 'AWS IoT rule actions and Device Defender roles'],
-]);
+export const CROSS_ACCOUNT_SERVICES: ReadonlyMap<string, string> = new Map(
+  Object.entries(confusedDeputy.services).map(([service, entry]) => [service, entry.why]),
+);
 
 const ASSUME_ACTIONS: readonly string[] = ['sts:assumerole', 'sts:assumerolewithwebidentity', 'sts:assumerolewithsaml'];
 
@@ -241,7 +243,7 @@ export function analyseTrust(doc: PolicyDocument, ctx: TrustContext): TrustAnaly
   const principals = new Set<string>();
   for (const statement of doc.statements) {
     if (!grantsAssumeRole(statement)) continue;
-    if (statement.principal) analysePrincipal(statement, statement.principal, ctx, result, principals);
+    if (statement.principal) analysePrincipal(doc, statement, statement.principal, ctx, result, principals);
     else if (statement.notPrincipal && !statement.notPrincipal.any) {
       result.anyPrincipal.push({
         statement: statement.index,
@@ -260,6 +262,7 @@ export function analyseTrust(doc: PolicyDocument, ctx: TrustContext): TrustAnaly
 }
 
 function analysePrincipal(
+  doc: PolicyDocument,
   statement: Statement,
   principal: PrincipalSet,
   ctx: TrustContext,
@@ -279,16 +282,26 @@ function analysePrincipal(
   if (principal.aws.length > 0) {
     const hasExternalId = statement.conditions.some(isExternalIdCondition);
     for (const value of principal.aws) {
+      const sessionControls = sessionControlsFor(doc, value);
       principals.add(`AWS:${value}`);
       const account = accountOfPrincipal(value);
       if (account === undefined) result.unresolved.push({ statement: index, principal: value });
-      else result.accounts.push({ statement: index, principal: value, account, hasExternalId, ...relationOf(account, ctx) });
+      else
+        result.accounts.push({
+          statement: index,
+          principal: value,
+          account,
+          hasExternalId,
+          sessionControls,
+          ...relationOf(account, ctx),
+        });
     }
   }
   const sourceConditions = principal.service.length > 0 ? statement.conditions.filter(isSourceCondition) : [];
   for (const value of principal.service) {
     principals.add(`Service:${value}`);
     const service = serviceName(value);
+    const unguarded = unguardedWorkloadOf(service, statement);
     result.services.push({
       statement: index,
       principal: value,
@@ -296,6 +309,7 @@ function analysePrincipal(
       crossAccountCapable: CROSS_ACCOUNT_SERVICES.has(service),
       hasSourceCondition: sourceConditions.length > 0,
       sourceConditions,
+      ...(unguarded ? { unguardedWorkload: unguarded } : {}),
     });
   }
   for (const value of principal.federated) {
@@ -332,7 +346,10 @@ function analyseWebIdentity(statement: Statement, principal: string, provider: s
 
   const problems: WebIdentityProblem[] = [];
   const positive = subjectConditions.filter(isPositiveOperator);
-  if (positive.length === 0 && profile.requiresSubject) problems.push('no-sub');
+  const pins = profile.kind === 'github' ? githubPins(statement, issuer) : { repository: [], owner: [] };
+  const pinningConditions = [...pins.repository, ...pins.owner];
+  // Without a subject, a claim that pins the repository or workflow (or at least its owner) still says who.
+  if (positive.length === 0 && pinningConditions.length === 0 && profile.requiresSubject) problems.push('no-sub');
   const broadSubjects: string[] = [];
   let everyClauseBroad = positive.length > 0;
   for (const clause of positive) {
@@ -340,6 +357,13 @@ function analyseWebIdentity(statement: Statement, principal: string, provider: s
     const broad = clause.values.filter((value) => isBroadSubject(profile.kind, value, wildcards));
     broadSubjects.push(...broad);
     if (broad.length === 0) everyClauseBroad = false;
+  }
+  // A broad subject is judged together with the other claims: a pinned repository or workflow narrows it;
+  // an owner-only pin (organization, enterprise, actor) without a narrow subject is as broad as `repo:org/*`.
+  if (pins.repository.length > 0) everyClauseBroad = false;
+  else if (positive.length === 0 && pins.owner.length > 0) {
+    everyClauseBroad = true;
+    broadSubjects.push(...pins.owner.map((clause) => `${clause.key}=${clause.values.join('|')}`));
   }
   if (everyClauseBroad) problems.push('broad-sub');
   if (!audienceConditions.some(isRequiredValue)) problems.push('no-aud');
@@ -354,9 +378,86 @@ function analyseWebIdentity(statement: Statement, principal: string, provider: s
     subjectConditions,
     audienceConditions,
     amrConditions,
+    pinningConditions,
     broadSubjects: everyClauseBroad ? broadSubjects : [],
     problems,
   };
+}
+
+/** GitHub claims that pin the repository or the workflow file (which names its repository). */
+const GITHUB_REPOSITORY_CLAIMS: ReadonlySet<string> = new Set(['repository', 'repository_id', 'job_workflow_ref']);
+/** GitHub claims that pin only the owner, the enterprise or the person who ran the workflow. */
+const GITHUB_OWNER_CLAIMS: ReadonlySet<string> = new Set([
+  'repository_owner',
+  'repository_owner_id',
+  'enterprise',
+  'enterprise_id',
+  'actor_id',
+]);
+
+/**
+ * Requiring clauses (no IfExists, no ForAllValues) on GitHub's repository and owner claims whose values are
+ * narrow: no wildcard in a repository name or id (`org/*` pins only the owner), none before the `@` of a
+ * workflow ref (`org/repo/.github/workflows/deploy.yml@refs/heads/*` pins the workflow).
+ */
+function githubPins(statement: Statement, issuer: string): { repository: ConditionClause[]; owner: ConditionClause[] } {
+  const repository: ConditionClause[] = [];
+  const owner: ConditionClause[] = [];
+  for (const clause of statement.conditions) {
+    if (!clause.keyLower.startsWith(`${issuer}:`) || !isRequiringClause(clause) || clause.values.length === 0) continue;
+    const claim = clause.keyLower.slice(issuer.length + 1);
+    const wildcards = isWildcardOperator(clause);
+    const narrow = (value: string) => {
+      if (value === '' || (wildcards && isOnlyWildcards(value))) return false;
+      if (!wildcards) return true;
+      const at = claim === 'job_workflow_ref' ? value.indexOf('@') : -1;
+      return !hasWildcard(at < 0 ? value : value.slice(0, at));
+    };
+    if (GITHUB_REPOSITORY_CLAIMS.has(claim)) {
+      if (clause.values.every(narrow)) repository.push(clause);
+      else if (claim === 'repository' && clause.values.every((v) => !hasWildcard(v.slice(0, v.indexOf('/') + 1) || v)))
+        owner.push(clause);
+    } else if (GITHUB_OWNER_CLAIMS.has(claim) && clause.values.every(narrow)) owner.push(clause);
+  }
+  return { repository, owner };
+}
+
+const SESSION_CONTROL_ACTIONS: readonly string[] = ['sts:TagSession', 'sts:SetSourceIdentity'];
+
+/** sts:TagSession / sts:SetSourceIdentity that any Allow statement of the document grants to an AWS principal. */
+function sessionControlsFor(doc: PolicyDocument, principal: string): string[] {
+  const found = new Set<string>();
+  for (const statement of doc.statements)
+    if (statement.principal?.aws.includes(principal)) for (const action of sessionControlsOf(statement)) found.add(action);
+  return [...found];
+}
+
+/** sts:TagSession / sts:SetSourceIdentity that an Allow statement grants. */
+function sessionControlsOf(statement: Statement): string[] {
+  if (statement.effect !== 'Allow') return [];
+  return SESSION_CONTROL_ACTIONS.filter((action) => {
+    const lower = action.toLowerCase();
+    if (statement.action) return statement.action.some((pattern) => wildcardMatch(pattern.toLowerCase(), lower));
+    return (statement.notAction ?? []).every((pattern) => !wildcardMatch(pattern.toLowerCase(), lower));
+  });
+}
+
+const POD_IDENTITY_TAGS: readonly string[] = ['aws:requesttag/kubernetes-namespace', 'aws:requesttag/kubernetes-service-account'];
+const ROLES_ANYWHERE_PREFIXES: readonly string[] = ['aws:principaltag/x509subject/', 'aws:principaltag/x509san/'];
+
+/** See {@link ServiceTrust.unguardedWorkload}. */
+function unguardedWorkloadOf(service: string, statement: Statement): ServiceTrust['unguardedWorkload'] {
+  const requiring = statement.conditions.filter((clause) => isRequiringClause(clause) && clause.values.length > 0);
+  if (service === 'pods.eks') {
+    const tagged = requiring.some((clause) => POD_IDENTITY_TAGS.includes(clause.keyLower));
+    return tagged ? undefined : 'pod-identity';
+  }
+  if (service === 'rolesanywhere') {
+    const anchored = statement.conditions.some((clause) => clause.keyLower === 'aws:sourcearn' && restrictsWho(clause));
+    const subject = requiring.some((clause) => ROLES_ANYWHERE_PREFIXES.some((prefix) => clause.keyLower.startsWith(prefix)));
+    return anchored || subject ? undefined : 'roles-anywhere';
+  }
+  return undefined;
 }
 
 function profileOf(host: string): ProviderProfile {

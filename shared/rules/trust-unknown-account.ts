@@ -21,12 +21,22 @@ export const trustUnknownAccount: Rule = {
     'Remove the account from the trust policy, or, if it is legitimate, add it to knownAccounts (own organization) or trustedThirdParties (vendor, with an ExternalId).',
   evaluate: (ctx) => {
     const accounts = changedTrust(ctx)?.accounts.filter((entry) => entry.relation === 'unknown') ?? [];
-    const byAccount = new Map<string, string[]>();
-    for (const entry of accounts) byAccount.set(entry.account, [...(byAccount.get(entry.account) ?? []), entry.principal]);
-    return [...byAccount].map(([account, principals]) => ({
-      qualifier: account,
-      detail: `role ${ctx.role?.name} trusts unknown account ${account} (${principals.join(', ')})`,
-      evidence: { account, principals },
-    }));
+    const byAccount = new Map<string, { principals: Set<string>; sessionControls: Set<string> }>();
+    for (const entry of accounts) {
+      const known = byAccount.get(entry.account) ?? { principals: new Set<string>(), sessionControls: new Set<string>() };
+      known.principals.add(entry.principal);
+      for (const action of entry.sessionControls) known.sessionControls.add(action);
+      byAccount.set(entry.account, known);
+    }
+    return [...byAccount].map(([account, { principals, sessionControls }]) => {
+      // Session tags and source identity set by the outsider feed attribute-based access and audit trails.
+      const controls = [...sessionControls];
+      const also = controls.length > 0 ? `; it may also set the session's ${controls.join(' and ')}` : '';
+      return {
+        qualifier: account,
+        detail: `role ${ctx.role?.name} trusts unknown account ${account} (${[...principals].join(', ')})${also}`,
+        evidence: { account, principals: [...principals], ...(controls.length > 0 ? { sessionControls: controls } : {}) },
+      };
+    });
   },
 };

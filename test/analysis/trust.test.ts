@@ -150,7 +150,7 @@ describe('analyseTrust: accounts', () => {
     ['an assumed-role session', `arn:aws:sts::${KNOWN}:assumed-role/admin/alice`, KNOWN, 'known'],
   ])('classifies %s', (_name, principal, account, relation) => {
     expect(analyse(allow({ AWS: principal })).accounts).toEqual([
-      { statement: 0, principal, account, relation, hasExternalId: false },
+      { statement: 0, principal, account, relation, hasExternalId: false, sessionControls: [] },
     ]);
   });
 
@@ -166,6 +166,7 @@ describe('analyseTrust: accounts', () => {
         relation: 'third-party',
         thirdParty: { name: 'acme-monitoring', requireExternalId: true },
         hasExternalId: true,
+        sessionControls: [],
       },
     ]);
   });

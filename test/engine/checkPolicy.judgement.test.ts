@@ -225,3 +225,119 @@ describe('what a policy really allows', () => {
     expect(ids(results)).not.toContain('passrole-any-resource');
   });
 });
+
+describe('what a trust really allows (2026)', () => {
+  const GITHUB = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+  const github = (condition: Record<string, unknown>) =>
+    doc({ Effect: 'Allow', Principal: { Federated: GITHUB }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: condition });
+  const AUD = { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' };
+
+  it.each([
+    ['repository_id', { 'token.actions.githubusercontent.com:repository_id': '892374650' }],
+    [
+      'job_workflow_ref',
+      { 'token.actions.githubusercontent.com:job_workflow_ref': 'acme/app/.github/workflows/deploy.yml@refs/heads/main' },
+    ],
+    ['repository', { 'token.actions.githubusercontent.com:repository': 'acme/app' }],
+  ])('takes a GitHub trust pinned by %s as pinned: neither without subject nor broad', (_claim, pin) => {
+    const results = check(github({ StringEquals: { ...AUD, ...pin } }), true);
+    expect(ids(results)).not.toContain('trust-github-oidc-without-subject');
+    expect(ids(results)).not.toContain('trust-oidc-broad-subject');
+  });
+
+  it('judges a broad subject together with a pinned repository id', () => {
+    const results = check(
+      github({
+        StringEquals: { ...AUD, 'token.actions.githubusercontent.com:repository_id': '892374650' },
+        StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/*' },
+      }),
+      true,
+    );
+    expect(ids(results)).not.toContain('trust-oidc-broad-subject');
+  });
+
+  it('calls an owner-only pin broad (any repository of the organization), not without subject', () => {
+    const results = check(
+      github({ StringEquals: { ...AUD, 'token.actions.githubusercontent.com:repository_owner_id': '1342004' } }),
+      true,
+    );
+    expect(ids(results)).not.toContain('trust-github-oidc-without-subject');
+    expect(results.find((r) => r.ruleId === 'trust-oidc-broad-subject')?.severity).toBe('high');
+  });
+
+  it('still calls a GitHub trust with only an audience without subject (critical)', () => {
+    const results = check(github({ StringEquals: AUD }), true);
+    expect(results.find((r) => r.ruleId === 'trust-github-oidc-without-subject')?.severity).toBe('critical');
+  });
+
+  it('flags ForAllValues on a single-valued GitHub claim, which a token without the claim also passes', () => {
+    const results = check(
+      github({
+        StringEquals: AUD,
+        'ForAllValues:StringEquals': { 'token.actions.githubusercontent.com:repository_id': '892374650' },
+      }),
+      true,
+    );
+    expect(ids(results)).toContain('trust-forallvalues-single-valued-key');
+    expect(ids(results)).toContain('trust-github-oidc-without-subject');
+  });
+
+  const service = (principal: string, condition?: Record<string, unknown>) =>
+    doc({
+      Effect: 'Allow',
+      Principal: { Service: principal },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      ...(condition ? { Condition: condition } : {}),
+    });
+
+  it('reports SageMaker trusted without aws:SourceAccount or aws:SourceArn, as its documentation asks', () => {
+    expect(ids(check(service('sagemaker.amazonaws.com'), true))).toContain('trust-service-without-source-condition');
+    expect(
+      ids(check(service('sagemaker.amazonaws.com', { StringEquals: { 'aws:SourceAccount': '123456789012' } }), true)),
+    ).not.toContain('trust-service-without-source-condition');
+  });
+
+  it('reports EKS Pod Identity without namespace or service-account session-tag conditions', () => {
+    const open = check(service('pods.eks.amazonaws.com'), true).find(
+      (r) => r.ruleId === 'trust-service-without-source-condition',
+    );
+    expect(open?.severity).toBe('medium');
+    expect(open?.detail).toContain('Pod Identity');
+    const scoped = check(
+      service('pods.eks.amazonaws.com', { StringEquals: { 'aws:RequestTag/kubernetes-namespace': 'payments' } }),
+      true,
+    );
+    expect(ids(scoped)).not.toContain('trust-service-without-source-condition');
+  });
+
+  it('reports IAM Roles Anywhere without a trust anchor or certificate subject condition', () => {
+    const open = check(service('rolesanywhere.amazonaws.com'), true);
+    expect(open.find((r) => r.ruleId === 'trust-service-without-source-condition')?.detail).toContain('Roles Anywhere');
+    const anchored = check(
+      service('rolesanywhere.amazonaws.com', {
+        ArnEquals: {
+          'aws:SourceArn': 'arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/4b5e2d4c-0c5b-4f0e-9a1f-5b9c1d2e3f40',
+        },
+      }),
+      true,
+    );
+    expect(ids(anchored)).not.toContain('trust-service-without-source-condition');
+  });
+
+  it('says when an outside account may also set session tags or source identity', () => {
+    const results = check(
+      doc(
+        { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole' },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::444455556666:root' },
+          Action: ['sts:TagSession', 'sts:SetSourceIdentity'],
+        },
+      ),
+      true,
+    );
+    expect(results.find((r) => r.ruleId === 'trust-unknown-account')?.detail).toContain(
+      'sts:TagSession and sts:SetSourceIdentity',
+    );
+  });
+});
