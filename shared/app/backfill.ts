@@ -18,7 +18,9 @@ export function logFileTime(key: string): number | undefined {
   if (!match) return undefined;
   const [, year, month, day, hour, minute] = match;
   const at = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute));
-  return Number.isNaN(at) ? undefined : at;
+  // Date.UTC rolls month 13 or hour 25 over into the next: such a key is no CloudTrail key.
+  const iso = new Date(at).toISOString();
+  return iso.startsWith(`${year}-${month}-${day}T${hour}:${minute}`) ? at : undefined;
 }
 
 /** The log files of a backfill: delivered at or after `since`, before `until` (epoch ms). */

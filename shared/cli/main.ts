@@ -35,6 +35,10 @@ const COMMANDS: Record<string, { summary: string; run: Run }> = {
     summary: 'read every role of your AWS account (your credentials) and report what holds now',
     run: async (args) => (await import('./scan')).runScan(args),
   },
+  backfill: {
+    summary: 'load a CloudTrail archive from S3 into deployed RoleWatch, in AWS (Step Functions), with progress',
+    run: async (args) => (await import('./backfill')).runBackfill(args),
+  },
   demo: {
     summary: 'replay a realistic day with a backdoor role through the rules and explain the findings',
     run: async (args) => (await import('./demo')).runDemo(args),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../../shared/concurrency';
 
 /**
@@ -17,6 +18,8 @@ export interface MachineDeps {
   /** Placeholder → value, for the other substitutions (TableName). */
   substitutions?: Record<string, string>;
   dynamo?: DynamoDBClient;
+  /** For a Map's ItemReader on s3:listObjectsV2. */
+  s3?: S3Client;
   /** Calls to each task state, by state name (attempts included). */
   calls?: Map<string, number>;
 }
@@ -173,15 +176,19 @@ async function runTask(
 }
 
 async function runMap(state: State, input: unknown, context: ExecutionContext, deps: MachineDeps): Promise<unknown> {
-  const items = readPath(String(state.ItemsPath ?? '$'), input, context);
-  if (!Array.isArray(items)) throw new StatesError('States.Runtime', 'ItemsPath is not an array');
+  const listed = state.ItemReader
+    ? await readItems(state.ItemReader as State, input, context, deps)
+    : readPath(String(state.ItemsPath ?? '$'), input, context);
+  if (!Array.isArray(listed)) throw new StatesError('States.Runtime', 'ItemsPath is not an array');
+  const items = state.ItemBatcher ? batchItems(state.ItemBatcher as State, listed, input, context) : listed;
   const processor = state.ItemProcessor as Machine;
   return mapLimit(
     items.map((value, index) => ({ value, index })),
     Number(state.MaxConcurrency ?? 0) || items.length,
     async ({ value, index }) => {
       const itemContext = { ...context, Map: { Item: { Index: index, Value: value } } };
-      const itemInput = state.ItemSelector ? resolveParameters(state.ItemSelector, input, itemContext) : value;
+      const itemInput =
+        state.ItemSelector && !state.ItemBatcher ? resolveParameters(state.ItemSelector, input, itemContext) : value;
       try {
         return await runMachine(processor, itemInput, itemContext, deps);
       } catch (error) {
@@ -191,6 +198,41 @@ async function runMap(state: State, input: unknown, context: ExecutionContext, d
       }
     },
   );
+}
+
+/** ItemReader on s3:listObjectsV2: every object under the prefix, each as Step Functions hands it on. */
+async function readItems(reader: State, input: unknown, context: ExecutionContext, deps: MachineDeps): Promise<unknown[]> {
+  if (reader.Resource !== 'arn:aws:states:::s3:listObjectsV2')
+    throw new Error(`ItemReader ${String(reader.Resource)} is not supported here`);
+  if (!deps.s3) throw new Error('no S3 client');
+  const { Bucket, Prefix } = resolveParameters(reader.Parameters ?? {}, input, context) as { Bucket: string; Prefix?: string };
+  const items: unknown[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({ Bucket, ...(Prefix ? { Prefix } : {}), ...(token ? { ContinuationToken: token } : {}) }),
+    );
+    for (const object of page.Contents ?? [])
+      items.push({
+        Etag: object.ETag,
+        Key: object.Key,
+        LastModified: object.LastModified ? Math.floor(object.LastModified.getTime() / 1000) : undefined,
+        Size: object.Size,
+        StorageClass: object.StorageClass,
+      });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return items;
+}
+
+/** ItemBatcher: children get `{Items, BatchInput}`, at most MaxItemsPerBatch items each. */
+function batchItems(batcher: State, items: unknown[], input: unknown, context: ExecutionContext): unknown[] {
+  const size = Number(batcher.MaxItemsPerBatch ?? items.length) || 1;
+  const batchInput = batcher.BatchInput ? resolveParameters(batcher.BatchInput, input, context) : undefined;
+  const batches: unknown[] = [];
+  for (let i = 0; i < items.length; i += size)
+    batches.push({ Items: items.slice(i, i + size), ...(batchInput ? { BatchInput: batchInput } : {}) });
+  return batches;
 }
 
 function applyOutput(state: State, input: unknown, result: unknown): unknown {
