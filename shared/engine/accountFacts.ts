@@ -201,19 +201,15 @@ export function factsOf(event: TrailEvent): StoredFact[] {
 }
 
 /**
- * Records the facts an event sets, then gathers what the rules listening to it read: the account's live facts
- * of the kinds they ask for, and the state of the roles the event binds to a workload.
+ * Gathers what the rules listening to an event read: the account's live facts of the kinds they ask for, as they
+ * were before the event (an updated guardrail is judged against the content it replaced), and the state of the
+ * roles the event binds to a workload; then records the facts the event sets.
  */
 export async function accountKnowledge(
   event: TrailEvent,
   rules: readonly Rule[],
   deps: { state: StateStore; resolver: PolicyResolver },
 ): Promise<Pick<RuleContext, 'facts' | 'boundRoles'>> {
-  const changes = factsOf(event);
-  const own = changes.filter((fact) => !fact.kind.startsWith(ORGANIZATION_FACT_PREFIX));
-  const organization = changes.filter((fact) => fact.kind.startsWith(ORGANIZATION_FACT_PREFIX));
-  if (own.length > 0) await deps.state.applyAccountFacts(event.account, own);
-  if (organization.length > 0) await deps.state.applyAccountFacts(ORGANIZATION_SCOPE, organization);
   const kinds = [
     ...new Set(rules.flatMap((rule) => (typeof rule.facts === 'function' ? rule.facts(event) : (rule.facts ?? [])))),
   ];
@@ -226,6 +222,11 @@ export async function accountKnowledge(
     );
   }
   if (kinds.length > 0) known.facts = facts;
+  const changes = factsOf(event);
+  const own = changes.filter((fact) => !fact.kind.startsWith(ORGANIZATION_FACT_PREFIX));
+  const organization = changes.filter((fact) => fact.kind.startsWith(ORGANIZATION_FACT_PREFIX));
+  if (own.length > 0) await deps.state.applyAccountFacts(event.account, own);
+  if (organization.length > 0) await deps.state.applyAccountFacts(ORGANIZATION_SCOPE, organization);
   const arns = [...new Set(rules.flatMap((rule) => (rule.boundRoles ? rule.boundRoles(event, facts) : [])))];
   if (arns.length > 0) {
     const roles: RoleView[] = [];

@@ -8,6 +8,7 @@ import { assumedFromUnknownAccount } from './assumed-from-unknown-account';
 import { changeOutsideIac } from './change-outside-iac';
 import { credentialsOrDataExposure } from './credentials-or-data-exposure';
 import { firstTimeAssumption } from './first-time-assumption';
+import { guardrailWeakened } from './guardrail-weakened';
 import { iamChangeRecorded } from './iam-change-recorded';
 import { iamWildcardPermissions } from './iam-wildcard-permissions';
 import { identityCenterRoleProvisioned } from './identity-center-role-provisioned';
@@ -29,6 +30,7 @@ import { rootAccessSettingsChanged } from './root-access-settings-changed';
 import { rootSessionAssumed } from './root-session-assumed';
 import { rootUserChangedRoleOrMonitor } from './root-user-changed-role-or-monitor';
 import { serviceWildcardPermissions } from './service-wildcard-permissions';
+import { sessionDurationRaised } from './session-duration-raised';
 import { trustAnyPrincipal } from './trust-any-principal';
 import { trustAnyPrincipalWithConditions } from './trust-any-principal-with-conditions';
 import { trustCrossAccountWithoutExternalId } from './trust-cross-account-without-external-id';
@@ -93,6 +95,8 @@ export const RULES: readonly Rule[] = [
   permissionSetChanged,
   accountAssignmentCreated,
   identityCenterRoleProvisioned,
+  sessionDurationRaised,
+  guardrailWeakened,
 ];
 
 /** The ids of all rules, for validating configuration. */

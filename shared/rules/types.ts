@@ -99,7 +99,7 @@ interface ContextBase {
   failedTrustUpdates?: number;
   /** Epoch ms the judgement is for when there is no event (check-policy passes the current time). */
   at?: number;
-  /** The account's facts of the kinds the rule reads (Rule.facts), after the event: live ones only, by kind. */
+  /** The account's facts of the kinds the rule reads (Rule.facts), before the event: live ones only, by kind. */
   facts?: Readonly<Record<string, readonly AccountFact[]>>;
   /** The roles the event binds to a workload or identity (Rule.boundRoles), as RoleWatch knows them now. */
   boundRoles?: readonly RoleView[];
