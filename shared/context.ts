@@ -149,6 +149,18 @@ const environmentSchema = z.object({
     .optional(),
   /** Set by Lambda; names the sessions of the member read role in the members' CloudTrail. */
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  /** Set by Lambda: the region the function runs in. */
+  AWS_REGION: z.string().optional(),
+  /** Reconcile's self-check (the checks of rolewatch doctor): the stage its rules are named after... */
+  STAGE: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,20}$/, 'is not a stage name')
+    .optional(),
+  /** ...the dead-letter queues it looks into... */
+  EVENTS_DEAD_LETTER_QUEUE_URL: z.string().url('is not a URL').optional(),
+  ASSUMPTION_DEAD_LETTER_QUEUE_URL: z.string().url('is not a URL').optional(),
+  /** ...and the hours without a role assumption that count as blind. */
+  MAX_SILENCE_HOURS: z.coerce.number().int().positive().optional(),
 });
 
 /** The Lambda environment, validated. */

@@ -75,11 +75,8 @@ export async function runDoctorCommand(args: string[], now: () => number = Date.
   const stack = await readStack(clients, stage, region);
   const resources = stack.resources;
   const tableName = resources?.RoleWatchTable;
-  const probe = new clients.AwsMonitorProbe({
-    cloudTrail: clients.cloudTrail,
-    eventBridge: clients.eventBridge,
-    sns: clients.sns,
-    sqs: clients.sqs,
+  const probe = clients.createAwsMonitorProbe({
+    region,
     lastEvents: async () => {
       if (!tableName) throw new RoleWatchError(`RoleWatch's table is unknown (see check stack)`);
       return clients.stores(tableName).state.lastEvents();
@@ -106,32 +103,20 @@ export async function runDoctorCommand(args: string[], now: () => number = Date.
   return results.some((r) => r.status === 'cannot-tell') ? DOCTOR_EXIT.cannotTell : DOCTOR_EXIT.ok;
 }
 
-/** The SDK clients, loaded only when the command runs. */
+/** The clients doctor itself calls (the probe makes its own), loaded only when the command runs. */
 async function awsClients(region: string) {
-  const [cloudTrail, eventBridge, sns, sqs, cloudFormation, dynamo, context, probe] = await Promise.all([
-    import('@aws-sdk/client-cloudtrail'),
-    import('@aws-sdk/client-eventbridge'),
-    import('@aws-sdk/client-sns'),
-    import('@aws-sdk/client-sqs'),
+  const [cloudFormation, dynamo, context, probe] = await Promise.all([
     import('@aws-sdk/client-cloudformation'),
     import('@aws-sdk/client-dynamodb'),
     import('../context'),
     import('../doctor/AwsMonitorProbe'),
   ]);
   const options = { ...AWS_CLIENT_OPTIONS, region };
-  const perRegion = <T>(make: (region: string) => T) => {
-    const made = new Map<string, T>();
-    return (r: string) => made.get(r) ?? (made.set(r, make(r)).get(r) as T);
-  };
   return {
-    cloudTrail: perRegion((r) => new cloudTrail.CloudTrailClient({ ...options, region: r })),
-    eventBridge: perRegion((r) => new eventBridge.EventBridgeClient({ ...options, region: r })),
-    sns: new sns.SNSClient(options),
-    sqs: new sqs.SQSClient(options),
     cloudFormation: new cloudFormation.CloudFormationClient(options),
     ListStackResourcesCommand: cloudFormation.ListStackResourcesCommand,
     stores: (tableName: string) => context.createDynamoStores({ client: new dynamo.DynamoDBClient(options), tableName }),
-    AwsMonitorProbe: probe.AwsMonitorProbe,
+    createAwsMonitorProbe: probe.createAwsMonitorProbe,
   };
 }
 

@@ -1,5 +1,5 @@
 import {
-  type CloudTrailClient,
+  CloudTrailClient,
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
   GetTrailStatusCommand,
@@ -7,11 +7,12 @@ import {
 import {
   DescribeRuleCommand,
   type DescribeRuleCommandOutput,
-  type EventBridgeClient,
+  EventBridgeClient,
   ListTargetsByRuleCommand,
 } from '@aws-sdk/client-eventbridge';
-import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AWS_CLIENT_OPTIONS } from '../awsClients';
 import type { EventKind } from '../engine/events';
 import { RoleWatchError } from '../errors';
 import {
@@ -153,4 +154,30 @@ export class AwsMonitorProbe implements MonitorProbe {
   async lastEvents(): Promise<Partial<Record<EventKind, number>>> {
     return calling('dynamodb:Query', () => this.clients.lastEvents());
   }
+}
+
+/**
+ * The probe over real clients: CloudTrail and EventBridge made once per region asked, SNS and SQS in
+ * RoleWatch's region, with the credentials of the environment (the user's, or the function's role).
+ */
+export function createAwsMonitorProbe(options: {
+  region: string;
+  lastEvents: () => Promise<Partial<Record<EventKind, number>>>;
+}): AwsMonitorProbe {
+  const perRegion = <T>(make: (region: string) => T) => {
+    const made = new Map<string, T>();
+    return (region: string): T => {
+      const client = made.get(region) ?? make(region);
+      made.set(region, client);
+      return client;
+    };
+  };
+  const at = (region: string) => ({ ...AWS_CLIENT_OPTIONS, region });
+  return new AwsMonitorProbe({
+    cloudTrail: perRegion((region) => new CloudTrailClient(at(region))),
+    eventBridge: perRegion((region) => new EventBridgeClient(at(region))),
+    sns: new SNSClient(at(options.region)),
+    sqs: new SQSClient(at(options.region)),
+    lastEvents: options.lastEvents,
+  });
 }

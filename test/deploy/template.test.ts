@@ -121,10 +121,18 @@ const EXPECTED_GRANTS: Record<string, () => Record<string, string[]>> = {
     'iam:GetAccountAuthorizationDetails': ['*'],
     'sts:AssumeRole': memberRoles(),
   }),
+  // Also runs the self-check (rolewatch doctor's checks): reads only. DescribeTrails has no resource-level permissions.
   'reconcile-finish': () => ({
     ...logGrants('reconcile-finish'),
     ...tableGrants(),
     ...alertGrants(),
+    'cloudtrail:DescribeTrails': ['*'],
+    'cloudtrail:GetTrailStatus': ['arn:aws:cloudtrail:*:*:trail/*'],
+    'cloudtrail:GetEventSelectors': ['arn:aws:cloudtrail:*:*:trail/*'],
+    'events:DescribeRule': [`arn:aws:events:*:${account}:rule/rolewatch-*`],
+    'events:ListTargetsByRule': [`arn:aws:events:*:${account}:rule/rolewatch-*`],
+    'sns:ListSubscriptionsByTopic': [arnOf('AlertTopic', 'TopicArn')],
+    'sqs:GetQueueAttributes': [arnOf('EventsDeadLetterQueue'), arnOf('AssumptionDeadLetterQueue')],
   }),
   // Evaluates log files of the trail's bucket into the table; never alerts, assumes no member role.
   backfill: () => ({
@@ -766,6 +774,18 @@ describe('functions', () => {
     expect(new Set(roles).size).toBe(all.length);
   });
 
+  it('reconcile-finish has what its self-check needs: the stage, both dead-letter queues and the silence allowed', () => {
+    const finish = functions().find((fn) => fn.name === 'reconcile-finish');
+    const variables = isRecord(finish?.properties.Environment) ? finish?.properties.Environment.Variables : undefined;
+    expect(variables).toMatchObject({
+      STAGE: 'test',
+      EVENTS_DEAD_LETTER_QUEUE_URL: { Ref: 'EventsDeadLetterQueue' },
+      ASSUMPTION_DEAD_LETTER_QUEUE_URL: { Ref: 'AssumptionDeadLetterQueue' },
+      MAX_SILENCE_HOURS: '24',
+      ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+    });
+  });
+
   it('leave osls no reason to create its shared default role', () => {
     expect(Object.keys(template().Resources)).not.toContain('IamRoleLambdaExecution');
   });
@@ -856,7 +876,7 @@ describe('IAM policies of the template', () => {
     expect(wildcards).toEqual([{ where: 'AlertTopicKey', action: 'kms:*' }]);
   });
 
-  it('allow Resource * only for iam:GetAccountAuthorizationDetails, organizations:ListAccounts, state machine logs and traces, and in the KMS key policy', () => {
+  it('allow Resource * only for iam:GetAccountAuthorizationDetails, organizations:ListAccounts, cloudtrail:DescribeTrails, state machine logs and traces, and in the KMS key policy', () => {
     const everything = allPolicies().flatMap((policy) =>
       statementsOf(policy.document)
         .filter((statement) => statement.Effect === 'Allow' && stringsOf(statement.Resource).includes('*'))
@@ -867,6 +887,7 @@ describe('IAM policies of the template', () => {
     expect(outsideKey).toEqual([
       { where: 'ReconcileAccountsRole inline reconcile-accounts', actions: ['organizations:ListAccounts'] },
       { where: 'ReconcileRole inline reconcile', actions: ['iam:GetAccountAuthorizationDetails'] },
+      { where: 'ReconcileFinishRole inline reconcile-finish', actions: ['cloudtrail:DescribeTrails'] },
       { where: 'ReconcileStateMachineRole inline reconcile-machine', actions: LOG_DELIVERY },
       { where: 'ReconcileStateMachineRole inline reconcile-machine', actions: TRACES },
       { where: 'BackfillStateMachineRole inline backfill-machine', actions: LOG_DELIVERY },

@@ -1,13 +1,8 @@
-import {
-  CloudTrailClient,
-  DescribeTrailsCommand,
-  GetEventSelectorsCommand,
-  GetTrailStatusCommand,
-} from '@aws-sdk/client-cloudtrail';
-import { EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
-import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AwsMonitorProbe } from '../../shared/doctor/AwsMonitorProbe';
+import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createAwsMonitorProbe } from '../../shared/doctor/AwsMonitorProbe';
 import { type CheckResult, type DoctorTarget, queueArn, runDoctor } from '../../shared/doctor/doctor';
 import { managementCoverage } from '../../shared/doctor/trail';
 import type { EventKind } from '../../shared/engine/events';
@@ -18,7 +13,7 @@ import {
   cloudTrail,
   denied,
   deployedRules,
-  EVENTS_DLQ,
+  doctorTarget,
   eventBridge,
   forwarderRules,
   HOME,
@@ -36,32 +31,8 @@ const HOUR = 3_600_000;
 
 let store: MemoryStore;
 
-function target(overrides: Partial<DoctorTarget> = {}): DoctorTarget {
-  return {
-    stage: STAGE,
-    region: HOME,
-    regions: [],
-    organization: false,
-    alertTopicArn: TOPIC_ARN,
-    deadLetterQueues: [
-      { name: 'EventsDeadLetterQueue', url: EVENTS_DLQ },
-      { name: 'AssumptionDeadLetterQueue', url: ASSUMPTION_DLQ },
-    ],
-    maxSilenceHours: 24,
-    now: NOW,
-    ...overrides,
-  };
-}
-
 async function doctor(overrides: Partial<DoctorTarget> = {}): Promise<CheckResult[]> {
-  const probe = new AwsMonitorProbe({
-    cloudTrail: (region) => new CloudTrailClient({ region }),
-    eventBridge: (region) => new EventBridgeClient({ region }),
-    sns: new SNSClient({ region: HOME }),
-    sqs: new SQSClient({ region: HOME }),
-    lastEvents: () => store.lastEvents(),
-  });
-  return runDoctor(probe, target(overrides));
+  return runDoctor(createAwsMonitorProbe({ region: HOME, lastEvents: () => store.lastEvents() }), doctorTarget(NOW, overrides));
 }
 
 const byCheck = (results: readonly CheckResult[], check: string) => {

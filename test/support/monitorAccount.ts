@@ -15,6 +15,7 @@ import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns'
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventPatterns } from '../../shared/deploy/eventPatterns';
+import type { DoctorTarget } from '../../shared/doctor/doctor';
 
 // One AWS account with RoleWatch deployed, as its read-only APIs answer (the real response shapes, as the
 // API references document them). Each test starts healthy and breaks one thing.
@@ -158,4 +159,22 @@ export function denied(action: string, resource: string): Error {
     message: `User: arn:aws:iam::${ACCOUNT}:user/auditor is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
     $metadata: { httpStatusCode: 400 },
   });
+}
+
+/** The deployment the checks look at: stage prod in us-east-1, its alert topic and both dead-letter queues. */
+export function doctorTarget(now: number, overrides: Partial<DoctorTarget> = {}): DoctorTarget {
+  return {
+    stage: STAGE,
+    region: HOME,
+    regions: [],
+    organization: false,
+    alertTopicArn: TOPIC_ARN,
+    deadLetterQueues: [
+      { name: 'EventsDeadLetterQueue', url: EVENTS_DLQ },
+      { name: 'AssumptionDeadLetterQueue', url: ASSUMPTION_DLQ },
+    ],
+    maxSilenceHours: 24,
+    now,
+    ...overrides,
+  };
 }
