@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import packageJson from '../../package.json';
 import { mapLimit } from '../concurrency';
 import { suppressionEnd } from '../engine/lifecycle';
 import { NotFoundError, ValidationError } from '../errors';
+import { ocsfDetectionFinding } from '../export/ocsf';
 import { rulesWithControl } from '../rules';
 import { type AccessContext, accessView, reachOf } from './access';
 import { createCursorCodec } from './cursor';
@@ -24,6 +26,7 @@ import {
   dailyQuery,
   dailyView,
   findingIdParams,
+  findingQuery,
   findingsQuery,
   findingView,
   historyQuery,
@@ -142,7 +145,11 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
           },
           page,
         );
-        return { items: result.items.map(views.findingView), next: result.next };
+        return {
+          items: result.items.map(views.findingView),
+          next: result.next,
+          ocsf: () => result.items.map((item) => ocsfDetectionFinding(item.finding, { productVersion: packageJson.version })),
+        };
       },
     }),
     defineRoute({
@@ -175,8 +182,11 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       tag: 'findings',
       summary: 'One finding',
       params: findingIdParams,
+      query: findingQuery,
       response: findingView,
       handle: async ({ params }) => views.findingView(await findingOf(params.id)),
+      ocsf: async ({ params }) =>
+        ocsfDetectionFinding((await findingOf(params.id)).finding, { productVersion: packageJson.version }),
     }),
     defineRoute({
       method: 'POST',

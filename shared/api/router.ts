@@ -62,11 +62,13 @@ export interface RouteDoc {
   list: boolean;
 }
 
-/** What a route answers before negotiation: JSON, and for lists a CSV rendering too. */
+/** What a route answers before negotiation: JSON, for lists a CSV rendering too, and for findings OCSF. */
 export interface RouteResult {
   status: number;
   json: unknown;
   csv?: { name: string; text: () => string; cursor?: string };
+  /** The OCSF rendering (`Accept: application/ocsf+json` or `format=ocsf`). */
+  ocsf?: () => unknown | Promise<unknown>;
 }
 
 /** A route as the router runs it: built by defineRoute or defineListRoute, which keep the types. */
@@ -103,6 +105,8 @@ export function defineRoute<
     response: RS;
     status?: number;
     handle(input: RouteInput<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<z.output<RS>>;
+    /** The OCSF rendering of the response, when the route has one (called only when it is asked for). */
+    ocsf?: (input: RouteInput<z.output<PS>, z.output<QS>, z.output<BS>>) => Promise<unknown>;
   },
 ): Route {
   const params = spec.params ?? noParams;
@@ -118,7 +122,8 @@ export function defineRoute<
         body: (spec.body ? parse(spec.body, raw.body, 'body') : undefined) as z.output<BS>,
         request,
       };
-      return { status: spec.status ?? 200, json: await spec.handle(input) };
+      const { ocsf } = spec;
+      return { status: spec.status ?? 200, json: await spec.handle(input), ...(ocsf ? { ocsf: () => ocsf(input) } : {}) };
     },
   };
 }
@@ -138,7 +143,7 @@ export function defineListRoute<PS extends z.ZodObject, QS extends z.ZodObject &
     csv: { name: string; columns: readonly CsvColumn<z.output<IS>>[] };
     handle(
       input: RouteInput<z.output<PS>, z.output<QS>, undefined> & { page: PageRequest },
-    ): Promise<{ items: z.output<IS>[]; next?: Position | undefined }>;
+    ): Promise<{ items: z.output<IS>[]; next?: Position | undefined; ocsf?: () => unknown[] }>;
   },
 ): Route {
   const params = spec.params ?? noParams;
@@ -166,6 +171,7 @@ export function defineListRoute<PS extends z.ZodObject, QS extends z.ZodObject &
         status: 200,
         json: { items: page.items, ...(next ? { cursor: next } : {}) },
         csv: { name: spec.csv.name, text: () => toCsv(spec.csv.columns, page.items), ...(next ? { cursor: next } : {}) },
+        ...(page.ocsf ? { ocsf: () => ({ items: page.ocsf?.() ?? [], ...(next ? { cursor: next } : {}) }) } : {}),
       };
     },
   };
@@ -216,6 +222,7 @@ class MethodNotAllowedError extends Error {
 const MAX_BODY_CHARS = 65_536;
 const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 const JSON_TYPE = 'application/json; charset=utf-8';
+const OCSF_TYPE = 'application/ocsf+json; charset=utf-8';
 
 /** Answers requests with the routes; never throws, never puts an error object or stack trace in a response. */
 export function createRouter(
@@ -235,7 +242,8 @@ export function createRouter(
           parse(bodyHeaders, request.headers, 'header');
           body = jsonBody(request.body);
         }
-        return render(await route.run({ params, query: request.query, body }, request), headers.accept);
+        const wantsOcsf = request.query.format === 'ocsf' || prefersOcsf(headers.accept);
+        return await render(await route.run({ params, query: request.query, body }, request), headers.accept, wantsOcsf);
       } catch (error) {
         return fail(error, request);
       }
@@ -295,7 +303,11 @@ function jsonBody(body: string | undefined): unknown {
   }
 }
 
-function render(result: RouteResult, accept: string | undefined): ApiResponse {
+async function render(result: RouteResult, accept: string | undefined, wantsOcsf: boolean): Promise<ApiResponse> {
+  if (result.ocsf && wantsOcsf) {
+    const body = JSON.stringify(await result.ocsf());
+    return { status: result.status, headers: { ...COMMON_HEADERS, 'content-type': OCSF_TYPE }, body };
+  }
   if (result.csv && prefersCsv(accept)) {
     return {
       status: result.status,
@@ -313,17 +325,27 @@ function render(result: RouteResult, accept: string | undefined): ApiResponse {
 
 /** True when the Accept header rates text/csv above application/json (JSON wins ties and is the default). */
 export function prefersCsv(accept: string | undefined): boolean {
+  return prefers(accept, ['text/csv', 'text/*', '*/*']);
+}
+
+/** True when the Accept header names application/ocsf+json and rates it above application/json. */
+export function prefersOcsf(accept: string | undefined): boolean {
+  return prefers(accept, ['application/ocsf+json']);
+}
+
+/** True when the Accept header rates one of `types` above application/json (JSON wins ties and is the default). */
+function prefers(accept: string | undefined, types: readonly string[]): boolean {
   if (!accept) return false;
-  let csv = 0;
+  let wanted = 0;
   let json = 0;
   for (const range of accept.split(',')) {
     const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
     const q = Number(parameters.find((p) => p.startsWith('q='))?.slice(2) ?? '1');
     const weight = Number.isFinite(q) ? q : 0;
-    if (type === 'text/csv' || type === 'text/*' || type === '*/*') csv = Math.max(csv, weight);
+    if (types.includes(type)) wanted = Math.max(wanted, weight);
     if (type === 'application/json' || type === 'application/*' || type === '*/*') json = Math.max(json, weight);
   }
-  return csv > 0 && csv > json;
+  return wanted > 0 && wanted > json;
 }
 
 /**

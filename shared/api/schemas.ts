@@ -80,6 +80,15 @@ export const findingIdParams = z.strictObject({
     .meta({ description: 'Finding id' }),
 });
 
+/** `format=ocsf`: the findings as OCSF Detection Findings (as `Accept: application/ocsf+json` asks). */
+const format = z
+  .enum(['json', 'ocsf'])
+  .optional()
+  .meta({ description: 'ocsf: OCSF 1.x Detection Finding records (class 2004), as Accept: application/ocsf+json asks' });
+
+/** Query of GET /findings/{id}. */
+export const findingQuery = z.strictObject({ format });
+
 /** Query of GET /findings. */
 export const findingsQuery = z.strictObject({
   status: listOf(FINDING_STATUSES, 'Finding status').prefault('open'),
@@ -98,6 +107,7 @@ export const findingsQuery = z.strictObject({
   account: accountId.optional(),
   since: since.optional(),
   until: until.optional(),
+  format,
   ...page,
 });
 

@@ -12,7 +12,7 @@ import { type IamReader, type PolicyFixtures, StaticIamReader } from '../iam/rea
 import { createTable } from '../store/dynamoLocal';
 import { EXIT, exitCodeOf } from './exitCodes';
 import { FINDINGS_OPTIONS, type OutputFormat, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
-import { findingJson, findingsTable } from './output';
+import { findingLine, findingsTable } from './output';
 import { createProgress } from './progress';
 import { SkipReport } from './skips';
 
@@ -24,7 +24,8 @@ RoleWatch's DynamoDB table).
 
 options:
   --config FILE       rolewatch.config.yml/.json (default: ./rolewatch.config.* if present)
-  --format FORMAT     table (default) or jsonl (one finding per line)
+  --format FORMAT     table (default), jsonl (one finding per line) or ocsf (one OCSF 1.x Detection
+                      Finding, class 2004, per line)
   --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported (and 3 if any input was skipped)
   --allow-partial     exit 0, not 3, when input was skipped (a line, record or file that cannot be read);
                       never with --fail-on, which fails a run that did not read all of its input
@@ -153,7 +154,7 @@ export async function replayAndReport(
         if (recorded.transition === 'suppressed') suppressed += 1;
         if (!REPORTED.has(recorded.transition)) continue;
         reported.push(recorded);
-        if (format === 'jsonl') process.stdout.write(`${JSON.stringify(findingJson(recorded.finding, recorded.transition))}\n`);
+        if (format !== 'table') process.stdout.write(findingLine(recorded.finding, recorded.transition, format));
       }
       progress.tick();
     },

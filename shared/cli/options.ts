@@ -32,11 +32,12 @@ export function resolveConfig(path: string | undefined): Config {
   return file ? loadConfigFile(file, RULE_IDS) : defaultConfig();
 }
 
-export type OutputFormat = 'table' | 'jsonl';
+/** table for people; jsonl (RoleWatch's fields) and ocsf (OCSF Detection Findings) one finding per line. */
+export type OutputFormat = 'table' | 'jsonl' | 'ocsf';
 
 export function parseFormat(value: string | undefined): OutputFormat {
-  if (value === undefined || value === 'table' || value === 'jsonl') return value ?? 'table';
-  throw new ValidationError('--format', `must be table or jsonl, got "${value}"`);
+  if (value === undefined || value === 'table' || value === 'jsonl' || value === 'ocsf') return value ?? 'table';
+  throw new ValidationError('--format', `must be table, jsonl or ocsf, got "${value}"`);
 }
 
 export function parseSeverity(option: string, value: string | undefined): Severity | undefined {

@@ -1,4 +1,6 @@
-import type { Finding } from '../engine/ports';
+import packageJson from '../../package.json';
+import type { Finding, FindingTransition } from '../engine/ports';
+import { ocsfDetectionFinding } from '../export/ocsf';
 import { controlsOf } from '../rules';
 
 /** Renders rows as an aligned plain-text table; the last column is not padded (it holds free text). */
@@ -54,4 +56,13 @@ export function findingJson(finding: Finding, transition: string): Record<string
     ...(finding.evidence ? { evidence: finding.evidence } : {}),
     ...(finding.diff ? { diff: finding.diff } : {}),
   };
+}
+
+/** One line of `--format jsonl` or `--format ocsf` output for a finding occurrence. */
+export function findingLine(finding: Finding, transition: FindingTransition, format: 'jsonl' | 'ocsf'): string {
+  const record =
+    format === 'ocsf'
+      ? ocsfDetectionFinding(finding, { transition, productVersion: packageJson.version })
+      : findingJson(finding, transition);
+  return `${JSON.stringify(record)}\n`;
 }

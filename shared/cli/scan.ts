@@ -6,7 +6,7 @@ import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
 import { FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
-import { findingJson, findingsTable } from './output';
+import { findingLine, findingsTable } from './output';
 
 const HELP = `usage: rolewatch scan [options]
 
@@ -16,7 +16,7 @@ reconcile function. Nothing is changed in the account.
 
 options:
   --config FILE       rolewatch.config.yml/.json (default: ./rolewatch.config.* if present)
-  --format FORMAT     table (default) or jsonl
+  --format FORMAT     table (default), jsonl or ocsf (OCSF Detection Findings)
   --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported
   --table NAME        record into RoleWatch's DynamoDB table instead of memory (--endpoint, --region)
   --endpoint URL      DynamoDB endpoint (DynamoDB Local)
@@ -64,8 +64,7 @@ export async function runScan(args: string[]): Promise<number> {
   const reported = report.findings.filter(
     (f) => f.transition === 'opened' || f.transition === 'reopened' || f.transition === 'escalated',
   );
-  if (format === 'jsonl')
-    for (const r of reported) process.stdout.write(`${JSON.stringify(findingJson(r.finding, r.transition))}\n`);
+  if (format !== 'table') for (const r of reported) process.stdout.write(findingLine(r.finding, r.transition, format));
   else process.stdout.write(findingsTable(reported.map((r) => r.finding)));
   process.stderr.write(
     `${report.roles} roles and ${report.policies} customer-managed policies read, ${reported.length} findings, ${report.resolved.length} resolved\n`,

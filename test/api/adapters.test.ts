@@ -265,6 +265,7 @@ describe('GET /openapi.json', () => {
       'account',
       'since',
       'until',
+      'format',
       'limit',
       'cursor',
     ]);

@@ -3,6 +3,7 @@ import { createDynamoEngine, type DynamoStores } from '../../shared/context';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { DynamoReportStore } from '../../shared/store/dynamo/DynamoReportStore';
 import { useLocalDynamo } from '../support/dynamo';
+import { ocsfErrors } from '../support/ocsf';
 import {
   ACCOUNT,
   attachRolePolicy,
@@ -127,6 +128,32 @@ describe('GET /findings', () => {
     expect(attack.items.map((item) => item.id)).toEqual(
       newestFirst(seeded.filter((e) => e.status === 'open' && e.ruleId === 'passrole-any-resource')),
     );
+  });
+
+  it('answers OCSF Detection Findings on Accept: application/ocsf+json or format=ocsf, valid against the class', async () => {
+    const byHeader = await ctx.call('GET', '/findings?limit=3', { headers: { accept: 'application/ocsf+json' } });
+    expect(byHeader.status).toBe(200);
+    expect(byHeader.headers['content-type']).toBe('application/ocsf+json; charset=utf-8');
+    const page = JSON.parse(byHeader.text) as { items: Record<string, unknown>[]; cursor?: string };
+    expect(page.items).toHaveLength(3);
+    expect(page.cursor).toEqual(expect.any(String));
+    for (const record of page.items) expect(ocsfErrors(record)).toEqual([]);
+    const json = await ctx.call('GET', '/findings?limit=3');
+    expect(page.items.map((item) => (item.finding_info as { uid: string }).uid)).toEqual(json.json.items?.map((item) => item.id));
+    const byParam = await ctx.call('GET', '/findings?limit=3&format=ocsf');
+    expect(byParam.text).toBe(
+      byHeader.text.replace(/"cursor":"[^"]+"/, `"cursor":"${(JSON.parse(byParam.text) as { cursor: string }).cursor}"`),
+    );
+    const id = json.json.items?.[0]?.id as string;
+    const one = await ctx.call('GET', `/findings/${id}`, {
+      headers: { accept: 'application/json;q=0.5, application/ocsf+json' },
+    });
+    expect(one.headers['content-type']).toBe('application/ocsf+json; charset=utf-8');
+    expect(ocsfErrors(JSON.parse(one.text))).toEqual([]);
+    const plain = await ctx.call('GET', `/findings/${id}`, {
+      headers: { accept: 'application/json, application/ocsf+json;q=0.9' },
+    });
+    expect(plain.json.id).toBe(id);
   });
 
   it('answers no findings when the rule and the control filters have no rule in common', async () => {
@@ -332,6 +359,7 @@ describe('bad requests', () => {
     ['/findings?rule=no-such-rule', 'rule', expect.stringMatching(/^Invalid option: expected one of "/)],
     ['/findings?control=CIS-5.0-9.9', 'control', expect.stringMatching(/^is not a control id RoleWatch maps/)],
     ['/findings?control=%3Cscript%3E', 'control', expect.stringMatching(/^is not a control id RoleWatch maps/)],
+    ['/findings?format=xml', 'format', expect.stringMatching(/^Invalid option/)],
     ['/findings?account=12345', 'account', 'must be a 12-digit AWS account id'],
     ['/findings?role=has%20space', 'role', 'must be an IAM role name or role ARN'],
     ['/findings?sevrity=high', 'sevrity', 'is not a known parameter'],
