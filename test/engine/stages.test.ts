@@ -23,6 +23,7 @@ function rule(overrides: Partial<Rule> & Pick<Rule, 'id'>): Rule {
     title: overrides.id,
     severity: 'high',
     kind: 'event',
+    controls: [],
     events: ['AssumeRole'],
     rationale: 'why',
     remediation: 'what',
