@@ -51,7 +51,6 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
   const account = values.account ?? '123456789012';
   if (!/^\d{12}$/.test(account)) throw new ValidationError('--account', 'must be a 12-digit account id');
   const format = values.format === 'sarif' ? 'sarif' : parseFormat(values.format);
-  if (format === 'ocsf') throw new ValidationError('--format', 'must be table, jsonl or sarif for check-policy, got "ocsf"');
   const failOn = parseSeverity('--fail-on', values['fail-on']);
   const config = resolveConfig(values.config);
   const trust = values.trust === true;

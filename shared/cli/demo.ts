@@ -4,7 +4,7 @@ import { severityRank } from '../config/config';
 import { createMemoryContext } from '../context';
 import { ATTACKER_ACCOUNT, DEMO_ACCOUNT, DEMO_DAY, DEMO_ROLES, demoConfig, demoEvents, VENDOR_ACCOUNT } from '../demo/scenario';
 import { replayAndReport } from './evaluate';
-import { parseFormat } from './options';
+import { FINDING_FORMATS, parseFormat } from './options';
 
 const HELP = `usage: rolewatch demo [--format table|jsonl]
 
@@ -22,7 +22,7 @@ export async function runDemo(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const format = parseFormat(values.format);
+  const format = parseFormat(values.format, FINDING_FORMATS);
   const records = demoEvents();
   const events = records.map((record) => parseTrailRecord(record));
   const { engine } = createMemoryContext({

@@ -11,7 +11,15 @@ import { AwsIamReader } from '../iam/AwsIamReader';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from '../iam/reader';
 import { createTable } from '../store/dynamoLocal';
 import { EXIT, exitCodeOf } from './exitCodes';
-import { FINDINGS_OPTIONS, type OutputFormat, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
+import {
+  FINDING_FORMATS,
+  FINDINGS_OPTIONS,
+  type OutputFormat,
+  parseFormat,
+  parseSeverity,
+  resolveConfig,
+  tableRegion,
+} from './options';
 import { findingLine, findingsTable } from './output';
 import { createProgress } from './progress';
 import { SkipReport } from './skips';
@@ -59,7 +67,7 @@ export async function runEvaluate(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new ValidationError('files', 'give at least one CloudTrail file or directory');
-  const format = parseFormat(values.format);
+  const format = parseFormat(values.format, FINDING_FORMATS);
   const failOn = parseSeverity('--fail-on', values['fail-on']);
   const config = resolveConfig(values.config);
   const policies = values.policies ? readPolicies(values.policies) : undefined;

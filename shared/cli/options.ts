@@ -35,10 +35,16 @@ export function resolveConfig(path: string | undefined): Config {
 /** table for people; jsonl (RoleWatch's fields) and ocsf (OCSF Detection Findings) one finding per line. */
 export type OutputFormat = 'table' | 'jsonl' | 'ocsf';
 
-export function parseFormat(value: string | undefined): OutputFormat {
-  if (value === undefined || value === 'table' || value === 'jsonl' || value === 'ocsf') return value ?? 'table';
-  throw new ValidationError('--format', `must be table, jsonl or ocsf, got "${value}"`);
+/** The --format value among those a command prints (table and jsonl unless it says more). */
+export function parseFormat(value: string | undefined, formats: readonly OutputFormat[] = ['table', 'jsonl']): OutputFormat {
+  if (value === undefined) return 'table';
+  const format = formats.find((candidate) => candidate === value);
+  if (format) return format;
+  throw new ValidationError('--format', `must be ${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}, got "${value}"`);
 }
+
+/** The formats of the commands that print findings. */
+export const FINDING_FORMATS: readonly OutputFormat[] = ['table', 'jsonl', 'ocsf'];
 
 export function parseSeverity(option: string, value: string | undefined): Severity | undefined {
   if (value === undefined) return undefined;

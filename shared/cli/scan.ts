@@ -5,7 +5,7 @@ import { severityRank } from '../config/config';
 import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
-import { FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
+import { FINDING_FORMATS, FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
 import { findingLine, findingsTable } from './output';
 
 const HELP = `usage: rolewatch scan [options]
@@ -33,7 +33,7 @@ export async function runScan(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const format = parseFormat(values.format);
+  const format = parseFormat(values.format, FINDING_FORMATS);
   const failOn = parseSeverity('--fail-on', values['fail-on']);
   const config = resolveConfig(values.config);
   const iamClient = new IAMClient({ region: 'us-east-1' });

@@ -23,7 +23,6 @@ function rule(overrides: Partial<Rule> & Pick<Rule, 'id'>): Rule {
     title: overrides.id,
     severity: 'high',
     kind: 'event',
-    controls: [],
     events: ['AssumeRole'],
     rationale: 'why',
     remediation: 'what',
