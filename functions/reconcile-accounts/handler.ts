@@ -2,7 +2,8 @@ import { reconcileAccounts } from '../../shared/app/organization';
 import { RUN_TTL_DAYS } from '../../shared/app/reconcileRun';
 import { AWS_CLIENT_OPTIONS } from '../../shared/awsClients';
 import { createLambdaContext, type LambdaContext } from '../../shared/context';
-import { ConfigError } from '../../shared/errors';
+import { MAX_ACCOUNTS_PER_RUN } from '../../shared/deploy/stateMachines';
+import { ConfigError, RoleWatchError } from '../../shared/errors';
 import type { OrganizationDirectory } from '../../shared/iam/organization';
 
 let ctx: LambdaContext | undefined;
@@ -35,6 +36,10 @@ export const handler = async (): Promise<AccountList> => {
     now: Date.now,
   });
   if (resolved.warning) logger.error('organization accounts not listed', { reason: resolved.warning });
+  if (resolved.accounts.length > MAX_ACCOUNTS_PER_RUN)
+    throw new RoleWatchError(
+      `${resolved.accounts.length} accounts: one reconcile run carries at most ${MAX_ACCOUNTS_PER_RUN} (Step Functions state is 256 KB)`,
+    );
   logger.info('reconciling organization', { source: resolved.source, accounts: resolved.accounts.length });
   return { accounts: resolved.accounts, expiresAt };
 };

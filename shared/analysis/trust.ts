@@ -4,7 +4,6 @@
  * regular expression and no lookup structure per call.
  */
 import type { ConditionClause, PolicyDocument, PrincipalSet, Statement } from '../policy/types';
-import confusedDeputy from './data/confusedDeputyServices.json';
 import {
   accountOfPrincipal,
   conditionsOnKey,
@@ -20,6 +19,7 @@ import {
   splitArn,
   wildcardMatch,
 } from './conditions';
+import confusedDeputy from './data/confusedDeputyServices.json';
 
 /** A vendor account from `trustedThirdParties` in the configuration. */
 export interface ThirdParty {

@@ -58,6 +58,7 @@ options:
   --no-capacity   skip the DynamoDB capacity measurement (quick runs)
   --api-findings N     findings stored for the API latency figures (default 100000)
   --no-api        skip the API latency measurement (quick runs)
+  --no-reconcile  skip the reconcile simulation (2,000 accounts, virtual time) and its DynamoDB measurement
 `;
 
 /** One measured pipeline. */
@@ -136,6 +137,7 @@ export async function runBench(args: string[]): Promise<number> {
       'capacity-events': { type: 'string' },
       'no-api': { type: 'boolean' },
       'api-findings': { type: 'string' },
+      'no-reconcile': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -154,7 +156,13 @@ export async function runBench(args: string[]): Promise<number> {
     apiFindings: values['no-api'] ? 0 : positiveInteger('--api-findings', values['api-findings'], 100_000),
     progress: process.stderr.isTTY === true,
   });
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  // Reconcile over an organization: a simulation in virtual time, with DynamoDB capacity measured here.
+  const reconcile = values['no-reconcile'] ? undefined : await (await import('./reconcileSimulation')).reconcileBench();
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify(reconcile ? { ...report, reconcile: reconcile.report } : report, null, 2)}\n`
+      : `${formatReport(report)}\n${reconcile ? `\n${reconcile.text}\n` : ''}`,
+  );
   return 0;
 }
 

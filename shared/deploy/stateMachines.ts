@@ -63,6 +63,11 @@ export const RETRY = {
 
 /** How many accounts are reconciled at once unless the `reconcileConcurrency` parameter says otherwise. */
 export const DEFAULT_RECONCILE_CONCURRENCY = 20;
+/**
+ * The most accounts one reconcile run carries: the list travels in the execution's state (256 KB, ~15 bytes
+ * an account) and in the finish step's input. Beyond it the list step refuses, naming the limit.
+ */
+export const MAX_ACCOUNTS_PER_RUN = 15_000;
 /** How many batches of log files a backfill evaluates at once unless `backfillConcurrency` says otherwise. */
 export const DEFAULT_BACKFILL_CONCURRENCY = 10;
 /** Log files per child of a backfill. */

@@ -20,7 +20,10 @@ export const trustServiceWithoutSourceCondition: Rule = {
             qualifier: entry.principal,
             severity: 'medium' as const,
             detail: `role ${ctx.role?.name} trusts EKS Pod Identity (${entry.principal}) without a kubernetes-namespace or kubernetes-service-account session-tag condition: any pod associated with it in any cluster of the account gets the role`,
-            evidence: { service: entry.principal, missing: ['aws:RequestTag/kubernetes-namespace', 'aws:RequestTag/kubernetes-service-account'] },
+            evidence: {
+              service: entry.principal,
+              missing: ['aws:RequestTag/kubernetes-namespace', 'aws:RequestTag/kubernetes-service-account'],
+            },
           },
         ];
       if (entry.unguardedWorkload === 'roles-anywhere')
