@@ -1,4 +1,4 @@
-import { changedNonAdminPolicies, PERMISSION_EVENTS, policyLabel } from './support';
+import { changedNonAdminPolicies, conditionNote, PERMISSION_EVENTS, policyLabel } from './support';
 import type { Rule } from './types';
 
 export const passroleAnyResource: Rule = {
@@ -9,16 +9,18 @@ export const passroleAnyResource: Rule = {
   controls: ['NIST-800-53-r5-AC-6', 'NIST-800-53-r5-AC-6(10)', 'PCI-DSS-4.0-7.2.2', 'PCI-DSS-4.0-7.2.5', 'ATTACK-T1548.005'],
   events: PERMISSION_EVENTS,
   rationale:
-    "iam:PassRole on * lets the holder hand any role, admin included, to compute it controls, and act with that role's permissions.",
+    "iam:PassRole on * lets the holder hand any role, admin included, to compute it controls, and act with that role's permissions. Under conditions (iam:PassedToService, tags...) the grant is named with them and is medium: it reaches fewer services; whether it completes an escalation is privilege-escalation-path's judgement.",
   remediation: 'Scope iam:PassRole to the role ARNs the workload needs, with an iam:PassedToService condition.',
   evaluate: (ctx) =>
     changedNonAdminPolicies(ctx).flatMap(({ ref, analysis }) => {
       if (analysis.passRoleAnyResource.length === 0) return [];
-      const resources = [...new Set(analysis.passRoleAnyResource.flatMap((hit) => hit.resources))];
+      const hits = analysis.passRoleAnyResource;
+      const resources = [...new Set(hits.flatMap((hit) => hit.resources))];
       return [
         {
           qualifier: policyLabel(ref),
-          detail: `${policyLabel(ref)} allows iam:PassRole on ${resources.join(', ')}`,
+          detail: `${policyLabel(ref)} allows iam:PassRole on ${resources.join(', ')}${conditionNote(hits)}`,
+          ...(hits.every((hit) => hit.conditioned) ? { severity: 'medium' as const } : {}),
           evidence: { policy: policyLabel(ref), resources, statements: analysis.passRoleAnyResource.map((hit) => hit.statement) },
         },
       ];

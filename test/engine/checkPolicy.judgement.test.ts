@@ -341,3 +341,25 @@ describe('what a trust really allows (2026)', () => {
     );
   });
 });
+
+describe('PassRole on every role under a condition', () => {
+  it('is reported at medium, with the condition named', () => {
+    const results = checkPolicyDocument(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'iam:PassRole',
+            Resource: '*',
+            Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+          },
+        ],
+      },
+      { trust: false, account: '123456789012', name: 'subject', config, at: AT },
+    );
+    const finding = results.find((r) => r.ruleId === 'passrole-any-resource');
+    expect(finding?.severity).toBe('medium');
+    expect(finding?.detail).toContain('iam:PassedToService (StringEquals)');
+  });
+});
