@@ -121,7 +121,7 @@ export function queueArn(url: string): string {
 const KIND_NAMES: Record<EventKind, string> = {
   'iam-change': 'IAM change',
   assumption: 'role assumption',
-  'monitor-call': 'CloudTrail, EventBridge or Access Analyzer call',
+  'monitor-call': 'call of another watched service (CloudTrail, EventBridge, Organizations...)',
 };
 
 /**

@@ -173,7 +173,7 @@ export function isAssumption(event: TrailEvent): boolean {
 export const EVENT_KINDS = ['iam-change', 'assumption', 'monitor-call'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-/** IAM calls, STS calls, or the CloudTrail, EventBridge and Access Analyzer calls that could blind the monitor. */
+/** IAM calls, STS calls, or the other services' calls (they arrive through the monitor-tampering rule). */
 export function eventKind(event: Pick<TrailEvent, 'eventSource'>): EventKind {
   if (event.eventSource === 'iam.amazonaws.com') return 'iam-change';
   if (event.eventSource === 'sts.amazonaws.com') return 'assumption';

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { GetEventSelectorsCommand } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -14,6 +16,7 @@ import {
   TOPIC_ARN,
   TRAIL_ARN,
 } from '../support/monitorAccount';
+import { ROOT } from '../support/template';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const dynamo = mockClient(DynamoDBClient);
@@ -145,6 +148,27 @@ describe('rolewatch doctor', () => {
     expect(stdout).toContain(
       'CANNOT-TELL  trail:us-east-1\n             cannot tell: the credentials lack cloudtrail:GetEventSelectors',
     );
+  });
+
+  it('every check it prints is explained in the README', async () => {
+    const { stdout } = await doctor('--format', 'jsonl', '--regions', 'eu-central-1');
+    const kinds = new Set(
+      stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => String(JSON.parse(line).check).split(':')[0]),
+    );
+    expect([...kinds].sort()).toEqual([
+      'alert-subscription',
+      'dead-letter-queue',
+      'forwarder',
+      'last-event',
+      'rule',
+      'stack',
+      'trail',
+    ]);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const kind of kinds) expect({ kind, explained: readme.includes(`| \`${kind}`) }).toEqual({ kind, explained: true });
   });
 
   it('refuses a region or stage that is not one, before calling AWS', async () => {

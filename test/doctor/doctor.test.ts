@@ -73,7 +73,7 @@ describe('rolewatch doctor checks', () => {
     );
     expect(byCheck(results, 'last-event:iam-change').detail).toBe('last IAM change seen 2026-12-05T02:00:00.000Z (30 h ago)');
     expect(byCheck(results, 'last-event:monitor-call').detail).toBe(
-      'no CloudTrail, EventBridge or Access Analyzer call seen yet',
+      'no call of another watched service (CloudTrail, EventBridge, Organizations...) seen yet',
     );
     // The trail's status and selectors are read in its home region, by its ARN.
     expect(cloudTrail.commandCalls(GetEventSelectorsCommand)[0]?.args[0].input).toEqual({ TrailName: TRAIL_ARN });
