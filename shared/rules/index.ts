@@ -7,6 +7,7 @@ import { assumedByLongTermCredentials } from './assumed-by-long-term-credentials
 import { assumedFromUnknownAccount } from './assumed-from-unknown-account';
 import { changeOutsideIac } from './change-outside-iac';
 import { credentialsOrDataExposure } from './credentials-or-data-exposure';
+import { eksClusterAdminAccess } from './eks-cluster-admin-access';
 import { firstTimeAssumption } from './first-time-assumption';
 import { guardrailWeakened } from './guardrail-weakened';
 import { iamChangeRecorded } from './iam-change-recorded';
@@ -22,6 +23,7 @@ import { permissionSetGrantsPrivilege } from './permission-set-grants-privilege'
 import { permissionsBoundaryRemoved } from './permissions-boundary-removed';
 import { policyVersionEscalation } from './policy-version-escalation';
 import { privilegeEscalationPath } from './privilege-escalation-path';
+import { privilegedRoleBoundToWorkload } from './privileged-role-bound-to-workload';
 import { protectedRoleAssumed } from './protected-role-assumed';
 import { roleChaining } from './role-chaining';
 import { rolesAnywhereProfileMapsRole } from './roles-anywhere-profile-maps-role';
@@ -31,6 +33,7 @@ import { rootSessionAssumed } from './root-session-assumed';
 import { rootUserChangedRoleOrMonitor } from './root-user-changed-role-or-monitor';
 import { serviceWildcardPermissions } from './service-wildcard-permissions';
 import { sessionDurationRaised } from './session-duration-raised';
+import { trailBucketTampering } from './trail-bucket-tampering';
 import { trustAnyPrincipal } from './trust-any-principal';
 import { trustAnyPrincipalWithConditions } from './trust-any-principal-with-conditions';
 import { trustCrossAccountWithoutExternalId } from './trust-cross-account-without-external-id';
@@ -97,6 +100,9 @@ export const RULES: readonly Rule[] = [
   identityCenterRoleProvisioned,
   sessionDurationRaised,
   guardrailWeakened,
+  privilegedRoleBoundToWorkload,
+  eksClusterAdminAccess,
+  trailBucketTampering,
 ];
 
 /** The ids of all rules, for validating configuration. */

@@ -1,5 +1,7 @@
 import { getString } from '../cloudtrail/accessors';
+import type { TrailEvent } from '../cloudtrail/types';
 import { wildcardMatch } from '../policy/match';
+import { knownSelectors, managementScope, selectorNarrowing, selectorsOf, updateTrailNarrowing } from './trailScope';
 import type { Rule } from './types';
 
 const TRAIL_EVENTS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'];
@@ -32,6 +34,11 @@ export const monitorTampering: Rule = {
     'ATTACK-T1562.008',
   ],
   events: MONITOR_EVENTS,
+  facts: (event) => (event.eventName === 'PutEventSelectors' ? ['trail-selectors'] : []),
+  references: [
+    'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html',
+    'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_UpdateTrail.html',
+  ],
   rationale:
     "Stopping or narrowing CloudTrail, disabling RoleWatch's EventBridge rules or silencing Access Analyzer blinds the monitor; attackers do it before they act.",
   remediation:
@@ -42,11 +49,19 @@ export const monitorTampering: Rule = {
     const { request, eventName, eventSource } = event;
     if (eventSource === 'cloudtrail.amazonaws.com' && TRAIL_EVENTS.includes(eventName)) {
       const trail = getString(request, 'name') ?? getString(request, 'trailName') ?? 'unknown trail';
+      // Changing what a trail logs is judged by what it does: narrowing it is tampering, widening it is not.
+      const narrowed =
+        eventName === 'UpdateTrail'
+          ? updateTrailNarrowing(event)
+          : eventName === 'PutEventSelectors'
+            ? putSelectorsNarrowing(event, trail, ctx.facts?.['trail-selectors'] ?? [])
+            : undefined;
+      if (narrowed !== undefined && narrowed.length === 0) return [];
       return [
         {
           resource: trailArn(trail, event.region, event.account),
           qualifier: eventName,
-          detail: `${eventName} on CloudTrail trail ${trail}`,
+          detail: `${eventName} on CloudTrail trail ${trail}${narrowed ? `: ${narrowed.join('; ')}` : ''}`,
         },
       ];
     }
@@ -77,6 +92,17 @@ export const monitorTampering: Rule = {
     return [];
   },
 };
+
+/** How a PutEventSelectors call narrows what the trail logged before (everything, when that is unknown). */
+function putSelectorsNarrowing(
+  event: TrailEvent,
+  trail: string,
+  known: readonly { id: string; value: Record<string, unknown> }[],
+): string[] {
+  const after = managementScope(selectorsOf(event));
+  if (!after) return [];
+  return selectorNarrowing(after, managementScope(knownSelectors(known, trail)));
+}
 
 function trailArn(trail: string, region: string, account: string): string {
   return trail.startsWith('arn:') ? trail : `arn:aws:cloudtrail:${region}:${account}:trail/${trail}`;
