@@ -22,7 +22,7 @@ describe('the web page over the demo', () => {
   beforeAll(async () => {
     const mailDir = mkdtempSync(path.join(tmpdir(), 'rolewatch-page-'));
     monitor = await startCommand(['start', '--port', '0', '--mail-dir', mailDir]);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -64,6 +64,27 @@ describe('the web page over the demo', () => {
       await page.waitForSelector('#findings tr[data-finding]');
       const severities = await page.locator('#findings tr[data-finding] .severity').allTextContents();
       expect(new Set(severities)).toEqual(new Set(['critical']));
+      // Grouped by role, the roles come by their highest severity: the backdoor, with the critical, first.
+      await page.click('#reset');
+      await page.waitForURL((url) => !url.search.includes('severity='));
+      await page.check('#filters input[name="group"]');
+      await page.waitForURL(/[?&]group=role/);
+      const group = page.locator('#findings tr.group').first();
+      await group.waitFor();
+      expect(await group.getAttribute('data-role')).toBe(DEMO_ROLES.backdoor);
+      expect(await group.locator('.severity').textContent()).toBe('critical');
+      // Newest first: opening times never go up.
+      await page.selectOption('#filters select[name="sort"]', 'time');
+      await page.waitForURL(/[?&]sort=time/);
+      await page.locator('#findings tr.group').first().waitFor();
+      await page.uncheck('#filters input[name="group"]');
+      await page.waitForURL((url) => !url.search.includes('group='));
+      await page.locator('#findings tr[data-finding]').first().waitFor();
+      const opened = await page
+        .locator('#findings tr[data-finding] td:nth-child(5) time')
+        .evaluateAll((cells) => cells.map((cell) => cell.getAttribute('datetime') ?? ''));
+      expect(opened.length).toBeGreaterThan(10);
+      expect(opened).toEqual([...opened].sort().reverse());
       expect(problems).toEqual([]);
       if (SCREENSHOTS) {
         mkdirSync(SCREENSHOTS, { recursive: true });

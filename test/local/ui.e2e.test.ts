@@ -55,7 +55,7 @@ describe('rolewatch ui over a table filled by evaluate --table', () => {
       process.env.AWS_SECRET_ACCESS_KEY = previous.secret;
     }
     ui = await startCommand(uiArgs(), credentials());
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await ui?.stop();

@@ -29,7 +29,7 @@ export async function startCommand(args: string[], env: Record<string, string> =
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     const ready = /RoleWatch: ready\. Open (http:\/\/127\.0\.0\.1:\d+)\/ui\//.exec(output);
     if (ready?.[1])

@@ -11,6 +11,17 @@
   const container = document.getElementById('findings');
   let summary = RW.getJson('/summary');
   const state = { filters: {}, pages: [], at: 0 };
+  const started = {};
+
+  /**
+   * Marks the start of a load of `part`; the function it returns says whether that load is still the latest:
+   * a newer one (filters changed, another page asked for) wins over one still in flight.
+   */
+  function latest(part) {
+    started[part] = (started[part] || 0) + 1;
+    const mine = started[part];
+    return () => started[part] === mine;
+  }
 
   // Filters <-> address ---------------------------------------------------------------------------------
 
@@ -113,9 +124,11 @@
     const queries = queriesOf(filters);
     const limit = Number(filters.limit);
     const from = state.pages[state.at];
+    const current = latest('findings');
     RW.clear(container).appendChild(el('p', { class: 'muted' }, ['Loading…']));
     readPage(queries, from, limit)
       .then((page) => {
+        if (!current()) return undefined;
         // The page after this one has not been read yet: a Next press reads it.
         state.pages = state.pages.slice(0, state.at + 1);
         if (page.next) state.pages.push(page.next);
@@ -123,6 +136,7 @@
         return RW.session.then((session) => showPager(page.items.length, limit, Boolean(page.next), session));
       })
       .catch((error) => {
+        if (!current()) return;
         RW.clear(container);
         RW.showError(container, error);
       });
@@ -369,8 +383,10 @@
 
   function showCounts() {
     const counts = document.getElementById('counts');
+    const current = latest('counts');
     summary
       .then((s) => {
+        if (!current()) return;
         RW.clear(counts);
         const status = state.filters.status;
         const statuses = status.split(',');
@@ -383,9 +399,9 @@
         );
         now.addEventListener('click', () => apply({ status: 'open', severity: URGENT.join(','), sort: 'risk' }));
         counts.appendChild(now);
-        const current = selectedSeverities(state.filters);
+        const chosen = selectedSeverities(state.filters);
         SEVERITIES.forEach((severity) => {
-          const only = current.length === 1 && current[0] === severity;
+          const only = chosen.length === 1 && chosen[0] === severity;
           const button = el(
             'button',
             { type: 'button', class: `count ${severity}${only ? ' active' : ''}`, 'data-count': severity, 'aria-pressed': only },
@@ -418,6 +434,7 @@
 
   function showPerDay() {
     const target = RW.clear(document.getElementById('per-day'));
+    const current = latest('per-day');
     summary
       .then((s) => {
         const end = state.filters.until
@@ -433,7 +450,9 @@
         document.getElementById('chart-range').textContent = `${day(start)} to ${day(end)}, by severity`;
         return RW.getJson(`/findings/daily?${params.toString()}`);
       })
-      .then((daily) => target.appendChild(chart(daily.days)))
+      .then((daily) => {
+        if (current()) target.appendChild(chart(daily.days));
+      })
       .catch((error) => RW.showError(target, error));
   }
 
