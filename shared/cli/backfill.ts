@@ -27,11 +27,12 @@ and an estimate of the time left until the run ends (Ctrl-C leaves it running).
   --region REGION      the deployment's region (default: AWS_REGION, else us-east-1)
 `;
 
-/** Characters S3 keys may hold that a prefix must not: control characters. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[\w-]{1,80}:[\w-]{1,80}$/;
+
+/** Characters S3 keys may hold that a prefix must not: control characters. */
+const hasControlCharacter = (text: string): boolean => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 /** What the backfill state machine is started with (shared/deploy/stateMachines.ts reads these names). */
 export interface BackfillInput {
@@ -123,7 +124,7 @@ export function backfillInput(
   const { bucket, prefix } = values;
   if (!bucket || !BUCKET.test(bucket))
     throw new ValidationError('--bucket', 'give the name of the S3 bucket the trail writes to');
-  if (prefix === undefined || prefix.length > 1024 || CONTROL.test(prefix))
+  if (prefix === undefined || prefix.length > 1024 || hasControlCharacter(prefix))
     throw new ValidationError(
       '--prefix',
       'give the key prefix of the log files (at most 1,024 characters, no control characters)',

@@ -164,9 +164,9 @@ describe('backfill in AWS, run here: the state machine over S3, the child over D
     // The same files through rolewatch evaluate, in memory.
     const dir = mkdtempSync(join(tmpdir(), 'rolewatch-backfill-same-'));
     mkdirSync(join(dir, 'logs'));
-    files.forEach((records, i) =>
-      writeFileSync(join(dir, 'logs', `${i}.json.gz`), gzipSync(JSON.stringify({ Records: records }))),
-    );
+    for (const [i, records] of files.entries()) {
+      writeFileSync(join(dir, 'logs', `${i}.json.gz`), gzipSync(JSON.stringify({ Records: records })));
+    }
     const evaluated = await runCli('evaluate', join(dir, 'logs'), '--format', 'jsonl');
     expect(evaluated.code).toBe(0);
     const expected = evaluated.stdout
