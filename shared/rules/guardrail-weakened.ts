@@ -9,6 +9,9 @@ const SOURCE = 'organizations.amazonaws.com';
 /** The AWS-managed policies that allow everything: detaching one takes rights away, it weakens nothing. */
 const ALLOW_ALL_POLICIES = new Set(['p-FullAWSAccess', 'p-RCPFullAWSAccess']);
 
+/** The policy types that bound what roles may do. */
+const GUARDRAIL_TYPES: ReadonlySet<string> = new Set(['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY']);
+
 /** Where a guardrail applies, for people: the organization root, an OU or one account. */
 function targetKind(targetId: string): { label: string; severity: Severity } {
   if (/^r-[0-9a-z]{4,32}$/.test(targetId)) return { label: `the organization root ${targetId}`, severity: 'high' };
@@ -68,6 +71,7 @@ export const guardrailWeakened: Rule = {
     'AttachPolicy',
     'DetachPolicy',
     'DisablePolicyType',
+    'MoveAccount',
     'LeaveOrganization',
     'RemoveAccountFromOrganization',
   ],
@@ -77,6 +81,7 @@ export const guardrailWeakened: Rule = {
     'https://docs.aws.amazon.com/organizations/latest/APIReference/API_DetachPolicy.html',
     'https://docs.aws.amazon.com/organizations/latest/APIReference/API_UpdatePolicy.html',
     'https://docs.aws.amazon.com/organizations/latest/APIReference/API_DisablePolicyType.html',
+    'https://docs.aws.amazon.com/organizations/latest/APIReference/API_MoveAccount.html',
   ],
   rationale:
     'Service and resource control policies are the ceiling over every role of the organization: a Deny that protected roles or STS removed, a guardrail detached from the root or an OU, a policy type disabled or an account leaving the organization lifts that ceiling for everything below it at once.',
@@ -97,6 +102,8 @@ export const guardrailWeakened: Rule = {
         if (!policyId || !targetId || ALLOW_ALL_POLICIES.has(policyId)) return [];
         const target = targetKind(targetId);
         const type = policies.find((f) => f.id === policyId)?.value.type;
+        // Tag, backup and AI opt-out policies are no guardrail over roles.
+        if (typeof type === 'string' && !GUARDRAIL_TYPES.has(type)) return [];
         return match({
           resource: `organizations:${policyId}@${targetId}`,
           qualifier: targetId,
@@ -147,7 +154,7 @@ export const guardrailWeakened: Rule = {
           : [];
       case 'DisablePolicyType': {
         const type = getString(event.request, 'policyType') ?? 'a policy type';
-        if (!/CONTROL_POLICY$/.test(type)) return [];
+        if (!GUARDRAIL_TYPES.has(type)) return [];
         return match({
           resource: `organizations:${getString(event.request, 'rootId') ?? 'root'}`,
           qualifier: type,
@@ -158,6 +165,30 @@ export const guardrailWeakened: Rule = {
               ' ',
             ),
           evidence: { policyType: type },
+        });
+      }
+      case 'MoveAccount': {
+        const account = getString(event.request, 'accountId');
+        const from = getString(event.request, 'sourceParentId');
+        const to = getString(event.request, 'destinationParentId');
+        if (!account || !from || !to) return [];
+        // Guardrails attached right on the parent it leaves and not on the one it joins (as far as RoleWatch saw them).
+        const attached = (target: string) =>
+          factsOfKind(ctx, 'org-attachment')
+            .filter((f) => factString(f, 'targetId') === target)
+            .map((f) => factString(f, 'policyId') ?? '')
+            .filter((id) => {
+              const type = policies.find((p) => p.id === id)?.value.type;
+              return id !== '' && !ALLOW_ALL_POLICIES.has(id) && (typeof type !== 'string' || GUARDRAIL_TYPES.has(type));
+            });
+        const kept = new Set(attached(to));
+        const lost = attached(from).filter((id) => !kept.has(id));
+        if (lost.length === 0) return [];
+        return match({
+          resource: `arn:aws:iam::${account}:root`,
+          qualifier: `${from}>${to}`,
+          detail: `${actor} moved account ${account} from ${from} to ${to}, out from under ${listForPeople(lost.map((id) => policyName(policies, id)))}`,
+          evidence: { account, from, to, lost },
         });
       }
       case 'LeaveOrganization':

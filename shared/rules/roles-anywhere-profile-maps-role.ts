@@ -6,6 +6,9 @@ import type { Rule, Severity } from './types';
 
 const SOURCE = 'rolesanywhere.amazonaws.com';
 
+/** The calls that leave a profile able to vend credentials for its roles. */
+const OPENING_CALLS: ReadonlySet<string> = new Set(['CreateProfile', 'UpdateProfile', 'EnableProfile']);
+
 export const rolesAnywhereProfileMapsRole: Rule = {
   id: 'roles-anywhere-profile-maps-role',
   title: 'IAM Roles Anywhere profile maps roles to certificates',
@@ -13,7 +16,8 @@ export const rolesAnywhereProfileMapsRole: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-AC-6', 'NIST-800-53-r5-IA-8', 'ATTACK-T1484.002', 'ATTACK-T1078.004'],
   source: SOURCE,
-  events: ['CreateProfile', 'UpdateProfile', 'EnableProfile'],
+  // Disable and Delete are watched so that RoleWatch forgets the profile (account facts); they raise nothing.
+  events: ['CreateProfile', 'UpdateProfile', 'EnableProfile', 'DisableProfile', 'DeleteProfile'],
   facts: ['trust-anchor'],
   boundRoles: (event) =>
     event.eventSource === SOURCE
@@ -35,7 +39,7 @@ export const rolesAnywhereProfileMapsRole: Rule = {
     'Map only the roles the workload needs, add a session policy or managed policies to the profile, condition the roles on the anchor (aws:SourceArn) and the certificate subject, and prefer AWS Private CA anchors.',
   evaluate: (ctx) => {
     const event = eventFrom(ctx, SOURCE);
-    if (!event) return [];
+    if (!event || !OPENING_CALLS.has(event.eventName)) return [];
     const profile = getRecord(event.response, 'profile');
     if (!profile || profile.enabled === false) return [];
     const roleArns = getStringList(profile, 'roleArns');

@@ -8,6 +8,9 @@ const SOURCE = 'rolesanywhere.amazonaws.com';
 /** The source type of a trust anchor backed by AWS Private CA; every other type is a CA outside AWS's control. */
 export const PRIVATE_CA_SOURCE = 'AWS_ACM_PCA';
 
+/** The calls that leave a trust anchor able to vend credentials. */
+const OPENING_CALLS: ReadonlySet<string> = new Set(['CreateTrustAnchor', 'UpdateTrustAnchor', 'EnableTrustAnchor']);
+
 export const rolesAnywhereTrustAnchor: Rule = {
   id: 'roles-anywhere-trust-anchor',
   title: 'Certificate authority trusted by IAM Roles Anywhere',
@@ -15,7 +18,8 @@ export const rolesAnywhereTrustAnchor: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-IA-8', 'NIST-800-53-r5-AC-2', 'NIST-800-53-r5-SI-4', 'ATTACK-T1484.002'],
   source: SOURCE,
-  events: ['CreateTrustAnchor', 'UpdateTrustAnchor', 'EnableTrustAnchor'],
+  // Disable and Delete are watched so that RoleWatch forgets the anchor (account facts); they raise nothing.
+  events: ['CreateTrustAnchor', 'UpdateTrustAnchor', 'EnableTrustAnchor', 'DisableTrustAnchor', 'DeleteTrustAnchor'],
   facts: ['profile'],
   references: [
     'https://docs.aws.amazon.com/rolesanywhere/latest/userguide/logging-using-cloudtrail.html',
@@ -28,7 +32,7 @@ export const rolesAnywhereTrustAnchor: Rule = {
     'Confirm the CA and who controls its key; prefer AWS Private CA, scope the roles that trust rolesanywhere.amazonaws.com with aws:SourceArn on this anchor and certificate conditions, or delete the anchor.',
   evaluate: (ctx) => {
     const event = eventFrom(ctx, SOURCE);
-    if (!event) return [];
+    if (!event || !OPENING_CALLS.has(event.eventName)) return [];
     const anchor = getRecord(event.response, 'trustAnchor');
     if (!anchor || anchor.enabled === false) return [];
     const source = getRecord(anchor, 'source') ?? getRecord(event.request, 'source');
