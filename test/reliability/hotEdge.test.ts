@@ -1,0 +1,105 @@
+/**
+ * A hot edge: a burst of assumptions of one role by one source (a deployment pipeline, a service assuming its
+ * role on every request) through the real on-role-assumed handler and its SQS queue model, one or several
+ * batches at once, on DynamoDB Local. However many events, they land on one edge item, each counted once.
+ * The measured rate and requests per assumption are printed (judged in README: Performance, hot edges);
+ * nothing here asserts a time.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseTrailRecord } from '../../shared/cloudtrail/parse';
+import { defaultConfig } from '../../shared/config/config';
+import { createDynamoEngine, createDynamoStores } from '../../shared/context';
+import { StaticIamReader } from '../../shared/iam/reader';
+import { CapacityMeter } from '../../shared/store/dynamo/DynamoTable';
+import { createTable } from '../../shared/store/dynamoLocal';
+import { useLocalDynamo } from '../support/dynamo';
+import { FakeIam, FakeSns, LambdaFunction, SqsQueue, useFaultyEnvironment } from '../support/faults';
+import { eventBridge } from '../support/lambda';
+import { ACCOUNT, assumeRole, resetClock } from '../support/trail';
+
+type Handler = typeof import('../../functions/on-role-assumed/handler').handler;
+
+// DynamoDB Local and a proxy start before the tests: slow on a busy machine.
+jest.setTimeout(180_000);
+const dynamo = useLocalDynamo();
+const env = useFaultyEnvironment(dynamo);
+const sns = new FakeSns();
+const iam = new FakeIam();
+const loadHandler = (): Handler =>
+  (require('../../functions/on-role-assumed/handler') as typeof import('../../functions/on-role-assumed/handler')).handler;
+
+const CI = `arn:aws:iam::${ACCOUNT}:role/ci`;
+/** The burst: this many assumptions within one minute (README: Performance, hot edges, measured with 1,200). */
+const BURST = 300;
+const measured: Record<string, unknown>[] = [];
+
+/** `count` assumptions of `roleArn` by CI, all within one minute, each its own eventID. */
+function burst(roleArn: string, count: number): Record<string, unknown>[] {
+  resetClock('2026-11-02T09:00:00Z');
+  const start = Date.parse('2026-11-02T10:00:00Z');
+  return Array.from({ length: count }, (_, i) =>
+    assumeRole(roleArn, CI, {
+      eventTime: new Date(start + Math.floor((i * 60_000) / count)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    }),
+  );
+}
+
+afterAll(() => {
+  process.stdout.write(`hot edge on DynamoDB Local: ${JSON.stringify(measured)}\n`);
+});
+
+describe('a hot edge', () => {
+  it.each([1, 4])(
+    'a burst of %i batch(es) at once writes one edge item that counts every assumption once',
+    async (concurrent) => {
+      const roleArn = `arn:aws:iam::${ACCOUNT}:role/hot-${concurrent}`;
+      const queue = new SqsQueue();
+      queue.send(...burst(roleArn, BURST).map((record) => JSON.stringify(eventBridge(record))));
+      const pollers = Array.from({ length: concurrent }, () => new LambdaFunction(loadHandler, { proxy: env.proxy, sns, iam }));
+      const before = env.proxy.log.length;
+      const started = performance.now();
+      await Promise.all(
+        pollers.map(async (fn) => {
+          while (queue.size > 0) await queue.receive(fn);
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const requests = env.proxy.log.slice(before);
+
+      expect(queue.dlq).toEqual([]);
+      const edges = await env.stores().state.assumptionsOf(ACCOUNT, roleArn);
+      expect(edges.map((edge) => ({ source: edge.source, count: edge.count }))).toEqual([{ source: CI, count: BURST }]);
+      const transactions = requests.filter((request) => request.operation === 'TransactWriteItems').length;
+      // One transaction per assumption at least; more when concurrent writers of the edge collided and retried.
+      expect(transactions).toBeGreaterThanOrEqual(BURST);
+      measured.push({
+        concurrentBatches: concurrent,
+        assumptions: BURST,
+        seconds: Number(seconds.toFixed(2)),
+        assumptionsPerSecond: Math.round(BURST / seconds),
+        transactionsPerAssumption: Number((transactions / BURST).toFixed(3)),
+        requestsPerAssumption: Number((requests.length / BURST).toFixed(2)),
+      });
+    },
+    180_000,
+  );
+
+  it('each assumption of a seen edge costs its write units in one transaction: two on the edge item', async () => {
+    const tableName = `${env.tableName}-capacity`;
+    await createTable(dynamo.local.client, tableName);
+    const meter = new CapacityMeter();
+    const stores = createDynamoStores({ client: dynamo.local.client, tableName, meter });
+    const engine = createDynamoEngine({ stores, config: defaultConfig(), iam: new StaticIamReader(), alerting: false });
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/hot-capacity`;
+    const [first, ...rest] = burst(roleArn, 101).map((record) => parseTrailRecord(record));
+    if (!first) throw new Error('no events');
+    await engine.process(first);
+    meter.write = 0;
+    for (const event of rest) await engine.process(event);
+    const perAssumption = meter.write / rest.length;
+    // The edge (under 1 KB: one unit, doubled in a transaction) and the assumption's log entry.
+    expect(perAssumption).toBeGreaterThanOrEqual(4);
+    measured.push({ writeUnitsPerAssumption: Number(perAssumption.toFixed(2)), onTheEdgeItem: 2 });
+    expect((await stores.state.assumptionsOf(ACCOUNT, roleArn))[0]?.count).toBe(101);
+  }, 60_000);
+});
