@@ -69,8 +69,8 @@ export function stepOf(action: string, category: PathCategory): PathStep {
     if (name.includes('role')) return step({ kind: 'role', reach: 'all', selfAllowed: self });
     return step({ kind: 'user', reach: 'all', selfAllowed: self });
   }
-  if (/^(describe|list|get)/.test(name)) return step({ kind: 'resource', reach: 'some' });
-  return step({ kind: 'resource', reach: category === 'existing-passrole' ? 'all' : 'some' });
+  if (/^(describe|list|get)/.test(name)) return step({ kind: 'resource', reach: 'some', service });
+  return step({ kind: 'resource', reach: category === 'existing-passrole' ? 'all' : 'some', service });
 }
 
 function passedToOf(actions: readonly string[]): string[] {

@@ -330,7 +330,7 @@ function allowsOf(
 
 /** The grant of `action` on the target by the set, within its boundary; undefined when not allowed. */
 function effectiveGrant(set: PolicySet, action: string, target: Target, passedTo?: readonly string[]): Grant | undefined {
-  const key = `${action.toLowerCase()}|${target.kind}|${target.reach}|${target.selfAllowed ? 1 : 0}|${passedTo?.join(',') ?? ''}`;
+  const key = `${action.toLowerCase()}|${target.kind}|${target.reach}|${target.selfAllowed ? 1 : 0}|${target.service ?? ''}|${passedTo?.join(',') ?? ''}`;
   const known = set.grants.get(key);
   if (known !== undefined) return known ?? undefined;
   const ctx = decisionContext(set, passedTo);
@@ -659,10 +659,13 @@ export function isAllowed(
   boundary?: PolicyDocument,
   options: EffectiveOptions = {},
 ): boolean {
-  return effectiveGrant(policySet(docs, boundary, options.at), action, SOME_RESOURCE) !== undefined;
+  return effectiveGrant(policySet(docs, boundary, options.at), action, someResourceOf(action)) !== undefined;
 }
 
-const SOME_RESOURCE: Target = { kind: 'resource', reach: 'some' };
+/** Some resource the action may be allowed on. */
+function someResourceOf(action: string): Target {
+  return { kind: 'resource', reach: 'some', service: action.slice(0, action.indexOf(':')).toLowerCase() };
+}
 
 /**
  * The escalation paths of the catalogue that a role's effective permissions contain: every action of the
@@ -730,8 +733,8 @@ export function actionsAllowedBeyond(candidate: PolicyDocument, reference: Polic
   const beyond: string[] = [];
   for (const action of allActions()) {
     if (
-      effectiveGrant(wider, action, SOME_RESOURCE) !== undefined &&
-      effectiveGrant(narrower, action, SOME_RESOURCE) === undefined
+      effectiveGrant(wider, action, someResourceOf(action)) !== undefined &&
+      effectiveGrant(narrower, action, someResourceOf(action)) === undefined
     ) {
       beyond.push(action);
       if (beyond.length >= limit) break;

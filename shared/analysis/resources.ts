@@ -20,6 +20,8 @@ export interface Target {
   reach: 'all' | 'some';
   /** The caller's own principal counts (self-escalation): `user/${aws:username}` reaches it. */
   selfAllowed?: boolean;
+  /** For `resource`: the action's service, which tells whether an entry covers all of its resources. */
+  service?: string;
 }
 
 /** Every resource: the target of admin-equivalence and of the "on all resources" checks. */
@@ -88,8 +90,39 @@ function mayMatchPrefix(resource: string, prefix: string): boolean {
  */
 export function allowReaches(s: Statement, target: Target): boolean {
   if (s.resource) return s.resource.some((entry) => entryReaches(entry, target));
-  if (s.notResource) return !s.notResource.some((entry) => entryReaches(entry, { ...target, reach: 'all' }));
+  if (s.notResource) return !s.notResource.some((entry) => coversWholeTarget(entry, target));
   return true;
+}
+
+/**
+ * Whether one entry covers every resource the target could be. For IAM targets, every role (user, group,
+ * customer policy) of an account; for other services only `*`-like ARNs or the whole service
+ * (`arn:aws:lambda:*:*:*`): one resource type of a service (`function:*`) is not every resource an action
+ * of it may be allowed on.
+ */
+function coversWholeTarget(entry: string, target: Target): boolean {
+  const pattern = withoutVariables(entry);
+  if (isAllResourcesPattern(pattern)) return true;
+  if (target.kind !== 'any' && target.kind !== 'resource') return entryReaches(entry, { ...target, reach: 'all' });
+  const arn = splitArn(pattern);
+  return (
+    arn !== undefined &&
+    target.service !== undefined &&
+    wildcardMatch(arn.service, target.service) &&
+    /^\*+$/.test(arn.region || '*') &&
+    /^\*+$/.test(arn.account || '*') &&
+    /^\*+$/.test(arn.resource)
+  );
+}
+
+/**
+ * A Deny on every resource of one type of the action's own service (`arn:aws:lambda:*:*:function:*` for
+ * lambda:UpdateFunctionCode) removes the action: escalation actions act on one type of their service.
+ */
+function coversTypeOfService(entry: string, target: Target): boolean {
+  if (target.kind !== 'resource' || target.service === undefined) return false;
+  const arn = splitArn(withoutVariables(entry));
+  return arn !== undefined && wildcardMatch(arn.service, target.service) && coversEveryName(arn.resource, '');
 }
 
 /**
@@ -100,11 +133,12 @@ export function allowReaches(s: Statement, target: Target): boolean {
  */
 export function denyCovers(deny: Statement, allow: Statement, target: Target): boolean {
   if (deny.notResource) {
-    if (target.kind === 'any') return !deny.notResource.some((entry) => isAllResourcesPattern(withoutVariables(entry)));
+    if (target.kind === 'any' || target.kind === 'resource')
+      return !deny.notResource.some((entry) => isAllResourcesPattern(withoutVariables(entry)));
     return !deny.notResource.some((entry) => entryReaches(entry, { ...target, reach: 'some', selfAllowed: true }));
   }
   const denied = deny.resource ?? ['*'];
-  if (denied.some((entry) => isAllResourcesPattern(entry) || entryReaches(entry, { ...target, reach: 'all' }))) return true;
+  if (denied.some((entry) => coversWholeTarget(entry, target) || coversTypeOfService(entry, target))) return true;
   if (!allow.resource) return false;
   const reaching = allow.resource.filter((entry) => entryReaches(entry, target));
   return reaching.length > 0 && reaching.every((entry) => denied.some((pattern) => wildcardMatch(pattern, entry)));

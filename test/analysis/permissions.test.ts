@@ -351,6 +351,25 @@ describe('escalationMethods', () => {
   it('reports nothing for read-only access', () => {
     expect(escalationMethods([allow(['iam:Get*', 'iam:List*', 'ec2:Describe*'])])).toEqual([]);
   });
+
+  it('reads NotResource as a complement: excluding some resource types of a service leaves the others', () => {
+    const notResource = statements({
+      Effect: 'Allow',
+      Action: ['iam:PassRole', 'sagemaker:*'],
+      NotResource: ['arn:aws:sagemaker:*:*:domain/*', 'arn:aws:sagemaker:*:*:app/*'],
+    });
+    expect(escalationMethods([notResource]).map((h) => h.id)).toContain('sagemaker-002');
+    const nothing = statements({ Effect: 'Allow', Action: ['iam:PassRole', 'sagemaker:*'], NotResource: '*' });
+    expect(escalationMethods([nothing])).toEqual([]);
+  });
+
+  it('removes an existing-resource path denied on every resource of its type', () => {
+    const denied = statements(
+      { Effect: 'Allow', Action: 'lambda:UpdateFunctionCode', Resource: '*' },
+      { Effect: 'Deny', Action: 'lambda:UpdateFunctionCode', Resource: 'arn:aws:lambda:*:*:function:*' },
+    );
+    expect(escalationMethods([denied])).toEqual([]);
+  });
 });
 
 describe('isAllowed', () => {
