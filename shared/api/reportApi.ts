@@ -53,8 +53,12 @@ export interface ReportApiDeps {
   access?: AccessContext;
 }
 
-/** Edges read per role for its access graph; more are reported as truncated (the full list is /assumptions). */
-const ACCESS_EDGES = 500;
+/**
+ * Edges read per role for its access graph, alone and in a page of the account graph (each edge is an item
+ * read: a page of roles must answer within the API's 29 s); more are reported as truncated (the full list is
+ * /assumptions).
+ */
+const ACCESS_EDGES = { role: 500, page: 100 } as const;
 /** Roles of an /access page read at the same time. */
 const ACCESS_PARALLEL = 8;
 const DAY_MS = 86_400_000;
@@ -95,8 +99,8 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
   const accessContext = deps.access ?? { knownAccounts: [], thirdParties: [] };
 
   /** The access view of a role; `privileged` caches, for one request, which source roles are admin-capable. */
-  const roleAccess = async (role: RoleRef, privileged: Map<string, Promise<boolean>>) => {
-    const [view, { edges, truncated }] = await Promise.all([reports.roleView(role), reports.roleEdges(role, ACCESS_EDGES)]);
+  const roleAccess = async (role: RoleRef, privileged: Map<string, Promise<boolean>>, edgeLimit: number) => {
+    const [view, { edges, truncated }] = await Promise.all([reports.roleView(role), reports.roleEdges(role, edgeLimit)]);
     const sourceRoles = [
       ...new Set(edges.map((edge) => edge.source).filter((source) => /^arn:aws[a-z-]*:iam::\d{12}:role\//.test(source))),
     ];
@@ -276,7 +280,7 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       params: roleParams,
       query: roleQuery,
       response: accessSchema,
-      handle: async ({ params, query }) => roleAccess(await oneRole(params.name, query.account), new Map()),
+      handle: async ({ params, query }) => roleAccess(await oneRole(params.name, query.account), new Map(), ACCESS_EDGES.role),
     }),
     defineListRoute({
       method: 'GET',
@@ -291,7 +295,7 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       handle: async ({ query, page }) => {
         const result = await reports.listRoles(query.account !== undefined ? { account: query.account } : {}, page);
         const privileged = new Map<string, Promise<boolean>>();
-        const items = await mapLimit(result.items, ACCESS_PARALLEL, (role) => roleAccess(role, privileged));
+        const items = await mapLimit(result.items, ACCESS_PARALLEL, (role) => roleAccess(role, privileged, ACCESS_EDGES.page));
         return { items, next: result.next };
       },
     }),

@@ -89,7 +89,7 @@
     const account = form.elements.namedItem('account').value;
     views = [];
     status.textContent = 'Loading…';
-    const path = `/access?limit=50${account ? `&account=${encodeURIComponent(account)}` : ''}`;
+    const path = `/access?limit=25${account ? `&account=${encodeURIComponent(account)}` : ''}`;
     RW.allPages(path, (items, pending) => {
       views = items;
       if (pending) status.textContent = `Reading roles: ${items.length} so far…`;
