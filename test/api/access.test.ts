@@ -81,7 +81,7 @@ describe('the access graph and the picture of time, over the demo day', () => {
     // Untrusted, then trusted, then used: the first assumption comes after the trust change that let it in.
     expect(Date.parse(observed?.firstSeen ?? '')).toBeGreaterThan(Date.parse(trusted?.addedAt ?? ''));
     expect(view.role.reach).toMatchObject({ adminCapable: true, adminPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
-  });
+  }, 30_000);
 
   it('marks a vendor account foreign but not unknown, with the conditions of its statement', async () => {
     const view = (await call(api(), 'GET', `/roles/${DEMO_ROLES.vendor}/access`)).json as unknown as Access;
@@ -89,7 +89,7 @@ describe('the access graph and the picture of time, over the demo day', () => {
     expect(vendor).toMatchObject({ foreign: true, unknown: false });
     expect(vendor?.conditions.join(' ')).toMatch(/sts:ExternalId/i);
     expect(view.role.reach.adminCapable).toBe(false);
-  });
+  }, 30_000);
 
   it('lists every role once through the pages of /access, and refuses a cursor of another list', async () => {
     const roles = await allPages(api(), '/roles?limit=200');
@@ -102,7 +102,7 @@ describe('the access graph and the picture of time, over the demo day', () => {
     expect(misuse.status).toBe(400);
     const csv = await call(api(), 'GET', '/access?limit=200', { headers: { accept: 'text/csv' } });
     expect(csv.text.split('\r\n')[0]).toBe('account,roleArn,adminCapable,escalation,trusted,observed,untrustedObserved');
-  });
+  }, 30_000);
 
   it('counts the findings opened per day by severity, every status included', async () => {
     const answer = await call(api(), 'GET', '/findings/daily?since=2026-11-01&until=2026-11-03');
@@ -118,7 +118,7 @@ describe('the access graph and the picture of time, over the demo day', () => {
     expect(other.json.days).toEqual([{ day: '2026-11-02', bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } }]);
     expect((await call(api(), 'GET', '/findings/daily?since=2026-11-03&until=2026-11-01')).status).toBe(400);
     expect((await call(api(), 'GET', '/findings/daily?since=2020-01-01&until=2026-11-01')).status).toBe(400);
-  });
+  }, 30_000);
 
   it('pages the findings of a time range, none outside it, none twice', async () => {
     const until = '2026-11-02T14:00:00Z';
@@ -129,7 +129,7 @@ describe('the access graph and the picture of time, over the demo day', () => {
     expect(ranged.items.map((f) => f.id)).toEqual(expected);
     const day = await allPages(api(), '/findings?status=open,suppressed,resolved&since=2026-11-02&until=2026-11-02&limit=200');
     expect(day.items).toHaveLength(everything.items.length);
-  });
+  }, 30_000);
   it('keeps, read-only, a cursor key of its own instead of writing one into the table', async () => {
     if (!monitor) throw new Error('the monitor is not running');
     const client = monitor.dynamo.client;
