@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { collectTrailEvents, type TrailReadError } from '../cloudtrail/read';
 import type { Engine } from '../engine/engine';
-import { RoleWatchError, ValidationError } from '../errors';
+import { RoleWatchError } from '../errors';
 import { replayEvents } from './replay';
+import { parseStepInput } from './stepInput';
 
 /**
  * A CloudTrail log file's key ends in `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz`; the
@@ -53,12 +54,7 @@ const batchSchema = z.object({
 
 /** Validates what the state machine hands a child; a bad input is a deployment or CLI error, named. */
 export function parseBackfillBatch(input: unknown): BackfillBatch {
-  const parsed = batchSchema.safeParse(input);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
-    throw new ValidationError('backfill batch input', fields.join('; '));
-  }
-  const { Items, BatchInput } = parsed.data;
+  const { Items, BatchInput } = parseStepInput(batchSchema, 'backfill batch', input);
   return {
     bucket: BatchInput.bucket,
     keys: Items.map((item) => item.Key),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors';
 import type { AccountReconcile } from './reconcile';
+import { parseStepInput } from './stepInput';
 
 /** What a reconcile changed, counted. */
 export interface ReconcileCounts {
@@ -147,16 +147,9 @@ export type AccountStep = z.infer<typeof accountStepSchema>;
 /** What the state machine hands the finish step. */
 export type FinishStep = z.infer<typeof finishStepSchema>;
 
-/** Validates a step's input; a bad one is a deployment error, named field by field. */
-function parseStep<T>(schema: z.ZodType<T>, step: string, input: unknown): T {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
-  throw new ValidationError(`${step} input`, fields.join('; '));
-}
-
-export const parseAccountStep = (input: unknown): AccountStep => parseStep(accountStepSchema, 'reconcile account step', input);
-export const parseFinishStep = (input: unknown): FinishStep => parseStep(finishStepSchema, 'reconcile finish step', input);
+export const parseAccountStep = (input: unknown): AccountStep =>
+  parseStepInput(accountStepSchema, 'reconcile account step', input);
+export const parseFinishStep = (input: unknown): FinishStep => parseStepInput(finishStepSchema, 'reconcile finish step', input);
 
 /** Error names AWS services give a throttled request (IAM and STS: `Throttling`). */
 const THROTTLING_NAMES = new Set([
