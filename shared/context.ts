@@ -1,7 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
+import packageJson from '../package.json';
 import { dispatchAlerts } from './alerts/dispatch';
 import type { AlertPublisher } from './alerts/ports';
 import { SnsAlertPublisher } from './alerts/SnsAlertPublisher';
@@ -10,7 +13,9 @@ import { AWS_CLIENT_OPTIONS } from './awsClients';
 import { type Config, validateConfig, withKnownAccounts } from './config/config';
 import { Engine, type EngineDeps, type EngineLogger } from './engine/engine';
 import { ConfigError } from './errors';
+import { type FindingExporter, SecurityHubExporter } from './export/securityHub';
 import type { IamAccess, IamAccessSettings } from './iam/access';
+import { MemberAccounts } from './iam/CrossAccountIamReader';
 import type { OrganizationAccountsStore } from './iam/organization';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from './iam/reader';
 import { RULE_IDS, RULES } from './rules';
@@ -151,6 +156,8 @@ const environmentSchema = z.object({
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   /** Set by Lambda: the region the function runs in. */
   AWS_REGION: z.string().optional(),
+  /** `true`: findings are also imported into AWS Security Hub (deploy parameter securityHub). */
+  SECURITY_HUB: z.enum(['true', 'false']).optional(),
   /** Reconcile's self-check (the checks of rolewatch doctor): the stage its rules are named after... */
   STAGE: z
     .string()
@@ -207,6 +214,44 @@ export function loadEnvironment(
   return { ...parsed.data, config };
 }
 
+/**
+ * The Security Hub exporter when SECURITY_HUB is true: findings of the own account are imported with the
+ * function's role, those of other accounts (organization mode) with the member role of that account, as
+ * Security Hub takes a finding only from the account it names. The SDK client loads at the first export.
+ */
+export function securityHubExporter(env: Environment, sessionName: string): FindingExporter | undefined {
+  if (env.SECURITY_HUB !== 'true' || !env.AWS_REGION) return undefined;
+  const organization = env.config.organization;
+  const members =
+    organization && env.ACCOUNT_ID
+      ? new MemberAccounts({
+          ownAccount: env.ACCOUNT_ID,
+          ownClient: new IAMClient(AWS_CLIENT_OPTIONS),
+          memberRoleName: organization.memberRoleName,
+          ...(organization.externalId ? { externalId: organization.externalId } : {}),
+          sessionName,
+        })
+      : undefined;
+  const clients = new Map<string, SecurityHubClient>();
+  return new SecurityHubExporter({
+    region: env.AWS_REGION,
+    productVersion: packageJson.version,
+    ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
+    clientFor: async (account) => {
+      const credentials = await members?.credentials(account);
+      // Member sessions are renewed by MemberAccounts; a client is kept per set of credentials.
+      const key = `${account}:${credentials?.accessKeyId ?? 'own'}`;
+      let client = clients.get(key);
+      if (!client) {
+        const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
+        client = new SecurityHubClient({ ...AWS_CLIENT_OPTIONS, ...(credentials ? { credentials } : {}) });
+        clients.set(key, client);
+      }
+      return client;
+    },
+  });
+}
+
 /** How long an event function trusts the organization's account list it read before reading it again. */
 export const ORGANIZATION_ACCOUNTS_TTL_MS = 15 * 60_000;
 
@@ -230,6 +275,8 @@ export interface LambdaContext {
   /** Set for the functions that read IAM with `iamAccess` (reconcile reads whole accounts with it). */
   iamAccess?: IamAccess;
   publisher?: AlertPublisher;
+  /** Security Hub, when the deployment exports to it. */
+  exporter?: FindingExporter;
   /** Replaced when the organization's account list changes (see {@link refreshOrganizationAccounts}). */
   engine: Engine;
   organization?: OrganizationContext;
@@ -270,6 +317,7 @@ export function createLambdaContext(
   const publisher = env.ALERT_TOPIC_ARN
     ? new SnsAlertPublisher(new SNSClient(AWS_CLIENT_OPTIONS), env.ALERT_TOPIC_ARN)
     : undefined;
+  const exporter = securityHubExporter(env, sessionName(env.AWS_LAMBDA_FUNCTION_NAME));
   // Organization mode: the security account itself is one of the organization's, whatever knownAccounts says.
   const ownAccounts = organization && env.ACCOUNT_ID ? [env.ACCOUNT_ID] : [];
   const engineWith = (knownAccounts: readonly string[]) =>
@@ -279,15 +327,21 @@ export function createLambdaContext(
       config: withKnownAccounts(env.config, [...ownAccounts, ...knownAccounts]),
       iam,
       logger: { warn: (message, data) => logger.warn(message, data ?? {}) },
-      ...(publisher
+      ...(publisher || exporter
         ? {
-            notify: async (recorded) => {
-              await dispatchAlerts(recorded, {
-                publisher,
-                findings: stores.findings,
-                now: Date.now,
-                ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
-              });
+            notify: async (recorded, resolved) => {
+              if (publisher) {
+                await dispatchAlerts(recorded, {
+                  publisher,
+                  findings: stores.findings,
+                  now: Date.now,
+                  ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
+                });
+              }
+              await exporter?.export([
+                ...recorded.map(({ finding, transition }) => ({ finding, transition })),
+                ...resolved.map((finding) => ({ finding, transition: 'resolved' as const })),
+              ]);
             },
           }
         : {}),
@@ -300,6 +354,7 @@ export function createLambdaContext(
     iam,
     ...(iamAccess ? { iamAccess } : {}),
     ...(publisher ? { publisher } : {}),
+    ...(exporter ? { exporter } : {}),
     engine: engineWith([]),
     engineWith,
     ...(organization && env.ACCOUNT_ID

@@ -36,6 +36,7 @@ export const handler = async (input: unknown): Promise<Record<string, never>> =>
     engine.clearCaches();
   }
   await stores.runs.recordOutcome(step.runId, successOutcome(step.account, part));
+  await exportToSecurityHub(ctx, part);
   logger.info('account reconciled', {
     account: step.account,
     runId: step.runId,
@@ -50,6 +51,23 @@ export const handler = async (input: unknown): Promise<Record<string, never>> =>
   });
   return {};
 };
+
+/**
+ * Security Hub (when deployed with it): every posture finding reconcile holds true is re-imported (which
+ * keeps it from ageing out of Security Hub) and every one it resolved is archived. A failure is logged, not
+ * thrown: the account's state is reconciled, and the next run imports the same findings again.
+ */
+async function exportToSecurityHub(context: LambdaContext, part: Awaited<ReturnType<typeof reconcileAccount>>): Promise<void> {
+  if (!context.exporter) return;
+  try {
+    await context.exporter.export([
+      ...part.findings.filter((f) => f.transition !== 'duplicate').map(({ finding, transition }) => ({ finding, transition })),
+      ...part.resolved.map((finding) => ({ finding, transition: 'resolved' as const })),
+    ]);
+  } catch (error) {
+    context.logger.error('Security Hub export failed; the next reconcile imports these findings again', { error });
+  }
+}
 
 /** The error Step Functions retries with backoff: its name is what the Retry of the state machine matches. */
 function throttled(error: AccountReadError): Error {

@@ -6,7 +6,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import { AWS_CLIENT_OPTIONS } from '../awsClients';
-import { createDynamoStores, loadEnvironment } from '../context';
+import { createDynamoStores, loadEnvironment, securityHubExporter } from '../context';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
 import { createReportApi, type ReportApi } from './reportApi';
 import { type ApiRequest, queryOf } from './router';
@@ -31,6 +31,7 @@ export function createLambdaReportApi(env: Record<string, string | undefined> = 
     findings: stores.findings,
     logger: { error: (message, details) => logger.error(message, details) },
     access: { knownAccounts: environment.config.knownAccounts, thirdParties: environment.config.trustedThirdParties },
+    ...optional('exporter', securityHubExporter(environment, 'rolewatch-report-api')),
   });
 }
 
@@ -59,4 +60,8 @@ export function requestOf(event: HttpApiEvent): ApiRequest {
     caller: iam?.userArn || iam?.callerId || 'unknown',
     requestId: event.requestContext.requestId,
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

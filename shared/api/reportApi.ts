@@ -4,6 +4,7 @@ import { mapLimit } from '../concurrency';
 import { suppressionEnd } from '../engine/lifecycle';
 import { NotFoundError, ValidationError } from '../errors';
 import { ocsfDetectionFinding } from '../export/ocsf';
+import type { FindingExporter } from '../export/securityHub';
 import { rulesWithControl } from '../rules';
 import { type AccessContext, accessView, reachOf } from './access';
 import { createCursorCodec } from './cursor';
@@ -51,6 +52,8 @@ export interface ReportApiDeps {
   now?: () => number;
   /** The configuration's accounts, against which the access graph marks principals foreign or unknown. */
   access?: AccessContext;
+  /** Told of a person's decisions (Security Hub: workflow SUPPRESSED with the reason, or NEW again). */
+  exporter?: FindingExporter;
 }
 
 /**
@@ -209,7 +212,9 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
           ...(body.until !== undefined ? { until: body.until } : {}),
         });
         if (!changed) throw new NotFoundError(`no finding ${params.id}`);
-        return views.findingView(await findingOf(params.id));
+        const listed = await findingOf(params.id);
+        await deps.exporter?.export([{ finding: listed.finding, transition: 'suppressed' }]);
+        return views.findingView(listed);
       },
     }),
     defineRoute({
@@ -222,7 +227,9 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       response: findingView,
       handle: async ({ params }) => {
         if (!(await deps.findings.reopen(params.id))) throw new NotFoundError(`no finding ${params.id}`);
-        return views.findingView(await findingOf(params.id));
+        const listed = await findingOf(params.id);
+        await deps.exporter?.export([{ finding: listed.finding, transition: 'reopened' }]);
+        return views.findingView(listed);
       },
     }),
     defineListRoute({

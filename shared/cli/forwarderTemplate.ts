@@ -11,7 +11,7 @@ import { ValidationError } from '../errors';
 
 const HELP = `usage: rolewatch forwarder-template --home-region REGION [--regions r1,r2] > forwarder.json
        rolewatch forwarder-template --target-bus-arn ARN --stage STAGE [--regions r1,r2]
-                                    [--member-role-name NAME] > member.json
+                                    [--member-role-name NAME] [--security-hub] > member.json
 
 Same account: prints the CloudFormation template (JSON) that forwards CloudTrail events to RoleWatch when
 it runs in REGION rather than ${IAM_EVENTS_REGION}: IAM changes are delivered to EventBridge in ${IAM_EVENTS_REGION} only, and role
@@ -29,6 +29,8 @@ options:
   --target-bus-arn ARN     organization mode: RoleWatch's bus (stack output OrganizationEventBusArn)
   --stage STAGE            organization mode: RoleWatch's stage (its function roles are named after it)
   --member-role-name NAME  organization mode: the read role's name (organization.memberRoleName; RoleWatchReader)
+  --security-hub           organization mode, RoleWatch deployed with securityHub=true: the read role may also
+                           import this account's findings into Security Hub (and set their workflow)
 `;
 
 /** `rolewatch forwarder-template`: the template on stdout, where to deploy it on stderr. */
@@ -41,6 +43,7 @@ export async function runForwarderTemplate(args: string[]): Promise<number> {
       'target-bus-arn': { type: 'string' },
       stage: { type: 'string' },
       'member-role-name': { type: 'string' },
+      'security-hub': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,7 +57,14 @@ export async function runForwarderTemplate(args: string[]): Promise<number> {
     .filter((region) => region !== '');
   const busArn = values['target-bus-arn'];
   if (busArn !== undefined)
-    return printMemberTemplate(busArn, values.stage, values['member-role-name'], values['home-region'], extra);
+    return printMemberTemplate(
+      busArn,
+      values.stage,
+      values['member-role-name'],
+      values['home-region'],
+      extra,
+      values['security-hub'] === true,
+    );
   const home = values['home-region'];
   if (!home)
     throw new ValidationError(
@@ -83,13 +93,19 @@ function printMemberTemplate(
   memberRoleName: string | undefined,
   homeRegion: string | undefined,
   extra: string[],
+  securityHub: boolean,
 ): number {
   if (!stage)
     throw new ValidationError('--stage', "is required with --target-bus-arn (RoleWatch's stage in the security account)");
   const bus = parseEventBusArn(busArn);
   if (homeRegion !== undefined && homeRegion !== bus.region)
     throw new ValidationError('--home-region', `is ${homeRegion} but the target bus is in ${bus.region}; leave it out`);
-  const template = memberTemplate({ targetBusArn: busArn, stage, ...(memberRoleName ? { memberRoleName } : {}) });
+  const template = memberTemplate({
+    targetBusArn: busArn,
+    stage,
+    ...(memberRoleName ? { memberRoleName } : {}),
+    ...(securityHub ? { securityHub } : {}),
+  });
   const regions = memberRegions(extra);
   process.stdout.write(`${JSON.stringify(template, null, 2)}\n`);
   process.stderr.write(

@@ -107,20 +107,53 @@ export interface MemberStackOptions {
   stage: string;
   /** The read-only role created in the member account (organization.memberRoleName). */
   memberRoleName?: string;
+  /**
+   * RoleWatch exports to Security Hub (deploy parameter securityHub): the role may also import this account's
+   * findings in RoleWatch's region, and every function that records findings may assume it.
+   */
+  securityHub?: boolean;
 }
 
 /** RoleWatch's functions that read IAM, and so assume the member read role: their roles are the ones trusted. */
 export const MEMBER_ROLE_READERS = ['on-iam-change', 'reconcile'] as const;
+/** With the Security Hub export, the other functions that record findings assume it too (to import them). */
+export const SECURITY_HUB_EXPORTERS = ['on-role-assumed', 'report-api'] as const;
 
 /**
  * The ARNs of the security account's function roles the member read role trusts, computed the way
  * serverless.yml names them (`rolewatch-<stage>-<region>-<function>`; a test compares them).
  */
-export function trustedFunctionRoleArns(options: Pick<MemberStackOptions, 'targetBusArn' | 'stage'>): string[] {
+export function trustedFunctionRoleArns(options: Pick<MemberStackOptions, 'targetBusArn' | 'stage' | 'securityHub'>): string[] {
   const bus = parseEventBusArn(options.targetBusArn);
-  return MEMBER_ROLE_READERS.map(
-    (fn) => `arn:${bus.partition}:iam::${bus.account}:role/rolewatch-${options.stage}-${bus.region}-${fn}`,
-  );
+  const functions = [...MEMBER_ROLE_READERS, ...(options.securityHub ? SECURITY_HUB_EXPORTERS : [])];
+  return functions.map((fn) => `arn:${bus.partition}:iam::${bus.account}:role/rolewatch-${options.stage}-${bus.region}-${fn}`);
+}
+
+/**
+ * Security Hub takes a finding only from the account it names: the member role imports this account's
+ * findings with its default product, in RoleWatch's region, and sets their workflow (SUPPRESSED, NEW).
+ */
+function securityHubPolicy(region: string): Record<string, unknown> {
+  return {
+    PolicyName: 'rolewatch-security-hub',
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'securityhub:BatchImportFindings',
+          Resource: {
+            'Fn::Sub': `arn:\${AWS::Partition}:securityhub:${region}:\${AWS::AccountId}:product/\${AWS::AccountId}/default`,
+          },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'securityhub:BatchUpdateFindings',
+          Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:securityhub:${region}:\${AWS::AccountId}:hub/default` },
+        },
+      ],
+    },
+  };
 }
 
 /** The regions of the member stack: us-east-1 (IAM changes and the read role) and every region whose role assumptions are wanted. */
@@ -208,6 +241,7 @@ export function memberTemplate(options: MemberStackOptions): CloudFormationTempl
                 ],
               },
             },
+            ...(options.securityHub ? [securityHubPolicy(bus.region)] : []),
           ],
         },
       },

@@ -22,9 +22,10 @@ export interface EngineDeps {
   logger?: EngineLogger;
   /**
    * Called with the findings an event recorded, before the event is marked processed: alerts go out
-   * here, so that if they fail the event is retried and its still-pending alerts are sent then.
+   * here, so that if they fail the event is retried and its still-pending alerts are sent then. `resolved`:
+   * the findings the event resolved (Security Hub archives them).
    */
-  notify?: (recorded: RecordedFinding[]) => Promise<void>;
+  notify?: (recorded: RecordedFinding[], resolved: Finding[]) => Promise<void>;
   /** False for backfills of old archives: findings are recorded but never marked for alerting. */
   alerting?: boolean;
 }

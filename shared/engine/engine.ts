@@ -58,7 +58,8 @@ export class Engine {
     const since = await this.deps.state.monitoringSince(event.time);
     await this.deps.state.noteLastEvent(event.time, eventKind(event));
     const { commit, ...result } = await this.evaluate(event, assumption, target, since);
-    if (this.deps.notify && result.findings.length > 0) await this.deps.notify(result.findings);
+    if (this.deps.notify && (result.findings.length > 0 || result.resolved.length > 0))
+      await this.deps.notify(result.findings, result.resolved);
     if (result.status !== 'ignored') await (commit ? commit() : this.deps.ledger.markProcessed(event.eventId, event.time));
     return result;
   }

@@ -89,6 +89,13 @@ export class MemberAccounts {
     return (await started).client;
   }
 
+  /** The member role's credentials in `account`; undefined for the own account (the function's own role). */
+  async credentials(account: string): Promise<TemporaryCredentials | undefined> {
+    if (!this.isMember(account)) return undefined;
+    await this.iamClient(account);
+    return (await this.sessions.get(account))?.credentials;
+  }
+
   private async assume(account: string): Promise<Session> {
     const roleArn = this.roleArn(account);
     let credentials: TemporaryCredentials;
