@@ -62,8 +62,10 @@ export function createMemoryContext(options: {
   iam?: IamReader;
   logger?: EngineLogger;
   notify?: EngineDeps['notify'];
+  /** See MemoryStore: what a replay in time order may forget behind its newest event. */
+  retentionMs?: number;
 }): MemoryContext {
-  const store = new MemoryStore();
+  const store = new MemoryStore(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {});
   const engine = createEngine({
     state: store,
     findings: store,

@@ -7,6 +7,7 @@ import {
   applyRoleChanges,
   emptyRoleRecord,
   foldRoleChanges,
+  partKey,
   type RoleChange,
   type RoleRecord,
   stampOf,
@@ -138,10 +139,4 @@ export function rewind(
     rewound,
     earlier.map((entry) => ({ changes: entry.changes.filter((change) => keys.has(partKey(change))) })),
   );
-}
-
-function partKey(change: RoleChange): string {
-  if (change.part === 'inline') return `inline:${change.name}`;
-  if (change.part === 'attached') return `attached:${change.arn}`;
-  return change.part;
 }

@@ -173,6 +173,13 @@ export function liveParts(record: RoleRecord): {
   return { ...(trust ? { trust } : {}), inline, attached, ...(boundary ? { boundary } : {}) };
 }
 
+/** Which part of a role a change sets: changes with the same key replace each other. */
+export function partKey(change: RoleChange): string {
+  if (change.part === 'inline') return `inline:${change.name}`;
+  if (change.part === 'attached') return `attached:${change.arn}`;
+  return change.part;
+}
+
 /** Replays changes in time order onto a record: the role as of the newest of them. */
 export function foldRoleChanges(base: RoleRecord, entries: readonly { changes: readonly RoleChange[] }[]): RoleRecord {
   return entries.reduce((record, entry) => applyRoleChanges(record, entry.changes), base);

@@ -1,6 +1,7 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Severity } from '../config/config';
 import type { EventKind } from '../engine/events';
+import { roleEventEffect } from '../engine/events';
 import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../engine/lifecycle';
 import type {
   AssumptionEdge,
@@ -22,9 +23,12 @@ import {
   emptyRoleRecord,
   isNewerStamp,
   liveParts,
+  partKey,
   type RoleChange,
   type RoleRecord,
   roleExists,
+  type Stamp,
+  stampOf,
 } from '../engine/roleRecord';
 
 /** Sample source IPs kept per assumption edge. */
@@ -34,6 +38,27 @@ const DAY = 86_400_000;
 const LOG_DAYS = 7;
 
 const key = (...parts: string[]) => parts.join('\u0000');
+
+/**
+ * A role's history without the entries older than `horizon` that replaying a late event newer than it can never
+ * need: an old entry is kept only while it holds the newest value before the horizon of some part of the role
+ * (the value a rewind to a time after the horizon starts from).
+ */
+function prunedHistory(entries: HistoryEntry[], horizon: number): HistoryEntry[] {
+  if (!entries.some((entry) => entry.at < horizon)) return entries;
+  const newest = new Map<string, { stamp: Stamp; entry: HistoryEntry }>();
+  for (const entry of entries) {
+    if (entry.at >= horizon || !entry.event) continue;
+    const stamp = stampOf(entry.event);
+    for (const change of roleEventEffect(entry.event, stamp)?.changes ?? []) {
+      const part = partKey(change);
+      const known = newest.get(part);
+      if (!known || isNewerStamp(stamp, known.stamp)) newest.set(part, { stamp, entry });
+    }
+  }
+  const needed = new Set([...newest.values()].map((value) => value.entry));
+  return entries.filter((entry) => entry.at >= horizon || needed.has(entry));
+}
 
 /** Log order: time, then eventID. */
 function compareLogged(a: TrailEvent, b: TrailEvent): number {
@@ -96,11 +121,26 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   private readonly occurrences = new Map<string, Map<string, number>>();
   /** Finding ids by (account, resource): resolution looks up one resource at every role change. */
   private readonly findingsByResource = new Map<string, Set<string>>();
-  private readonly processed = new Set<string>();
+  /** Processed eventIDs, with their event times (for the retention). */
+  private readonly processed = new Map<string, number>();
   /** Logged assumptions by role, kept a week behind the newest (like the DynamoDB ledger's lifetime). */
   private readonly assumptionLog = new Map<string, TrailEvent[]>();
   private newestAssumption = 0;
   private loggedSincePrune = 0;
+  private readonly retentionMs: number;
+  /** Event time of the last pruning by retention. */
+  private prunedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * `retentionMs`: how long behind the newest event time the store remembers what only serves to recognise an
+   * event again or to judge it again (processed eventIDs, counted occurrences, logged assumptions, failed trust
+   * updates). Unlimited by default (assumptions: a week, like the DynamoDB ledger). A replay in time order sets
+   * it, so that its memory does not grow with its length: a redelivered event has the time of the first delivery,
+   * so it is next to it in the replay.
+   */
+  constructor(options: { retentionMs?: number } = {}) {
+    this.retentionMs = options.retentionMs ?? Number.POSITIVE_INFINITY;
+  }
   private since: number | undefined;
   private readonly facts = new Map<string, Map<string, StoredFact>>();
 
@@ -181,7 +221,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   async recordAssumption(o: AssumptionObservation): Promise<void> {
     if (this.processed.has(o.eventId)) return;
-    this.processed.add(o.eventId);
+    this.processed.set(o.eventId, o.at);
     this.logAssumption(o);
     let byRole = this.edges.get(o.account);
     if (!byRole) {
@@ -249,7 +289,10 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     this.newestAssumption = Math.max(this.newestAssumption, o.at);
     if (++this.loggedSincePrune < 10_000) return;
     this.loggedSincePrune = 0;
-    const horizon = this.newestAssumption - LOG_DAYS * DAY;
+    this.pruneLog(this.newestAssumption - Math.min(LOG_DAYS * DAY, this.retentionMs));
+  }
+
+  private pruneLog(horizon: number): void {
     for (const [roleKey, events] of this.assumptionLog) {
       const start = firstAtOrAfter(events, horizon);
       if (start === events.length) this.assumptionLog.delete(roleKey);
@@ -390,7 +433,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     return this.processed.has(eventId);
   }
 
-  async markProcessed(eventId: string): Promise<void> {
-    this.processed.add(eventId);
+  async markProcessed(eventId: string, at: number): Promise<void> {
+    this.processed.set(eventId, at);
   }
 }
