@@ -9,11 +9,15 @@ export interface ReplayHooks {
 }
 
 /**
- * Processes events one by one in the order given (eventTime order: the reader sorts them). The one replay of
+ * Processes events one by one in the order given (eventTime order: the reader sorts them, or merges them as it reads). The one replay of
  * CloudTrail archives: `rolewatch evaluate` (in memory or into a table) and the backfill step in AWS run it.
  */
-export async function replayEvents(engine: Engine, events: Iterable<TrailEvent>, hooks: ReplayHooks): Promise<void> {
-  for (const event of events) {
+export async function replayEvents(
+  engine: Engine,
+  events: Iterable<TrailEvent> | AsyncIterable<TrailEvent>,
+  hooks: ReplayHooks,
+): Promise<void> {
+  for await (const event of events) {
     let result: ProcessResult;
     try {
       result = await engine.process(event);

@@ -10,11 +10,12 @@ import { analysePermissions, escalationMethods } from '../analysis/permissions';
 import { type ApiBenchResult, measureApi } from '../api/bench';
 import { parseTrailRecord } from '../cloudtrail/parse';
 import { createMemoryContext } from '../context';
-import { generateStream, streamConfig } from '../demo/stream';
+import { generateStream, mixWithRoleChanges, streamConfig } from '../demo/stream';
 import { ValidationError } from '../errors';
 import { awsManagedPolicy, awsManagedPolicyArns } from '../policy/managed';
 import type { PolicyDocument } from '../policy/types';
 import { type CapacityReport, measureCapacity } from './benchCapacity';
+import { type MemoryReport, measureMemory, measureStartup, STARTUP_SPAWNS, type StartupReport } from './benchProcesses';
 import { formatTable } from './output';
 
 /** Evaluate throughput should be at least this share of JSON.parse alone. */
@@ -28,6 +29,14 @@ const INIT_SPAWNS = 5;
 /** Packaging takes seconds; much longer means it is stuck (e.g. node_modules being reinstalled under it). */
 const PACKAGE_TIMEOUT_MS = 120_000;
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+/** Median cost targets of one event inside engine.process, by kind, in microseconds. */
+export const KIND_TARGETS_US = { iamChange: 100, assumption: 10 } as const;
+/** Shares of the watched events that are IAM role changes, in the two mixes measured. */
+const MIXES = [
+  { name: 'iam10', roleChangeShare: 0.1 },
+  { name: 'iam1', roleChangeShare: 0.01 },
+] as const;
 
 const HELP = `usage: rolewatch bench [options]
 
@@ -44,6 +53,14 @@ failed calls; 1-3 KB per record, like real ones):
             runtime provides), median of ${INIT_SPAWNS} processes; targets < 1 MB and < ${FUNCTION_TARGETS.initMs} ms
   capacity  DynamoDB write capacity units per event (ReturnConsumedCapacity) on DynamoDB Local, by kind:
             AssumeRole by a principal already seen on that role (target <= 1), IAM changes (target <= 5)
+  mixes     the plain pipeline on two more streams, where IAM role changes are 10% and 1% of the watched
+            events (assumptions, role changes, failed calls): the ratio of each (target >= ${TARGET_RATIO}), and the
+            median cost of each kind of event inside engine.process (IAM change target <= ${KIND_TARGETS_US.iamChange} us,
+            assumption <= ${KIND_TARGETS_US.assumption} us)
+  startup   rolewatch --help against a bare node -e 0, in fresh processes, median of ${STARTUP_SPAWNS} each (target <= 3x)
+  memory    peak RSS (resource usage of the child process) of rolewatch evaluate over a generated archive
+            of CloudTrail log files (5-minute files in two Region folders), N and 4N events (default N = 100000):
+            target 4N within 1.3x of N and under 400 MB
   api       p50/p99 latency of GET /findings?severity=high&limit=50 and GET /summary through the local server
             with 100,000 findings in DynamoDB Local (target p99 < 50 ms)
 Each figure is the median of the rounds, after a warm-up. The target is evaluate/baseline >= ${TARGET_RATIO}.
@@ -59,6 +76,10 @@ options:
   --api-findings N     findings stored for the API latency figures (default 100000)
   --no-api        skip the API latency measurement (quick runs)
   --no-reconcile  skip the reconcile simulation (2,000 accounts, virtual time) and its DynamoDB measurement
+  --no-mixes      skip the 10% and 1% IAM-change streams
+  --no-startup    skip the start-up measurement
+  --memory-events N    events of the smaller replay for the memory figures (default 100000; the larger has 4N)
+  --no-memory     skip the memory measurement
 `;
 
 /** One measured pipeline. */
@@ -91,6 +112,23 @@ export interface FunctionMeasure {
   meetsTargets: boolean;
 }
 
+/** The cost of one kind of event inside engine.process, over the last measured round. */
+export interface KindCost {
+  events: number;
+  medianUs: number;
+  p90Us: number;
+  meanUs: number;
+}
+
+/** The plain pipeline on a stream where IAM role changes are a given share of the watched events. */
+export interface MixReport extends Comparison {
+  name: string;
+  /** IAM role changes ÷ watched events, as generated. */
+  roleChangeShare: number;
+  perKind: { iamChange: KindCost; assumption: KindCost; other: KindCost };
+  kindTargetsUs: typeof KIND_TARGETS_US;
+}
+
 /** What `rolewatch bench --json` prints. */
 export interface BenchReport {
   node: string;
@@ -121,6 +159,12 @@ export interface BenchReport {
   capacity?: CapacityReport;
   /** Reporting API latency on DynamoDB Local; absent with --no-api. */
   api?: ApiBenchResult;
+  /** The 10% and 1% IAM-change streams; absent with --no-mixes. */
+  mixes?: MixReport[];
+  /** `rolewatch --help` against `node -e 0`; absent with --no-startup. */
+  startup?: StartupReport;
+  /** Peak RSS of rolewatch evaluate over N and 4N events; absent with --no-memory. */
+  memory?: MemoryReport;
 }
 
 /** `rolewatch bench`: prints the table, or with --json the {@link BenchReport}. No figure is judged here: exit 0. */
@@ -138,6 +182,10 @@ export async function runBench(args: string[]): Promise<number> {
       'no-api': { type: 'boolean' },
       'api-findings': { type: 'string' },
       'no-reconcile': { type: 'boolean' },
+      'no-mixes': { type: 'boolean' },
+      'no-startup': { type: 'boolean' },
+      'no-memory': { type: 'boolean' },
+      'memory-events': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -154,6 +202,9 @@ export async function runBench(args: string[]): Promise<number> {
     functions: values['no-functions'] !== true,
     capacityEvents: values['no-capacity'] ? 0 : positiveInteger('--capacity-events', values['capacity-events'], 20_000),
     apiFindings: values['no-api'] ? 0 : positiveInteger('--api-findings', values['api-findings'], 100_000),
+    mixes: values['no-mixes'] !== true,
+    startup: values['no-startup'] !== true,
+    memoryEvents: values['no-memory'] ? 0 : positiveInteger('--memory-events', values['memory-events'], 100_000),
     progress: process.stderr.isTTY === true,
   });
   // Reconcile over an organization: a simulation in virtual time, with DynamoDB capacity measured here.
@@ -179,6 +230,12 @@ export async function bench(options: {
   capacityEvents?: number;
   /** Findings stored for the API latency figures; 0 skips them. */
   apiFindings?: number;
+  /** Measure the 10% and 1% IAM-change streams. */
+  mixes?: boolean;
+  /** Measure `rolewatch --help` start-up against `node -e 0`. */
+  startup?: boolean;
+  /** Events of the smaller replay for the memory figures (the larger has 4×); 0 skips them. */
+  memoryEvents?: number;
   progress?: boolean;
 }): Promise<BenchReport> {
   const step = (message: string) => {
@@ -218,7 +275,28 @@ export async function bench(options: {
     gzipped.findings = fileRun.value;
   }
 
+  const mixes: MixReport[] = [];
+  if (options.mixes) {
+    for (const mix of MIXES) {
+      step(`IAM role changes ${mix.roleChangeShare * 100}% of watched events`);
+      mixes.push(await measureMix(mix, options));
+    }
+  }
+
   // Last: the packaging and the child processes must not heat the machine under the in-process figures.
+  let startup: StartupReport | undefined;
+  if (options.startup) {
+    step('start-up: rolewatch --help against node -e 0');
+    startup = measureStartup();
+  }
+  let memory: MemoryReport | undefined;
+  if (options.memoryEvents) {
+    step(
+      `peak memory of rolewatch evaluate over ${options.memoryEvents.toLocaleString('en-US')} and ${(4 * options.memoryEvents).toLocaleString('en-US')} events`,
+    );
+    memory = await measureMemory(options.memoryEvents, options.seed);
+  }
+
   let functions: Pick<BenchReport, 'functions' | 'functionsNote'> = {};
   if (options.functions !== false) {
     step('Lambda functions (osls package, then fresh node processes)');
@@ -261,6 +339,73 @@ export async function bench(options: {
     ...functions,
     ...(capacity ? { capacity } : {}),
     ...(api ? { api } : {}),
+    ...(mixes.length > 0 ? { mixes } : {}),
+    ...(startup ? { startup } : {}),
+    ...(memory ? { memory } : {}),
+  };
+}
+
+/** The plain pipeline on one mix: baseline and evaluate alternating over the rounds, per-kind costs of the last. */
+async function measureMix(
+  mix: (typeof MIXES)[number],
+  options: { events: number; rounds: number; seed: string },
+): Promise<MixReport> {
+  const texts = generateStream(options.events, options.seed, mixWithRoleChanges(mix.roleChangeShare)).map((record) =>
+    JSON.stringify(record),
+  );
+  await evaluateTimed(texts.slice(0, WARM_UP_EVENTS));
+  const runs = { baseline: [] as number[], evaluate: [] as number[], findings: 0 };
+  let costs: MixReport['perKind'] | undefined;
+  for (let round = 1; round <= options.rounds; round++) {
+    runs.baseline.push(timed(() => parsePlain(texts)).ms);
+    const run = await timedAsync(() => evaluateTimed(texts));
+    runs.evaluate.push(run.ms);
+    runs.findings = run.value.findings;
+    costs = run.value.perKind;
+  }
+  const watched = costs ? costs.iamChange.events + costs.assumption.events + costs.other.events : 0;
+  return {
+    name: mix.name,
+    roleChangeShare: Math.round(((costs?.iamChange.events ?? 0) / Math.max(1, watched)) * 1000) / 1000,
+    ...compare(texts.length, runs),
+    perKind: costs ?? { iamChange: kindCost([]), assumption: kindCost([]), other: kindCost([]) },
+    kindTargetsUs: KIND_TARGETS_US,
+  };
+}
+
+/** The plain evaluate pipeline, timing each engine.process by kind of event. */
+async function evaluateTimed(texts: readonly string[]): Promise<{ findings: number; perKind: MixReport['perKind'] }> {
+  const { engine } = freshContext();
+  let findings = 0;
+  const times = { iamChange: [] as number[], assumption: [] as number[], other: [] as number[] };
+  for (const text of texts) {
+    const record: unknown = JSON.parse(text);
+    if (!engine.isWatchedRecord(record)) continue;
+    const event = parseTrailRecord(record);
+    const start = performance.now();
+    findings += (await engine.process(event)).findings.length;
+    const us = (performance.now() - start) * 1000;
+    const failed = event.errorCode !== undefined;
+    if (!failed && event.eventSource === 'iam.amazonaws.com') times.iamChange.push(us);
+    else if (!failed && event.eventSource === 'sts.amazonaws.com' && event.eventName.startsWith('AssumeRole'))
+      times.assumption.push(us);
+    else times.other.push(us);
+  }
+  return {
+    findings,
+    perKind: { iamChange: kindCost(times.iamChange), assumption: kindCost(times.assumption), other: kindCost(times.other) },
+  };
+}
+
+function kindCost(us: number[]): KindCost {
+  const sorted = [...us].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return {
+    events: us.length,
+    medianUs: round(median(sorted)),
+    p90Us: round(at(0.9)),
+    meanUs: round(us.reduce((sum, value) => sum + value, 0) / Math.max(1, us.length)),
   };
 }
 
@@ -570,8 +715,54 @@ function formatReport(report: BenchReport): string {
       `${n(m.medianMs)} ms warm (median); dataset load ${n(m.loadMs)} ms; ${m.adminEquivalent} admin-equivalent, ${n(m.escalationHits)} escalation hits`,
     ...formatFunctions(report),
     ...formatCapacity(report),
+    ...formatMixes(report),
+    ...formatStartupAndMemory(report),
     ...formatApi(report),
   ].join('\n');
+}
+
+function formatMixes(report: BenchReport): string[] {
+  if (!report.mixes) return [];
+  const n = (value: number) => value.toLocaleString('en-US');
+  const us = (cost: KindCost, target?: number) =>
+    `${cost.medianUs} us (p90 ${cost.p90Us}, mean ${cost.meanUs})${target === undefined ? '' : cost.medianUs <= target ? ' met' : ' MISSED'}`;
+  return [
+    '',
+    `IAM-change mixes (plain records; cost = median time of engine.process per event; targets IAM change <= ${KIND_TARGETS_US.iamChange} us, assumption <= ${KIND_TARGETS_US.assumption} us):`,
+    formatTable(
+      ['MIX', 'IAM SHARE OF WATCHED', 'RATIO', 'TARGET', 'IAM CHANGE', 'ASSUMPTION', 'OTHER WATCHED'],
+      report.mixes.map((mix) => [
+        `${mix.name} (${n(mix.evaluate.eventsPerSecond)} ev/s)`,
+        `${(mix.roleChangeShare * 100).toFixed(1)}%`,
+        mix.ratio.toFixed(3),
+        mix.meetsTarget ? `>= ${report.targetRatio}: met` : `>= ${report.targetRatio}: MISSED`,
+        us(mix.perKind.iamChange, KIND_TARGETS_US.iamChange),
+        us(mix.perKind.assumption, KIND_TARGETS_US.assumption),
+        us(mix.perKind.other),
+      ]),
+    ),
+  ];
+}
+
+function formatStartupAndMemory(report: BenchReport): string[] {
+  const lines: string[] = [];
+  const { startup, memory } = report;
+  if (startup)
+    lines.push(
+      '',
+      `Start-up: rolewatch --help ${startup.helpMs} ms, node -e 0 ${startup.nodeMs} ms (median of ${startup.spawns}): ` +
+        `${startup.ratio}x, target <= ${startup.targetRatio}x ${startup.meetsTarget ? 'met' : 'MISSED'}`,
+    );
+  if (memory) {
+    const row = (m: MemoryReport['small']) =>
+      `${m.events.toLocaleString('en-US')} events (${m.files} files): peak RSS ${m.peakRssMb} MB, ${m.seconds} s`;
+    lines.push(
+      '',
+      `Memory of rolewatch evaluate (child process, gzipped 5-minute log files in two Region folders): ${row(memory.small)}; ` +
+        `${row(memory.large)}; ratio ${memory.ratio} (targets <= ${memory.targets.ratio}, < ${memory.targets.peakMb} MB: ${memory.meetsTargets ? 'met' : 'MISSED'})`,
+    );
+  }
+  return lines;
 }
 
 function formatApi(report: BenchReport): string[] {

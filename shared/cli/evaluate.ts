@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { replayEvents } from '../app/replay';
-import { collectTrailEvents } from '../cloudtrail/read';
 import type { TrailEvent } from '../cloudtrail/types';
 import { type Config, type Severity, severityRank } from '../config/config';
 import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
@@ -11,6 +10,7 @@ import { AwsIamReader } from '../iam/AwsIamReader';
 import { type IamReader, type PolicyFixtures, StaticIamReader } from '../iam/reader';
 import { createTable } from '../store/dynamoLocal';
 import { EXIT, exitCodeOf } from './exitCodes';
+import { DEFAULT_WINDOW_MINUTES, type MergeStats } from './merge';
 import {
   FINDING_FORMATS,
   FINDINGS_OPTIONS,
@@ -21,14 +21,23 @@ import {
   tableRegion,
 } from './options';
 import { findingLine, findingsTable } from './output';
-import { createProgress } from './progress';
+import { createProgress, createReplayProgress } from './progress';
+import { trailEventsInOrder } from './replayOrder';
 import { SkipReport } from './skips';
+
+/** How long an in-memory replay remembers what recognises or re-judges an event, at least (see MemoryStore). */
+const RETENTION_HOURS = 6;
 
 const HELP = `usage: rolewatch evaluate <file|dir>... [options]
 
 Replays CloudTrail records (single records, EventBridge events, log files, JSON Lines, gzipped or not;
 directories recursively) in eventTime order through every rule, with in-memory state (or, with --table,
-RoleWatch's DynamoDB table).
+RoleWatch's DynamoDB table). Files are read as streams and merged by time, so memory is bounded by the
+reorder window, not by the size of the archive: CloudTrail log files are placed by the delivery time in
+their names (other files by their earliest event, read once first), and each event is held back until no
+unread file can hold an earlier one. An event more than the window out of order is evaluated when it is
+read, as a late arrival: the findings are those of in-order arrival when it is late by less than
+${RETENTION_HOURS} hours (or 4 windows), which is how long a replay remembers eventIDs, assumptions and history.
 
 options:
   --config FILE       rolewatch.config.yml/.json (default: ./rolewatch.config.* if present)
@@ -37,6 +46,8 @@ options:
   --fail-on SEVERITY  exit 1 if a finding at or above SEVERITY is reported (and 3 if any input was skipped)
   --allow-partial     exit 0, not 3, when input was skipped (a line, record or file that cannot be read);
                       never with --fail-on, which fails a run that did not read all of its input
+  --reorder-window MINUTES  how far out of order the input may be and still be replayed in order
+                      (default ${DEFAULT_WINDOW_MINUTES}: CloudTrail delivers an event within about 15 minutes)
   --policies FILE     customer-managed policy documents, for AttachRolePolicy offline:
                       {"<policy arn>": {"defaultVersionId": "v1", "versions": {"v1": {...}}}}
 
@@ -60,6 +71,7 @@ export async function runEvaluate(args: string[]): Promise<number> {
       policies: { type: 'string' },
       'create-table': { type: 'boolean' },
       'allow-partial': { type: 'boolean' },
+      'reorder-window': { type: 'string' },
     },
   });
   if (values.help) {
@@ -76,6 +88,7 @@ export async function runEvaluate(args: string[]): Promise<number> {
     warn: (message: string, data?: Record<string, unknown>) =>
       process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`),
   };
+  const windowMs = reorderWindow(values['reorder-window']) * 60_000;
   const engine = values.table
     ? await backfillEngine({
         table: values.table,
@@ -86,18 +99,27 @@ export async function runEvaluate(args: string[]): Promise<number> {
         ...(policies ? { policies } : {}),
         logger,
       })
-    : createMemoryContext({ config, ...(policies ? { policies } : {}), logger }).engine;
+    : createMemoryContext({ config, ...(policies ? { policies } : {}), logger, retentionMs: replayRetention(windowMs) }).engine;
   const skips = new SkipReport((text) => process.stderr.write(text));
   let unwatched = 0;
-  const events = await collectTrailEvents(positionals, (error) => skips.add(error), {
+  const stats: MergeStats = { files: 0, filesOpened: 0, late: 0, heldBack: 0 };
+  const events = trailEventsInOrder(positionals, {
+    windowMs,
+    onError: (error) => skips.add(error),
     keep: (record) => {
       if (engine.isWatchedRecord(record)) return true;
       unwatched += 1;
       return false;
     },
+    stats,
   });
 
-  const { reported, failed } = await replayAndReport(engine, events, { format, skipped: skips.total, unwatched });
+  const { reported, failed } = await replayAndReport(engine, events, {
+    format,
+    skipped: () => skips.total,
+    unwatched: () => unwatched,
+    merge: stats,
+  });
   return partialRunExit({
     failed: failOn !== undefined && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)),
     skips,
@@ -131,6 +153,20 @@ export function partialRunExit(options: {
   return code;
 }
 
+/** --reorder-window in minutes: a positive number, at most a day. */
+function reorderWindow(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_WINDOW_MINUTES;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440)
+    throw new ValidationError('--reorder-window', `must be a number of minutes from 0 to 1440, got "${value}"`);
+  return minutes;
+}
+
+/** What an in-memory replay remembers behind its newest event: enough for events late by several windows. */
+function replayRetention(windowMs: number): number {
+  return Math.max(RETENTION_HOURS * 3_600_000, 4 * windowMs);
+}
+
 /** What a replay reported. */
 export interface ReplayReport {
   events: number;
@@ -148,16 +184,27 @@ export interface ReplayReport {
  */
 export async function replayAndReport(
   engine: Engine,
-  events: readonly TrailEvent[],
-  options: { format: OutputFormat; skipped?: number; unwatched?: number },
+  events: readonly TrailEvent[] | AsyncIterable<TrailEvent>,
+  options: {
+    format: OutputFormat;
+    /** Input records dropped before the replay (read as the replay ends: a stream counts them as it goes). */
+    skipped?: () => number;
+    unwatched?: () => number;
+    /** The merge reading a stream of files, for the progress line and the summary. */
+    merge?: MergeStats;
+  },
 ): Promise<ReplayReport> {
   const { format } = options;
   const reported: RecordedFinding[] = [];
   let suppressed = 0;
   let failed = 0;
-  const progress = createProgress(events.length, 'events');
+  let count = 0;
+  const progress = Array.isArray(events)
+    ? createProgress(events.length, 'events')
+    : createReplayProgress(options.merge ?? { files: 0, filesOpened: 0, late: 0, heldBack: 0 });
   await replayEvents(engine, events, {
     onResult: (_event, result) => {
+      count += 1;
       for (const recorded of result.findings) {
         if (recorded.transition === 'suppressed') suppressed += 1;
         if (!REPORTED.has(recorded.transition)) continue;
@@ -168,6 +215,7 @@ export async function replayAndReport(
     },
     onError: (event, error) => {
       // One event that cannot be evaluated must not end the replay.
+      count += 1;
       failed += 1;
       process.stderr.write(
         `error evaluating eventID ${event.eventId} (${event.eventName}): ${error instanceof Error ? error.message : String(error)}\n`,
@@ -180,8 +228,11 @@ export async function replayAndReport(
   if (format === 'table') {
     process.stdout.write(findingsTable(reported.map((r) => r.finding)));
   }
-  process.stderr.write(`${summary(events.length, reported, suppressed, options.skipped ?? 0, failed, options.unwatched ?? 0)}\n`);
-  return { events: events.length, reported, suppressed, failed };
+  const late = options.merge?.late ?? 0;
+  process.stderr.write(
+    `${summary(count, reported, suppressed, options.skipped?.() ?? 0, failed, options.unwatched?.() ?? 0, late)}\n`,
+  );
+  return { events: count, reported, suppressed, failed };
 }
 
 function summary(
@@ -191,6 +242,7 @@ function summary(
   skipped: number,
   failed: number,
   unwatched = 0,
+  late = 0,
 ): string {
   const bySeverity = new Map<Severity, number>();
   for (const { finding } of reported) bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
@@ -202,6 +254,7 @@ function summary(
     ...(unwatched > 0 ? [`${unwatched} records of calls RoleWatch does not watch`] : []),
     ...(skipped > 0 ? [`${skipped} records skipped`] : []),
     ...(failed > 0 ? [`${failed} events failed`] : []),
+    ...(late > 0 ? [`${late} events read later than the reorder window (evaluated out of order, as late arrivals)`] : []),
   ].join(', ');
 }
 

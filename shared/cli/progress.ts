@@ -14,3 +14,45 @@ export function createProgress(total: number, label: string, stream: NodeJS.Writ
     },
   };
 }
+
+/**
+ * The progress line of a replay that reads files as it goes (stderr, only on a terminal): files read of all,
+ * events, events per second, and the time left estimated from the files still to read.
+ */
+export function createReplayProgress(
+  files: { files: number; filesOpened: number },
+  stream: NodeJS.WriteStream = process.stderr,
+  now: () => number = () => performance.now(),
+) {
+  const enabled = stream.isTTY === true;
+  const start = now();
+  let events = 0;
+  let shownAt = start;
+  let shown = false;
+  const n = (value: number) => Math.round(value).toLocaleString('en-US');
+  return {
+    tick(): void {
+      events += 1;
+      if (!enabled || (events & 1023) !== 0) return;
+      const at = now();
+      if (at - shownAt < 250) return;
+      shownAt = at;
+      shown = true;
+      const seconds = (at - start) / 1000;
+      const done = Math.max(1, files.filesOpened);
+      const left = files.files > done ? (seconds / done) * (files.files - done) : 0;
+      stream.write(
+        `\rfiles ${n(files.filesOpened)}/${n(files.files)}, ${n(events)} events, ${n(events / Math.max(seconds, 0.001))} events/s, ETA ${formatDuration(left)}   `,
+      );
+    },
+    finish(): void {
+      if (shown) stream.write('\n');
+    },
+  };
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.ceil((seconds % 3600) / 60)} min`;
+}

@@ -37,6 +37,9 @@ describe('rolewatch bench', () => {
       '--no-functions',
       '--no-capacity',
       '--no-api',
+      '--no-mixes',
+      '--no-startup',
+      '--no-memory',
     );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, unknown>;
@@ -80,6 +83,9 @@ describe('rolewatch bench', () => {
       '--capacity-events',
       '300',
       '--no-api',
+      '--no-mixes',
+      '--no-startup',
+      '--no-memory',
     );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { functions?: unknown[]; functionsNote?: string; capacity?: unknown };
@@ -100,6 +106,42 @@ describe('rolewatch bench', () => {
     // Without osls (or when it fails) the section is empty and says why.
     if (report.functionsNote) expect(report.functions).toEqual([]);
     else expect(report.functions).toEqual(expect.arrayContaining([{ ...measured, name: 'on-iam-change' }, measured]));
+  }, 240_000);
+
+  it('measures both IAM-change mixes with per-kind costs, the start-up against node, and peak memory of two replays', async () => {
+    const { code, stdout } = await runCli(
+      'bench',
+      '--json',
+      '--events',
+      '400',
+      '--rounds',
+      '1',
+      '--memory-events',
+      '300',
+      '--no-functions',
+      '--no-capacity',
+      '--no-api',
+      '--no-reconcile',
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as {
+      mixes: { name: string; roleChangeShare: number; ratio: number; perKind: Record<string, { events: number }> }[];
+      startup: { nodeMs: number; helpMs: number; ratio: number };
+      memory: { small: { events: number; peakRssMb: number }; large: { events: number; peakRssMb: number }; ratio: number };
+    };
+    expect(report.mixes.map((mix) => mix.name)).toEqual(['iam10', 'iam1']);
+    const [heavy, light] = report.mixes;
+    expect(heavy?.roleChangeShare).toBeGreaterThan(light?.roleChangeShare ?? 1);
+    for (const mix of report.mixes) {
+      expect(mix.ratio).toBeGreaterThan(0);
+      expect(mix.perKind.assumption?.events).toBeGreaterThan(0);
+      expect(Object.keys(mix.perKind).sort()).toEqual(['assumption', 'iamChange', 'other']);
+    }
+    expect(report.startup.nodeMs).toBeGreaterThan(0);
+    expect(report.startup.ratio).toBeCloseTo(report.startup.helpMs / report.startup.nodeMs, 1);
+    expect([report.memory.small.events, report.memory.large.events]).toEqual([300, 1200]);
+    expect(report.memory.small.peakRssMb).toBeGreaterThan(20);
+    expect(report.memory.ratio).toBeCloseTo(report.memory.large.peakRssMb / report.memory.small.peakRssMb, 1);
   }, 240_000);
 
   it('rejects a count that is not a positive integer', async () => {
