@@ -27,10 +27,14 @@ export function isEventBridgeEnvelope(value: unknown): value is EventBridgeEnvel
  * defensively: a missing or mistyped field is absent in the result, never a crash. The containers
  * (`request`, `response`, `additional`) are the record's own objects, not copies: treat them as read-only.
  *
- * @throws InvalidEventError when the input is not an object or lacks a required field (with the eventID when
- *   one is readable).
+ * Identifiers are checked against AWS's own rules, so that a crafted record cannot become state: eventTime must be
+ * a time CloudTrail can have written (2013 to a day after `now`), `recipientAccountId` and `userIdentity.accountId`
+ * 12-digit account ids, and the role and policy names and ARNs of IAM and STS requests what IAM accepts.
+ *
+ * @throws InvalidEventError when the input is not an object, lacks a required field or carries an identifier
+ *   AWS would never write (with the eventID when one is readable, and a `reason` from {@link REASONS}).
  */
-export function parseTrailRecord(raw: unknown): TrailEvent {
+export function parseTrailRecord(raw: unknown, options: { now?: number } = {}): TrailEvent {
   let record = raw;
   let wrapper = '';
   if (isEventBridgeEnvelope(raw)) {
@@ -48,19 +52,41 @@ export function parseTrailRecord(raw: unknown): TrailEvent {
     throw new InvalidEventError(`${wrapper}CloudTrail record ${eventId} has no eventSource`, eventId);
 
   const identity = isRecord(record.userIdentity) ? record.userIdentity : undefined;
+  const malformed = (reason: string, detail: string) =>
+    new InvalidEventError(`${wrapper}CloudTrail record ${eventId}: ${detail}`, eventId, { reason });
   const eventTime = text(record, 'eventTime') ?? '';
+  const time = eventTime === '' ? 0 : parseTrailTime(eventTime);
+  const latest = (options.now ?? Date.now()) + DAY_MS;
+  if (time === 0) throw malformed(REASONS.time, `eventTime ${describe(record.eventTime)} is not a time`);
+  if (time < EARLIEST_EVENT_TIME || time > latest)
+    throw malformed(
+      REASONS.time,
+      `eventTime ${eventTime} is outside the times CloudTrail can have written (2013 to a day from now)`,
+    );
+  const recipient = record.recipientAccountId;
+  // A string that is not an account id is crafted (a value of another type is ignored, like every mistyped field).
+  if (typeof recipient === 'string' && !isAccountId(recipient))
+    throw malformed(REASONS.account, `recipientAccountId ${describe(recipient)} is not a 12-digit account id`);
+  const callerAccount = identity?.accountId;
+  if (typeof callerAccount === 'string' && !isAccountId(callerAccount) && callerAccount !== 'ANONYMOUS_PRINCIPAL')
+    throw malformed(REASONS.account, `userIdentity.accountId ${describe(callerAccount)} is not a 12-digit account id`);
+  const request = objectOrEmpty(record.requestParameters);
+  if (eventSource === 'iam.amazonaws.com' || eventSource === 'sts.amazonaws.com') {
+    const problem = identifierProblem(request);
+    if (problem) throw malformed(problem.reason, problem.detail);
+  }
   const readOnly = record.readOnly;
   const event: TrailEvent = {
     eventId,
     eventName,
     eventSource,
     eventTime,
-    time: eventTime === '' ? 0 : parseTrailTime(eventTime),
-    account: text(record, 'recipientAccountId') ?? (identity === undefined ? undefined : text(identity, 'accountId')) ?? '',
+    time,
+    account: (isAccountId(recipient) ? recipient : undefined) ?? (isAccountId(callerAccount) ? callerAccount : undefined) ?? '',
     region: text(record, 'awsRegion') ?? '',
     actor: identity === undefined ? { type: 'Unknown' } : readActor(identity),
     readOnly: typeof readOnly === 'boolean' ? readOnly : isReadOnlyEventName(eventName),
-    request: objectOrEmpty(record.requestParameters),
+    request,
     response: objectOrEmpty(record.responseElements),
     additional: objectOrEmpty(record.additionalEventData),
     resources: readResources(record.resources),
@@ -74,6 +100,57 @@ export function parseTrailRecord(raw: unknown): TrailEvent {
   const errorMessage = text(record, 'errorMessage');
   if (errorMessage !== undefined) event.errorMessage = errorMessage;
   return event;
+}
+
+/** The reasons a record is malformed, as skip summaries count them. */
+export const REASONS = {
+  time: 'invalid eventTime',
+  account: 'invalid account id',
+  identifier: 'invalid IAM identifier',
+} as const;
+
+/** CloudTrail started in November 2013: no record it wrote is older. */
+const EARLIEST_EVENT_TIME = Date.UTC(2013, 0, 1);
+
+export function isAccountId(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{12}$/.test(value);
+}
+
+// IAM's own rules (CreateRole, CreatePolicy, PutRolePolicy): names of letters, digits and +=,.@_- (roles up to 64
+// characters, policies up to 128), paths `/` or `/.../` of printable ASCII.
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+const PATH = '(?:/|/[\\x21-\\x7e]{1,510}/)';
+const PARTITION = 'arn:aws(?:-[a-z]+){0,3}';
+const ROLE_ARN = new RegExp(`^${PARTITION}:iam::\\d{12}:role${PATH}[\\w+=,.@-]{1,64}$`);
+const POLICY_ARN = new RegExp(`^${PARTITION}:iam::(?:\\d{12}|aws):policy${PATH}[\\w+=,.@-]{1,128}$`);
+
+const IDENTIFIERS: readonly { key: string; pattern: RegExp; what: string }[] = [
+  { key: 'roleName', pattern: ROLE_NAME, what: 'a role name' },
+  { key: 'policyName', pattern: POLICY_NAME, what: 'a policy name' },
+  { key: 'roleArn', pattern: ROLE_ARN, what: 'a role ARN' },
+  { key: 'policyArn', pattern: POLICY_ARN, what: 'a policy ARN' },
+  { key: 'permissionsBoundary', pattern: POLICY_ARN, what: 'a policy ARN' },
+];
+
+/**
+ * The first role or policy identifier of an IAM or STS request that IAM would refuse: such a call changed nothing
+ * and named nothing that exists, and its text must not become a role in RoleWatch's state.
+ */
+function identifierProblem(request: Record<string, unknown>): { reason: string; detail: string } | undefined {
+  for (const { key, pattern, what } of IDENTIFIERS) {
+    const value = request[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || !pattern.test(value))
+      return { reason: REASONS.identifier, detail: `requestParameters.${key} ${describe(value)} is not ${what} IAM accepts` };
+  }
+  return undefined;
+}
+
+/** A value for a message: quoted as JSON (control characters escaped), cut at 80 characters. */
+function describe(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 80)}...` : json;
 }
 
 const READ_ONLY_PREFIXES = ['Get', 'List', 'Describe', 'Head', 'Lookup'];

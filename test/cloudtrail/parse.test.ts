@@ -5,7 +5,7 @@ import { actorAccount, actorPrincipal, isRecord } from '../../shared/cloudtrail/
 import { isEventBridgeEnvelope, isReadOnlyEventName, parseTrailRecord, parseTrailTime } from '../../shared/cloudtrail/parse';
 import type { TrailEvent } from '../../shared/cloudtrail/types';
 import { InvalidEventError } from '../../shared/errors';
-import { CORPUS } from '../support/corpus';
+import { CORPUS, MALFORMED } from '../support/corpus';
 
 const corpusDir = path.join(CORPUS, 'events');
 
@@ -82,7 +82,13 @@ describe('parseTrailRecord on the third-party corpus', () => {
     for (const file of corpusFiles) expect(readCorpusRecord(file).eventName).toBe(indexed.get(file));
   });
 
-  it.each(corpusFiles)('parses %s, raw and inside an EventBridge envelope', (file) => {
+  it.each(Object.entries(MALFORMED))('rejects %s as malformed (%s)', (file, reason) => {
+    const record = readCorpusRecord(file);
+    const error = parseError({ eventID: 'x', ...record });
+    expect(error.reason).toBe(reason);
+  });
+
+  it.each(corpusFiles.filter((file) => !(file in MALFORMED)))('parses %s, raw and inside an EventBridge envelope', (file) => {
     const original = readCorpusRecord(file);
     // Documentation examples and hand-written rule tests often leave eventID out; see the rejection test below.
     const record = typeof original.eventID === 'string' ? original : { ...original, eventID: `corpus:${file}` };
@@ -116,7 +122,7 @@ describe('parseTrailRecord on the third-party corpus', () => {
     const event = parseTrailRecord(record);
     expect(event.eventId).toMatch(/^derived-[0-9a-f]{32}$/);
     expect(parseTrailRecord(structuredClone(record)).eventId).toBe(event.eventId);
-    expect(parseTrailRecord({ ...record, eventTime: '2001-01-01T00:00:00Z' }).eventId).not.toBe(event.eventId);
+    expect(parseTrailRecord({ ...record, eventTime: '2020-01-01T00:00:00Z' }).eventId).not.toBe(event.eventId);
   });
 
   it('reads the actor of corpus records the way edges and history need it', () => {
@@ -132,7 +138,10 @@ describe('parseTrailRecord on the third-party corpus', () => {
     expect(actorPrincipal(webIdentity.actor)).toBe('accounts.google.com:<id of user>');
     expect(actorAccount(webIdentity.actor)).toBeUndefined();
 
-    const service = parseTrailRecord(readCorpusRecord('otrf-security-datasets/AssumeRole_1a8719d2ae2d.json'));
+    const service = parseTrailRecord({
+      ...readCorpusRecord('otrf-security-datasets/AssumeRole_1a8719d2ae2d.json'),
+      eventTime: '2020-09-02T16:06:51Z',
+    });
     expect(actorPrincipal(service.actor)).toBe('ec2.amazonaws.com');
     expect(service.resources).toEqual([
       {
@@ -148,7 +157,11 @@ describe('parseTrailRecord on the third-party corpus', () => {
   });
 
   it('reads a space-separated eventTime without zone as UTC, whatever the machine zone', () => {
-    const event = parseTrailRecord(readCorpusRecord('panther-analysis/CreateAccessKey_1c608a508281.json'));
+    const event = parseTrailRecord({
+      ...readCorpusRecord('panther-analysis/CreateAccessKey_1c608a508281.json'),
+      recipientAccountId: '123456789012',
+      userIdentity: { type: 'IAMUser', accountId: '123456789012' },
+    });
     expect(event.eventTime).toBe('2022-09-27 17:09:18');
     expect(event.time).toBe(Date.UTC(2022, 8, 27, 17, 9, 18));
   });
@@ -289,9 +302,6 @@ describe('parseTrailRecord on odd input', () => {
       { resources: [null, 'arn:x', 7, { ARN: 5, arn: 'arn:lower', type: null }, []] },
       (e) => expect(e.resources).toEqual([{ arn: 'arn:lower' }]),
     ],
-    ['eventTime is unparseable', { eventTime: 'yesterday' }, (e) => expect([e.eventTime, e.time]).toEqual(['yesterday', 0])],
-    ['eventTime is a number', { eventTime: 1705314600000 }, (e) => expect([e.eventTime, e.time]).toEqual(['', 0])],
-    ['eventTime is an impossible date', { eventTime: '2023-02-29T00:00:00Z' }, (e) => expect(e.time).toBe(0)],
     ['awsRegion is missing', { awsRegion: undefined }, (e) => expect(e.region).toBe('')],
     ['readOnly is the string "true"', { eventName: 'DeleteRole', readOnly: 'true' }, (e) => expect(e.readOnly).toBe(false)],
     ['readOnly is false on a Get call', { eventName: 'GetRole', readOnly: false }, (e) => expect(e.readOnly).toBe(false)],
@@ -316,8 +326,87 @@ describe('parseTrailRecord on odd input', () => {
     check(parseTrailRecord({ ...base, ...patch }));
   });
 
+  const NOW = Date.parse('2026-11-02T12:00:00Z');
+  it.each<[string, Record<string, unknown>, string]>([
+    ['no eventTime', { eventTime: undefined }, 'invalid eventTime'],
+    ['an unparseable eventTime', { eventTime: 'yesterday' }, 'invalid eventTime'],
+    ['a number as eventTime', { eventTime: 1705314600000 }, 'invalid eventTime'],
+    ['an impossible date', { eventTime: '2023-02-29T00:00:00Z' }, 'invalid eventTime'],
+    ['an eventTime in year 9999', { eventTime: '9999-12-31T23:59:59Z' }, 'invalid eventTime'],
+    ['an eventTime more than a day after now', { eventTime: '2026-11-03T12:00:01Z' }, 'invalid eventTime'],
+    ['an eventTime before CloudTrail existed', { eventTime: '2012-12-31T23:59:59Z' }, 'invalid eventTime'],
+    [
+      'a recipientAccountId carrying a mail header',
+      { recipientAccountId: '12345678901\r\nBcc: x@evil.example' },
+      'invalid account id',
+    ],
+    ['an 11-digit recipientAccountId', { recipientAccountId: '12345678901' }, 'invalid account id'],
+    ['a caller account that is not 12 digits', { userIdentity: { type: 'IAMUser', accountId: '1234' } }, 'invalid account id'],
+    ['a role name IAM refuses', { requestParameters: { roleName: 'prod\u202eadmin' } }, 'invalid IAM identifier'],
+    ['a role name over 64 characters', { requestParameters: { roleName: 'r'.repeat(65) } }, 'invalid IAM identifier'],
+    ['a role name that is not a string', { requestParameters: { roleName: ['admin'] } }, 'invalid IAM identifier'],
+    ['a policy name with a slash', { requestParameters: { roleName: 'r', policyName: 'a/b' } }, 'invalid IAM identifier'],
+    [
+      'a policy ARN of another service',
+      { requestParameters: { roleName: 'r', policyArn: 'arn:aws:s3:::bucket' } },
+      'invalid IAM identifier',
+    ],
+    [
+      'a role ARN with a space in its name',
+      {
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'AssumeRole',
+        requestParameters: { roleArn: 'arn:aws:iam::123456789012:role/a b' },
+      },
+      'invalid IAM identifier',
+    ],
+  ])('rejects a record with %s as malformed, naming the reason', (_name, patch, reason) => {
+    let error: unknown;
+    try {
+      parseTrailRecord({ ...base, ...patch }, { now: NOW });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).reason).toBe(reason);
+    expect((error as InvalidEventError).eventId).toBe('e-1');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['the first day CloudTrail could have written', { eventTime: '2013-01-01T00:00:00Z' }],
+    ['a clock a little ahead of ours', { eventTime: '2026-11-03T11:59:59Z' }],
+    ['an anonymous caller', { userIdentity: { type: 'AWSAccount', accountId: 'ANONYMOUS_PRINCIPAL' } }],
+    ['a role with a path and every character IAM allows', { requestParameters: { roleName: 'a+=,.@_-Z9' } }],
+    [
+      'AWS-managed and customer policy ARNs with paths',
+      {
+        requestParameters: {
+          roleName: 'r',
+          policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          permissionsBoundary: 'arn:aws-us-gov:iam::123456789012:policy/team/boundary',
+        },
+      },
+    ],
+    [
+      'a role ARN with a path',
+      {
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'AssumeRole',
+        requestParameters: { roleArn: 'arn:aws:iam::123456789012:role/ops/x' },
+      },
+    ],
+    ['names another service uses its own way', { eventSource: 's3.amazonaws.com', requestParameters: { roleName: 'any thing' } }],
+  ])('accepts %s', (_name, patch) => {
+    expect(parseTrailRecord({ ...base, ...patch }, { now: NOW }).eventId).toBe('e-1');
+  });
+
   it('leaves absent optional fields out of the result rather than set to undefined', () => {
-    const event = parseTrailRecord({ eventID: 'e', eventName: 'CreateRole', eventSource: 'iam.amazonaws.com' });
+    const event = parseTrailRecord({
+      eventID: 'e',
+      eventName: 'CreateRole',
+      eventSource: 'iam.amazonaws.com',
+      eventTime: '2024-01-15T10:30:00Z',
+    });
     expect(Object.keys(event).sort()).toEqual(
       [
         'account',
@@ -348,11 +437,11 @@ describe('parseTrailRecord on odd input', () => {
       ...base,
       eventID: value,
       userIdentity: { type: 'IAMUser', userName: value, arn: `arn:aws:iam::123456789012:user/${value}` },
-      requestParameters: { roleName: value },
+      requestParameters: { roleName: 'r', description: value },
     });
     expect(event.eventId).toBe(value);
     expect(event.actor.userName).toBe(value);
-    expect(event.request.roleName).toBe(value);
+    expect(event.request.description).toBe(value);
     expect(actorPrincipal(event.actor)).toBe(`arn:aws:iam::123456789012:user/${value}`);
   });
 
@@ -367,7 +456,7 @@ describe('parseTrailRecord on odd input', () => {
 
   it('reads a record whose JSON carries __proto__ without polluting prototypes', () => {
     const raw: unknown = JSON.parse(
-      '{"eventID":"p","eventName":"CreateRole","eventSource":"iam.amazonaws.com","__proto__":{"polluted":true},"requestParameters":{"__proto__":{"polluted":true}}}',
+      '{"eventID":"p","eventName":"CreateRole","eventSource":"iam.amazonaws.com","eventTime":"2024-01-15T10:30:00Z","__proto__":{"polluted":true},"requestParameters":{"__proto__":{"polluted":true}}}',
     );
     const event = parseTrailRecord(raw);
     expect(event.eventId).toBe('p');
@@ -631,14 +720,24 @@ describe('parseTrailRecord properties', () => {
   it('gives a TrailEvent or an InvalidEventError for record-shaped values whose fields have any type', () => {
     fc.assert(
       fc.property(recordArb, (record) => {
+        const request = record.requestParameters;
+        fc.pre(
+          !isRecord(request) ||
+            !['roleName', 'policyName', 'roleArn', 'policyArn', 'permissionsBoundary'].some((k) => k in request),
+        );
         const result = parsesOrRejects(record);
+        const time = typeof record.eventTime === 'string' ? parseTrailTime(record.eventTime) : 0;
+        const callerAccount = isRecord(record.userIdentity) ? record.userIdentity.accountId : undefined;
+        const accountOk = (value: unknown) => typeof value !== 'string' || /^\d{12}$/.test(value);
         const valid =
-          ((typeof record.eventID === 'string' && record.eventID !== '') ||
-            (typeof record.eventTime === 'string' && record.eventTime !== '')) &&
           typeof record.eventName === 'string' &&
           record.eventName !== '' &&
           typeof record.eventSource === 'string' &&
-          record.eventSource !== '';
+          record.eventSource !== '' &&
+          time >= Date.UTC(2013, 0, 1) &&
+          time <= Date.now() + 86_400_000 &&
+          accountOk(record.recipientAccountId) &&
+          (accountOk(callerAccount) || callerAccount === 'ANONYMOUS_PRINCIPAL');
         expect(result instanceof InvalidEventError).toBe(!valid);
       }),
       { numRuns: 3000 },

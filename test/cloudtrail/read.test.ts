@@ -343,10 +343,19 @@ describe('collectTrailEvents', () => {
     ]);
   });
 
-  it('puts events whose eventTime cannot be read first', async () => {
+  it('skips events whose eventTime cannot be read, reporting why: they never reach the replay', async () => {
     const file = put('log.json', JSON.stringify({ Records: [record('late'), record('unknown', 'not a time')] }));
-    const events = await collectTrailEvents([file], () => undefined);
-    expect(events.map((e) => e.eventId)).toEqual(['unknown', 'late']);
+    const errors: TrailReadError[] = [];
+    const events = await collectTrailEvents([file], (error) => errors.push(error));
+    expect(events.map((e) => e.eventId)).toEqual(['late']);
+    expect(errors).toEqual([
+      {
+        source: `${file}#2`,
+        message: expect.stringMatching(/eventTime "not a time" is not a time/),
+        reason: 'invalid eventTime',
+        eventId: 'unknown',
+      },
+    ]);
   });
 
   it('reports unreadable files and invalid records with their source and eventID, and returns the rest', async () => {
