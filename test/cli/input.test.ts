@@ -112,7 +112,7 @@ describe('a bad part skips only itself, and the run says so', () => {
   });
 
   it('keeps the findings of the part of a cut-short gzip file that decompresses, and says how much was read', async () => {
-    const records = [backdoor(), ...Array.from({ length: 3000 }, (_, i) => benign(`filler-${i}`))];
+    const records = [backdoor(), ...Array.from({ length: 1500 }, (_, i) => benign(`filler-${i}`))];
     const zipped = gzipSync(records.map(line).join(''));
     const file = path.join(dir, 'cut.jsonl.gz');
     writeFileSync(file, zipped.subarray(0, Math.floor(zipped.length * 0.7)));
@@ -127,7 +127,7 @@ describe('a bad part skips only itself, and the run says so', () => {
     );
     expect(stderr).toContain('skipped 1 in all: 1 file read incompletely');
     expect(code).toBe(3);
-  });
+  }, 60_000);
 });
 
 describe('junk input is summarised, not echoed', () => {
