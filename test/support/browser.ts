@@ -43,10 +43,31 @@ export async function startCommand(args: string[], env: Record<string, string> =
         },
       };
     if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await abandon(child, exited, output);
       throw new Error(`rolewatch ${args[0]} did not become ready:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Stops a command that never became ready: SIGINT (it stops what it started), SIGKILL after 10 s, and the
+ * DynamoDB Local it said it started is killed if it outlived it.
+ */
+async function abandon(child: ChildProcess, exited: Promise<number | null>, output: string): Promise<void> {
+  if (child.exitCode === null) {
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  const pid = Number(/DynamoDB Local +\S+ +\(pid (\d+)\)/.exec(output)?.[1]);
+  if (pid > 0) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
 }
 
