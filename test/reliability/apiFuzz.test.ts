@@ -164,9 +164,9 @@ it(
     expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
     // Most requests get an answer (a client that stops mid-request may get none), and the server still serves.
     expect(statuses.get(0) ?? 0).toBeLessThan(REQUESTS / 4);
-  // The requests reach every layer: some pass every check, others are refused for each reason.
-  expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
-  for (const status of [400, 403, 421]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
+    // The requests reach every layer: some pass every check, others are refused for each reason.
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
+    for (const status of [400, 403, 421]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
     const after = await fetch(`${server.url}/summary`);
     expect(after.status).toBe(200);
   },
