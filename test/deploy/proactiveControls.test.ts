@@ -148,7 +148,8 @@ describe('AWS Control Tower proactive controls', () => {
     const file = written('open-bucket.json', template);
     const violations = await validateTemplate(file, applicableControls(template));
     expect(unexcepted('main', violations)).toEqual([{ control: 'CT.S3.PR.1', resources: ['ServerlessDeploymentBucket'] }]);
-  });
+    // cfn-guard over every applicable control: well under a second alone, much more on a loaded machine.
+  }, 60_000);
 
   it('read cfn-guard reports control by control, and refuse a failing control with no resource', () => {
     const report = [
