@@ -3,12 +3,12 @@ import { type AssumedRole, assumedRole, processAssumption } from './assumptions'
 import type { EngineCore, EngineDeps, Evaluation, ProcessResult } from './core';
 import { nothing } from './core';
 import { EventFilter } from './dispatch';
-import { eventKind, isAssumption, policyEventEffect, roleEventEffect } from './events';
+import { eventKind, isAssumption, policyEventEffect, roleEventEffect, unnamedRoleEffect } from './events';
 import { processFailedCall, processOtherEvent } from './failedCalls';
 import { processPolicyEvent } from './policyVersions';
 import { PostureResolver } from './posture';
 import { FindingRecorder } from './recording';
-import { processRoleEvent } from './roleChanges';
+import { processRoleEvent, processUnnamedRoleEvent } from './roleChanges';
 import { stampOf } from './roleRecord';
 import { PolicyResolver } from './roleView';
 import { RuleRunner } from './ruleRunner';
@@ -114,6 +114,8 @@ export class Engine {
     const stamp = stampOf(event);
     const roleEffect = roleEventEffect(event, stamp);
     if (roleEffect) return processRoleEvent(this.core, event, roleEffect, since);
+    const unnamed = unnamedRoleEffect(event, stamp);
+    if (unnamed) return processUnnamedRoleEvent(this.core, event, unnamed);
     const policyEffect = policyEventEffect(event, stamp);
     if (policyEffect) return processPolicyEvent(this.core, event, policyEffect, stamp);
     return processOtherEvent(this.core, event);

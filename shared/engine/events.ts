@@ -77,6 +77,28 @@ export const ROLE_EVENTS: Readonly<Record<string, RoleEffectReader>> = {
   UntagRole: () => ({ changes: [], summary: 'untagged the role' }),
 };
 
+/**
+ * How a role is named when its event does not say which role: a name IAM never gives a role (parentheses are
+ * not allowed in role names), so it cannot be mistaken for a real one.
+ */
+export const UNKNOWN_ROLE = '(unknown)';
+
+/** Events whose request carries a whole trust or permission document, which can be judged without the role. */
+const DOCUMENT_EVENTS: ReadonlySet<string> = new Set(['CreateRole', 'UpdateAssumeRolePolicy', 'PutRolePolicy']);
+
+/**
+ * A role event that carries a trust or permission document but no role name (a truncated or hostile
+ * record): the document is still judged, against a role named {@link UNKNOWN_ROLE}; undefined otherwise.
+ */
+export function unnamedRoleEffect(event: TrailEvent, stamp: Stamp): RoleEventEffect | undefined {
+  if (!DOCUMENT_EVENTS.has(event.eventName) || event.eventSource !== 'iam.amazonaws.com' || req(event, 'roleName'))
+    return undefined;
+  const effect = ROLE_EVENTS[event.eventName]?.(event, stamp);
+  if (!effect?.changes.some((change) => change.part === 'trust' || change.part === 'inline')) return undefined;
+  const { arn: _unnamed, ...rest } = effect;
+  return { roleName: UNKNOWN_ROLE, ...rest };
+}
+
 /** Reads a role event's effect; undefined when the event is not a role change or lacks its role name. */
 export function roleEventEffect(event: TrailEvent, stamp: Stamp): RoleEventEffect | undefined {
   const reader = ROLE_EVENTS[event.eventName];

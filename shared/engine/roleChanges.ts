@@ -64,6 +64,24 @@ export async function processRoleEvent(
   return { eventId: event.eventId, status: 'processed', findings, resolved };
 }
 
+/**
+ * Judges the document of a role event that does not name its role (see `unnamedRoleEffect`) as if it were
+ * the whole of an unknown role: the findings say the role is unknown. Nothing is remembered of the role.
+ */
+export async function processUnnamedRoleEvent(
+  core: EngineCore,
+  event: TrailEvent,
+  effect: RoleEventEffect,
+): Promise<ProcessResult> {
+  const account = event.account;
+  const arn = `arn:aws:iam::${account}:role/${effect.roleName}`;
+  const changes = effect.changes.map((change) => withPrincipals(core, change));
+  const where: RolePlace = { account, resource: arn, roleName: effect.roleName };
+  const evaluation = await evaluateRoleChange(core, event, emptyRoleRecord(account, effect.roleName, arn), changes, where);
+  const findings = await core.recorder.record(evaluation.drafts, event.time);
+  return { eventId: event.eventId, status: 'processed', findings, resolved: [] };
+}
+
 /** Evaluates one role change against the role as it was just before it. */
 async function evaluateRoleChange(
   core: EngineCore,
