@@ -111,14 +111,14 @@ async function main(): Promise<void> {
     const recall = both / Math.max(1, both + onlyTheirs);
     const precision = both / Math.max(1, both + onlyOurs);
     process.stdout.write(
-      [
+      `${[
         `policies ${policies.length}, actions ${actions.length}, pairs ${pairs} (iam-simulate errors ${errors})`,
         `allowed by both ${both}, only iam-simulate ${onlyTheirs}, only RoleWatch ${onlyOurs}`,
         `recall ${recall.toFixed(4)}, precision ${precision.toFixed(4)}`,
         `time: iam-simulate ${simulateMs.toFixed(0)} ms, RoleWatch ${oursMs.toFixed(0)} ms (${(simulateMs / Math.max(oursMs, 0.001)).toFixed(1)}x faster)`,
         `RoleWatch escalation paths of every policy: ${pathsMs.toFixed(0)} ms, ${escalating} policies escalate`,
         ...(missed.length > 0 ? [`first pairs only iam-simulate allows: ${missed.join(', ')}`] : []),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   } finally {
     cleanup();
