@@ -59,6 +59,22 @@ export const SUBJECT_PHRASES: Readonly<Record<string, Phrase>> = {
   'role-chaining': (t) => `${t} assumed through role chaining`,
   'web-identity-new-subject': (t) => `${t} assumed by a new web identity`,
   'assumed-by-long-term-credentials': (t) => `${t} assumed with an IAM user access key`,
+  'root-session-assumed': (t, f) => `root session obtained for ${evidenceString(f, 'targetPrincipal') ?? t}`,
+  'root-access-settings-changed': (t, f) => `centralized root access changed: ${f.event?.eventName ?? t}`,
+  'root-user-changed-role-or-monitor': (t, f) => `root user called ${f.event?.eventName ?? 'an API'} on ${t}`,
+  'permission-set-changed': (t) => `Identity Center permission set ${t} changed`,
+  'permission-set-grants-privilege': (t) => `Identity Center permission set ${t} grants admin or escalation`,
+  'account-assignment-created': (t, f) =>
+    `permission set ${evidenceString(f, 'permissionSet') ?? t} assigned in ${evidenceString(f, 'account') ?? 'an account'}`,
+  'identity-center-role-provisioned': (t) => `Identity Center changed ${t}`,
+  'guardrail-weakened': (t, f) => `organization guardrail weakened: ${f.event?.eventName ?? 'change'} on ${t}`,
+  'roles-anywhere-trust-anchor': (t) => `Roles Anywhere now trusts certificate authority ${t}`,
+  'roles-anywhere-profile-maps-role': (t) => `Roles Anywhere profile ${t} maps roles to certificates`,
+  'privileged-role-bound-to-workload': (t) => `privileged ${t} bound to a workload`,
+  'eks-cluster-admin-access': (t, f) =>
+    `EKS cluster ${evidenceString(f, 'cluster') ?? t} admin access given to ${evidenceString(f, 'principal') ?? 'a principal'}`,
+  'trail-bucket-tampering': (t) => `trail log bucket ${t} set to expire or block logs`,
+  'session-duration-raised': (t) => `longer sessions allowed on ${t}`,
 };
 
 /**
