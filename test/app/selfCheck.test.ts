@@ -8,6 +8,8 @@ import { RULE_IDS } from '../../shared/rules';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import { ACCOUNT, cloudTrail, denied, doctorTarget, HOME, healthyAccount, STAGE, TRAIL_ARN } from '../support/monitorAccount';
 
+// The first test loads the AWS SDK clients, which takes seconds on a loaded machine.
+jest.setTimeout(30_000);
 const FIXTURES = path.resolve(__dirname, '../fixtures/self-check/monitor-blind');
 const DAY = 86_400_000;
 const START = Date.parse('2026-12-06T06:00:00Z');

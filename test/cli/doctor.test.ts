@@ -18,6 +18,8 @@ import {
 } from '../support/monitorAccount';
 import { ROOT } from '../support/template';
 
+// The first test loads the AWS SDK clients, which takes seconds on a loaded machine.
+jest.setTimeout(30_000);
 const cloudFormation = mockClient(CloudFormationClient);
 const dynamo = mockClient(DynamoDBClient);
 const TABLE = 'rolewatch-prod-RoleWatchTable-1X2Y3Z4W5V6U';

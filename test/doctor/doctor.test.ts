@@ -26,6 +26,8 @@ import {
   TRAIL_ARN,
 } from '../support/monitorAccount';
 
+// The first test loads the AWS SDK clients, which takes seconds on a loaded machine.
+jest.setTimeout(30_000);
 const NOW = Date.parse('2026-12-06T08:00:00Z');
 const HOUR = 3_600_000;
 

@@ -155,16 +155,14 @@ describe('SecurityHubExporter', () => {
   });
 
   it('does not retry an error that is not throttling (access denied)', async () => {
-    hub
-      .on(BatchImportFindingsCommand)
-      .rejects(
-        new SecurityHubServiceException({
-          name: 'AccessDeniedException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 403 },
-          message: 'no',
-        }),
-      );
+    hub.on(BatchImportFindingsCommand).rejects(
+      new SecurityHubServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'no',
+      }),
+    );
     await expect(exporter().export([{ finding: role('a') }])).rejects.toThrow(/Security Hub export failed for 123456789012: no/);
     expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
   });
