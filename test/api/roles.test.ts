@@ -21,7 +21,8 @@ import { allPages, apiOver, draftOn } from './support';
 const dynamo = useLocalDynamo();
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
-const BOUNDARY = 'arn:aws:iam::aws:policy/PowerUserAccess';
+/** A boundary that leaves the attached admin policy whole (PowerUserAccess would take IAM away, and with it the critical). */
+const BOUNDARY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const roleArn = (name: string, account = ACCOUNT) => `arn:aws:iam::${account}:role/${name}`;
 const MALLORY = `arn:aws:iam::${FOREIGN_ACCOUNT}:user/mallory`;
 const VENDOR = `arn:aws:iam::${FOREIGN_ACCOUNT}:role/vendor`;
