@@ -1,6 +1,7 @@
 import { severityRank } from '../config/config';
 import type { Finding, FindingTransition } from '../engine/ports';
 import { controlsOf } from '../rules';
+import { chatNotification } from './chat';
 import type { Alert } from './ports';
 import { SNS_MAX_MESSAGE_BYTES, snsPublishBytes } from './snsMessage';
 import { type AlertReason, formatSubject } from './subject';
@@ -83,6 +84,7 @@ export function formatAlert(finding: Finding, transition: FindingTransition, opt
     ...base,
     text: formatText(finding, reason, options, limits),
     json: formatJson(finding, reason, options, limits),
+    chat: chatNotification(finding, reason, findingUrl(finding, options)),
   });
   for (const limits of LIMITS) {
     const alert = build(limits);

@@ -11,6 +11,8 @@ export interface Alert {
   text: string;
   /** The finding's important fields for machine subscribers (SQS, Lambda, HTTP). */
   json: Record<string, unknown>;
+  /** The custom notification of Amazon Q Developer in chat applications (Slack, Teams), for HTTPS subscribers. */
+  chat?: Record<string, unknown>;
   /** Routing keys: SNS MessageAttributes, e-mail X- headers. */
   attributes: { severity: string; ruleId: string; account: string };
 }

@@ -9,12 +9,15 @@ const JSON_PROTOCOLS = ['sqs', 'lambda', 'http', 'https'] as const;
 
 /**
  * The `Message` of a publish with `MessageStructure: 'json'`: the text body for `default` and `email`, the
- * JSON form (serialised: SNS wants string values) for machine subscribers.
+ * JSON form (serialised: SNS wants string values) for machine subscribers, and for `https` the chat
+ * notification when the alert has one: Amazon Q Developer in chat applications subscribes to the topic over
+ * HTTPS, and renders that format in Slack or Teams.
  */
 export function snsMessage(alert: Alert): string {
   const json = JSON.stringify(alert.json);
   const variants: Record<string, string> = { default: alert.text, email: alert.text };
   for (const protocol of JSON_PROTOCOLS) variants[protocol] = json;
+  if (alert.chat) variants.https = JSON.stringify(alert.chat);
   return JSON.stringify(variants);
 }
 

@@ -36,7 +36,9 @@ describe('SnsAlertPublisher', () => {
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'http', 'https', 'lambda', 'sqs']);
     expect(message.default).toBe(alert.text);
     expect(message.email).toBe(alert.text);
-    for (const protocol of ['sqs', 'lambda', 'http', 'https']) expect(JSON.parse(message[protocol] ?? '')).toEqual(alert.json);
+    for (const protocol of ['sqs', 'lambda', 'http']) expect(JSON.parse(message[protocol] ?? '')).toEqual(alert.json);
+    // Amazon Q Developer in chat applications subscribes over HTTPS: it gets the chat notification.
+    expect(JSON.parse(message.https ?? '')).toEqual(alert.chat);
   });
 
   it('publishes each alert as its own message', async () => {
