@@ -26,6 +26,7 @@ function randomCredentials(): { accessKeyId: string; secretAccessKey: string } {
 export interface LocalDynamo {
   endpoint: string;
   port: number;
+  /** The watchdog's process id (java runs under it, and is killed with it). */
   pid: number;
   /** The only credentials that see this instance's tables (any other access key gets an empty database). */
   credentials: { accessKeyId: string; secretAccessKey: string };
@@ -33,6 +34,25 @@ export interface LocalDynamo {
   /** Stops DynamoDB Local: the java process is killed by PID and awaited. */
   stop(): Promise<void>;
 }
+
+/**
+ * The watchdog: starts the command given as arguments in the background, and kills it (SIGKILL) when its standard
+ * input reaches its end (the parent is gone) or when it is told to stop (SIGTERM, SIGINT); it exits with it.
+ * `read` is a shell builtin: the watcher is a subshell, no further process.
+ */
+const WATCHDOG = [
+  // A background job's standard input is /dev/null unless redirected: the pipe is kept as fd 3 for the watcher.
+  'exec 3<&0',
+  '"$@" </dev/null 3<&- &',
+  'child=$!',
+  '(while read -r _; do :; done <&3; kill -9 "$child" 2>/dev/null) &',
+  'watcher=$!',
+  'trap \'kill -9 "$child" 2>/dev/null; kill "$watcher" 2>/dev/null; exit 143\' TERM INT',
+  'wait "$child"',
+  'status=$?',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
 
 /**
  * Starts Amazon's DynamoDB Local (in memory) on a free port of 127.0.0.1 and waits until it answers.
@@ -43,9 +63,16 @@ export interface LocalDynamo {
 export async function startDynamoLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<LocalDynamo> {
   const port = options.port ?? (await freePort());
   const release = dynamoLocalRelease();
+  // java runs under a watchdog shell that holds a pipe from this process: when this process ends, however it ends
+  // (SIGKILL from the OOM killer included), the pipe closes, the watchdog reads its end and kills java. Without it
+  // a killed monitor left DynamoDB Local listening on every interface, holding the tables.
   const child = spawn(
-    'java',
+    'sh',
     [
+      '-c',
+      WATCHDOG,
+      'rolewatch-dynamodb-watchdog',
+      'java',
       `-Djava.library.path=${path.join(release, 'DynamoDBLocal_lib')}`,
       '-jar',
       path.join(release, 'DynamoDBLocal.jar'),
@@ -57,7 +84,7 @@ export async function startDynamoLocal(options: { port?: number; timeoutMs?: num
       '-cors',
       'https://rolewatch.invalid',
     ],
-    { cwd: release, stdio: 'pipe' },
+    { cwd: release, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error('DynamoDB Local did not start (is Java 17 installed?)');
