@@ -60,6 +60,8 @@ export interface RoleListing extends RoleRef {
 export interface RoleSnapshot {
   record: RoleRecord;
   openFindings: ListedFinding[];
+  /** False for a role seen only through its assumptions or findings: whether it exists is unknown. */
+  stateSeen?: boolean;
 }
 
 /** Filters of GET /assumptions: at least one of role, source, sourceAccount. */

@@ -238,7 +238,10 @@ export const roleView = z.object({
   account: z.string(),
   roleName: z.string(),
   arn: z.string(),
-  exists: z.boolean(),
+  exists: z
+    .boolean()
+    .nullable()
+    .meta({ description: 'null when the role is known only from its assumptions or findings (no IAM change or state seen)' }),
   createdAt: timestamp.optional(),
   createdBy: z.string().optional(),
   deletedAt: timestamp.optional(),

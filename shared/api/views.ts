@@ -65,8 +65,8 @@ export function roleListView(role: RoleListing): RoleListView {
 }
 
 /** A role snapshot: only the live parts (those set since the role was last created); policies as JSON. */
-export function roleView({ record, openFindings }: RoleSnapshot): RoleView {
-  const exists = roleExists(record);
+export function roleView({ record, openFindings, stateSeen }: RoleSnapshot): RoleView {
+  const exists = stateSeen === false ? null : roleExists(record);
   const parts = liveParts(record);
   return {
     account: record.account,

@@ -130,6 +130,27 @@ describe('the access graph and the picture of time, over the demo day', () => {
     const day = await allPages(api(), '/findings?status=open,suppressed,resolved&since=2026-11-02&until=2026-11-02&limit=200');
     expect(day.items).toHaveLength(everything.items.length);
   }, 30_000);
+  it('links every role with findings to a working page: each role of /findings resolves by name', async () => {
+    const everything = await allPages(api(), '/findings?status=open,suppressed,resolved&limit=200');
+    // The page links a finding's role when it has one (findings on a trail or a policy have none).
+    const linked = [
+      ...new Set(
+        everything.items.filter((f) => f.roleName !== undefined).map((f) => `${String(f.account)}|${String(f.roleName)}`),
+      ),
+    ];
+    expect(linked).toContain(`${DEMO_ACCOUNT}|log-reader`);
+    const failing: string[] = [];
+    for (const pair of linked) {
+      const [account = '', name = ''] = pair.split('|');
+      const target = `/roles/${encodeURIComponent(name)}?account=${account}`;
+      const answers = await Promise.all([
+        call(api(), 'GET', target),
+        call(api(), 'GET', `/findings?role=${encodeURIComponent(name)}&account=${account}&status=open,suppressed,resolved`),
+      ]);
+      if (answers[0].status !== 200 || !answers[1].json.items?.length) failing.push(`${pair} ${answers[0].status}`);
+    }
+    expect(failing).toEqual([]);
+  }, 60_000);
   it('keeps, read-only, a cursor key of its own instead of writing one into the table', async () => {
     if (!monitor) throw new Error('the monitor is not running');
     const client = monitor.dynamo.client;

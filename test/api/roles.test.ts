@@ -333,3 +333,71 @@ describe('GET /summary', () => {
     expect((await call('GET', '/summary')).json.lastEventSeen).toEqual({ at: '2026-11-03T08:00:00.000Z', basis: 'recorded' });
   });
 });
+
+describe('a role known only from its assumptions', () => {
+  let only: ReturnType<typeof apiOver>;
+  const READER = roleArn('log-reader');
+
+  beforeAll(async () => {
+    const fresh = await dynamo.newStores();
+    const engine = createDynamoEngine({ stores: fresh, config: validateConfig({}), iam: new StaticIamReader() });
+    // One role with state, so the account is in the roles index; log-reader never changes in IAM, it is only assumed.
+    for (const event of events(
+      createRole('builder', trustDocument(`arn:aws:iam::${ACCOUNT}:root`)),
+      assumeRole(READER, MALLORY),
+      assumeRole(READER, CI),
+      assumeRole(roleArn('twin'), CI),
+    ))
+      await engine.process(event);
+    await fresh.findings.record(
+      draftOn(ACCOUNT, 'log-reader', 'trust-unknown-account', 'high', Date.parse('2026-11-02T10:00:00Z')),
+      {
+        alert: false,
+      },
+    );
+    // `twin`: assumed only in one account, with state in another.
+    await fresh.state.applyRoleChanges(FOREIGN_ACCOUNT, 'twin', roleArn('twin', FOREIGN_ACCOUNT), [
+      { part: 'created', stamp: { at: Date.parse('2026-11-01T00:00:00Z'), eventId: 'foreign-twin' } },
+    ]);
+    only = apiOver(fresh);
+  }, 60_000);
+
+  it('is found by name as by ARN in /findings and /assumptions', async () => {
+    for (const path of ['/findings', '/assumptions']) {
+      const byArn = await only.call('GET', `${path}?role=${encodeURIComponent(READER)}`);
+      const byName = await only.call('GET', `${path}?role=log-reader`);
+      expect(byArn.status).toBe(200);
+      expect(byArn.json.items?.length).toBeGreaterThan(0);
+      expect(byName.status).toBe(200);
+      expect(byName.json.items).toEqual(byArn.json.items);
+    }
+    expect((await only.call('GET', `/assumptions?role=log-reader&account=${ACCOUNT}`)).json.items).toHaveLength(2);
+  });
+
+  it('answers /roles/NAME with what is known: existence unknown, no policies, its findings', async () => {
+    const answer = await only.call('GET', '/roles/log-reader');
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({
+      account: ACCOUNT,
+      roleName: 'log-reader',
+      arn: READER,
+      exists: null,
+      inlinePolicies: [],
+      attachedPolicies: [],
+      openFindings: expect.arrayContaining([expect.objectContaining({ ruleId: 'trust-unknown-account' })]),
+    });
+    expect(answer.json).not.toHaveProperty('trustPolicy');
+    expect((await only.call('GET', `/roles/${encodeURIComponent(READER)}`)).status).not.toBe(500);
+    expect((await only.call('GET', '/roles/log-reader/access')).status).toBe(200);
+  });
+
+  it('needs the account when the name is also a role of another account, and stays 404 for a name never seen', async () => {
+    expect((await only.call('GET', '/roles/twin')).json).toEqual({
+      error: { field: 'account', reason: `role twin exists in accounts ${ACCOUNT}, ${FOREIGN_ACCOUNT}: name one` },
+    });
+    expect((await only.call('GET', `/assumptions?role=twin&account=${ACCOUNT}`)).json.items).toHaveLength(1);
+    expect((await only.call('GET', `/roles/twin?account=${ACCOUNT}`)).json).toMatchObject({ exists: null });
+    expect((await only.call('GET', '/roles/nobody')).status).toBe(404);
+    expect((await only.call('GET', '/findings?role=nobody')).json.items).toEqual([]);
+  });
+});

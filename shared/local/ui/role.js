@@ -290,7 +290,7 @@
     .then((role) => {
       document.getElementById('role-title').textContent = RW.visible(
         `${role.arn}${role.createdAt ? ` · created ${RW.time(role.createdAt)}` : ''}${role.createdBy ? ` by ${role.createdBy}` : ''}` +
-          `${role.exists ? '' : ` · deleted ${RW.time(role.deletedAt)}`}`,
+          `${role.exists === false ? ` · deleted ${RW.time(role.deletedAt)}` : role.exists === null ? ' · known only from its assumptions' : ''}`,
       );
       const used = lastUsedText(role.lastUsed);
       if (used) document.getElementById('role-marks').appendChild(RW.badge(used, 'relation'));

@@ -20,7 +20,7 @@ import { mapLimit } from '../../concurrency';
 import { SEVERITIES, type Severity, severityRank } from '../../config/config';
 import { resourceName } from '../../engine/findings';
 import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../../engine/ports';
-import { isNewerStamp, type Stamp } from '../../engine/roleRecord';
+import { emptyRoleRecord, isNewerStamp, type Stamp } from '../../engine/roleRecord';
 import { PolicyResolver } from '../../engine/roleView';
 import { ValidationError } from '../../errors';
 import { StaticIamReader } from '../../iam/reader';
@@ -46,6 +46,8 @@ const READ_CHUNK = 100;
 /** The account list (from the roles index) is cached this long per container. */
 const ACCOUNTS_TTL_MS = 60_000;
 const MAX_ACCOUNTS = 1_000;
+/** A role name as IAM allows it. */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/;
 
 /**
@@ -179,14 +181,43 @@ export class DynamoReportStore implements ReportStore {
       const [, arnAccount = '', roleName = ''] = arn;
       return account === undefined || account === arnAccount ? [{ account: arnAccount, roleName, arn: role }] : [];
     }
-    const accounts = account !== undefined ? [account] : await this.accounts();
+    const accounts =
+      account !== undefined ? [account] : [...new Set([...(await this.accounts()), ...(this.options.accounts ?? [])])];
     const metas = await this.readItems(
       accounts.map((candidate) => ({ pk: keys.role(candidate, role), sk: 'META' })),
       ['account', 'roleName', 'arn'],
     );
-    return metas
-      .map((meta) => ({ account: String(meta.account), roleName: String(meta.roleName), arn: String(meta.arn) }))
-      .sort((a, b) => ascending(a.account, b.account));
+    const withState = metas.map((meta) => ({
+      account: String(meta.account),
+      roleName: String(meta.roleName),
+      arn: String(meta.arn),
+    }));
+    // A role seen only through its assumptions (or findings) has no META: its ARN is the name's, without a path.
+    const traced = ROLE_NAME.test(role)
+      ? await mapLimit(
+          accounts.filter((candidate) => !withState.some((ref) => ref.account === candidate)),
+          PARALLEL,
+          async (candidate) => {
+            const ref = { account: candidate, roleName: role, arn: `arn:aws:iam::${candidate}:role/${role}` };
+            return (await this.hasTraces(ref)) ? [ref] : [];
+          },
+        )
+      : [];
+    return [...withState, ...traced.flat()].sort((a, b) => ascending(a.account, b.account));
+  }
+
+  /** True when the role has an assumption edge or a finding: what is known of a role without stored state. */
+  private async hasTraces(role: RoleRef): Promise<boolean> {
+    const [edges, findings] = await Promise.all([
+      this.table.query({
+        KeyConditionExpression: 'pk = :pk',
+        values: { ':pk': keys.edges(role.account, role.arn) },
+        ProjectionExpression: 'pk',
+        Limit: 1,
+      }),
+      this.findingIdsOf(role.account, role.arn),
+    ]);
+    return edges.items.length > 0 || findings.length > 0;
   }
 
   /**
@@ -246,7 +277,8 @@ export class DynamoReportStore implements ReportStore {
       this.stores.state.getRole(role.account, role.roleName),
       this.findingIdsOf(role.account, role.arn),
     ]);
-    if (!record) return undefined;
+    const stateSeen = record !== undefined;
+    if (!stateSeen && ids.length === 0 && !(await this.hasTraces(role))) return undefined;
     const rows = await this.readItems(
       ids.map((id) => findingKey(id)),
       ['pk', 'gsi1sk', 'status', 'severity'],
@@ -259,7 +291,9 @@ export class DynamoReportStore implements ReportStore {
     const openFindings = findings
       .map((finding) => ({ finding, openedAt: openedAt.get(finding.id) ?? finding.firstSeen }))
       .sort((a, b) => severityRank(b.finding.severity) - severityRank(a.finding.severity) || b.openedAt - a.openedAt);
-    return { record, openFindings };
+    return stateSeen
+      ? { record, openFindings }
+      : { record: emptyRoleRecord(role.account, role.roleName, role.arn), openFindings, stateSeen: false };
   }
 
   /** A role's history, newest first: one query page of `HISTORY#<account>#<role>`. */
