@@ -16,6 +16,8 @@ import { clip } from './text';
 
 const TITLE_CHARS = 250;
 const DESCRIPTION_CHARS = 3_500;
+/** Identifiers (finding id, rule, account, resource) come from events too: bounded like everything else. */
+const ID_CHARS = 256;
 
 /** A value from CloudTrail, a policy or a person, as a code span that keeps `*` and `_` literal. */
 export function chatCode(value: string, maxChars = 300): string {
@@ -62,7 +64,7 @@ export function chatNotification(finding: Finding, reason: AlertReason, url: str
   return {
     version: '1.0',
     source: 'custom',
-    id: `${finding.id}:${finding.lastSeen}`,
+    id: clip(`${finding.id}:${finding.lastSeen}`, ID_CHARS),
     content: {
       textType: 'client-markdown',
       title: chatText(
@@ -80,15 +82,15 @@ export function chatNotification(finding: Finding, reason: AlertReason, url: str
         .map((keyword) => clip(keyword, 64)),
     },
     metadata: {
-      threadId: finding.id,
+      threadId: clip(finding.id, ID_CHARS),
       summary: clip(`RoleWatch ${finding.severity}: ${finding.title}`, 200),
       eventType: `rolewatch.${reason}`,
-      relatedResources: [finding.resource],
+      relatedResources: [clip(finding.resource, ID_CHARS)],
       additionalContext: {
-        findingId: finding.id,
-        ruleId: finding.ruleId,
+        findingId: clip(finding.id, ID_CHARS),
+        ruleId: clip(finding.ruleId, ID_CHARS),
         severity: finding.severity,
-        account: finding.account,
+        account: clip(finding.account, ID_CHARS),
       },
     },
   };
