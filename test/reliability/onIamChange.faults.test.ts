@@ -22,6 +22,9 @@ import { eventBridge } from '../support/lambda';
 import { runStateMachine } from '../support/stepFunctions';
 import { ACCOUNT, attachRolePolicy, createRole, FOREIGN_ACCOUNT, trustDocument, updateTrust } from '../support/trail';
 
+/** Each case drives real handlers over DynamoDB Local through a fault proxy: seconds each on a busy 2-core machine. */
+jest.setTimeout(30_000);
+
 type Handler = typeof import('../../functions/on-iam-change/handler').handler;
 type TrailEventBridge = EventBridgeEvent<string, unknown>;
 

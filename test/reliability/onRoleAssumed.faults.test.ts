@@ -9,6 +9,9 @@ import { FakeIam, FakeSns, type FaultRule, LambdaFunction, SqsQueue, touches, us
 import { eventBridge } from '../support/lambda';
 import { ACCOUNT, assumeRole, FOREIGN_ACCOUNT, resetClock } from '../support/trail';
 
+/** Each case drives real handlers over DynamoDB Local through a fault proxy: seconds each on a busy 2-core machine. */
+jest.setTimeout(30_000);
+
 type Handler = typeof import('../../functions/on-role-assumed/handler').handler;
 
 const KNOWN_ACCOUNT = '111122223333';
