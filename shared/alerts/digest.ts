@@ -15,6 +15,8 @@ export interface DigestData {
   changes: { roleName: string; entries: HistoryEntry[] }[];
   /** Open findings at or above the alert threshold, for context (they were alerted one by one). */
   openAlerted: number;
+  /** Open privileged-role-unused findings: roles with admin or escalation rights unused for `unusedRoleDays`. */
+  unusedRoles?: Finding[];
 }
 
 const TOP = 10;
@@ -31,6 +33,7 @@ export function formatDigest(data: DigestData, options: { apiUrl?: string } = {}
     `[DIGEST] RoleWatch ${day}: ${data.findings.length} findings not alerted, ${changeCount} role changes (${data.account})`,
   ).slice(0, 99);
 
+  const unused = [...(data.unusedRoles ?? [])].sort((a, b) => idleDays(b) - idleDays(a) || a.resource.localeCompare(b.resource));
   const byRule = countBy(data.findings.map((f) => f.ruleId));
   const byControl = countBy(data.findings.flatMap((f) => controlsOf(f.ruleId)));
   const topRoles = [...data.changes]
@@ -61,6 +64,14 @@ export function formatDigest(data: DigestData, options: { apiUrl?: string } = {}
         )
       : ['  none']),
     '',
+    'PRIVILEGED ROLES UNUSED (admin or escalation rights, no use for longer than the configured days)',
+    ...(unused.length > 0
+      ? unused
+          .slice(0, TOP * 5)
+          .map((f) => `  ${String(idleDays(f)).padStart(5)} d  ${clip(f.roleName ?? f.resource, 64)}  (${lastUse(f)})`)
+      : ['  none']),
+    ...(unused.length > TOP * 5 ? [`  ... and ${unused.length - TOP * 5} more`] : []),
+    '',
     'FINDINGS',
     ...(data.findings.length > 0
       ? data.findings.slice(0, 50).map((f) => `  [${f.severity.toUpperCase()}] ${f.ruleId}: ${clip(f.detail, 160)}`)
@@ -79,6 +90,13 @@ export function formatDigest(data: DigestData, options: { apiUrl?: string } = {}
       to: iso(data.to),
       findingsByRule: Object.fromEntries(byRule),
       findingsByControl: Object.fromEntries(byControl),
+      unusedRoles: unused.slice(0, 200).map((f) => ({
+        resource: f.resource,
+        findingId: f.id,
+        idleDays: idleDays(f),
+        lastUsed: typeof f.evidence?.lastUsed === 'string' ? f.evidence.lastUsed : null,
+        ...(typeof f.evidence?.lastUsedRegion === 'string' ? { region: f.evidence.lastUsedRegion } : {}),
+      })),
       changesByRole: Object.fromEntries(topRoles.map((role) => [role.roleName, role.entries.length])),
       findings: data.findings.slice(0, 200).map((f) => ({
         id: f.id,
@@ -91,6 +109,19 @@ export function formatDigest(data: DigestData, options: { apiUrl?: string } = {}
     },
     attributes: { severity: 'info', ruleId: 'digest', account: data.account },
   };
+}
+
+/** Days without use of a privileged-role-unused finding, as it recorded them. */
+function idleDays(finding: Finding): number {
+  const days = finding.evidence?.idleDays;
+  return typeof days === 'number' && Number.isFinite(days) ? days : 0;
+}
+
+function lastUse(finding: Finding): string {
+  const at = finding.evidence?.lastUsed;
+  const region = finding.evidence?.lastUsedRegion;
+  if (typeof at !== 'string') return 'never used since created';
+  return toAsciiLine(`last used ${at}${typeof region === 'string' ? ` in ${region}` : ''}`).slice(0, 80);
 }
 
 function countBy(values: readonly string[]): [string, number][] {

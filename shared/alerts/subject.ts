@@ -46,6 +46,8 @@ export const SUBJECT_PHRASES: Readonly<Record<string, Phrase>> = {
   'trust-forallvalues-single-valued-key': (t) => `${t} trust uses ForAllValues on a single-valued key`,
   'trust-policy-changed': (t, f) => `trust policy of ${t} ${f.evidence?.narrowsOnly === true ? 'narrowed' : 'changed'}`,
   'new-role-gets-admin': (t) => `new ${t} got admin or escalation rights`,
+  'privileged-role-unused': (t, f) =>
+    `privileged ${t} unused for ${typeof f.evidence?.idleDays === 'number' ? `${f.evidence.idleDays} days` : 'a long time'}`,
   'assumed-after-trust-change': (t) => `${t} assumed by a principal just added to its trust`,
   'change-outside-iac': (t, f) => `${f.event?.eventName ?? 'change'} on ${t} outside IaC`,
   'identity-provider-changed': (t, f) => `identity provider ${t} ${providerVerb(f.event?.eventName)}`,

@@ -1,6 +1,6 @@
 import type { Severity } from '../config/config';
 import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../engine/ports';
-import type { RoleRecord } from '../engine/roleRecord';
+import type { LastUsed, RoleRecord } from '../engine/roleRecord';
 import type { RoleView } from '../rules/types';
 
 /** Finding statuses, in the order lists and counters show them. */
@@ -54,6 +54,8 @@ export interface RoleRef {
 export interface RoleListing extends RoleRef {
   deleted: boolean;
   open: Record<Severity, number>;
+  /** IAM's RoleLastUsed as reconcile or scan last read it. */
+  lastUsed?: LastUsed;
 }
 
 /** What GET /roles/{name} shows: the stored parts of the role and its open findings. */

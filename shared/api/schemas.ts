@@ -222,6 +222,15 @@ export const findingView = z.object({
   alert: z.object({ state: z.enum(['none', 'pending', 'sent']), sentAt: timestamp.optional(), severity: severity.optional() }),
 });
 
+/** IAM's RoleLastUsed as reconcile or scan last read it. */
+const lastUsed = z
+  .object({
+    at: timestamp.nullable().meta({ description: 'LastUsedDate; null when IAM reports no use in its 400-day tracking period' }),
+    region: z.string().optional().meta({ description: 'The Region the role was last used in' }),
+    observedAt: timestamp.meta({ description: 'When reconcile or scan read it from IAM' }),
+  })
+  .meta({ description: "IAM's RoleLastUsed, present once reconcile or scan has read the role" });
+
 /** A role in GET /roles. */
 export const roleListView = z.object({
   account: z.string(),
@@ -231,6 +240,7 @@ export const roleListView = z.object({
   openFindings: z.number().int(),
   openBySeverity: bySeverity,
   highestOpenSeverity: severity.nullable(),
+  lastUsed: lastUsed.optional(),
 });
 
 /** A role in GET /roles/{name}. */
@@ -253,6 +263,7 @@ export const roleView = z.object({
   inlinePolicies: z.array(z.object({ name: z.string(), document: z.unknown(), changedAt: timestamp })),
   attachedPolicies: z.array(z.string()),
   permissionsBoundary: z.string().optional(),
+  lastUsed: lastUsed.optional(),
   openFindings: z.array(findingView),
 });
 

@@ -1,6 +1,6 @@
 import { SEVERITIES, type Severity } from '../config/config';
 import type { AssumptionEdge, HistoryEntry } from '../engine/ports';
-import { liveParts, roleExists } from '../engine/roleRecord';
+import { type LastUsed, liveLastUsed, liveParts, roleExists } from '../engine/roleRecord';
 import { decodePolicyText } from '../policy/parse';
 import { controlsOf, RULES } from '../rules';
 import type { CsvColumn } from './csv';
@@ -61,6 +61,20 @@ export function roleListView(role: RoleListing): RoleListView {
     openFindings: SEVERITIES.reduce((sum, severity) => sum + role.open[severity], 0),
     openBySeverity: role.open,
     highestOpenSeverity: highest,
+    ...withLastUsed(role.lastUsed),
+  };
+}
+
+function withLastUsed(lastUsed: LastUsed | undefined): Pick<RoleView, 'lastUsed'> {
+  return lastUsed ? { lastUsed: lastUsedView(lastUsed) } : {};
+}
+
+/** RoleLastUsed for the API: when the role was last used and where, and when IAM was read. */
+function lastUsedView(lastUsed: LastUsed): NonNullable<RoleView['lastUsed']> {
+  return {
+    at: lastUsed.at === undefined ? null : iso(lastUsed.at),
+    ...(lastUsed.region ? { region: lastUsed.region } : {}),
+    observedAt: iso(lastUsed.observedAt),
   };
 }
 
@@ -93,6 +107,7 @@ export function roleView({ record, openFindings, stateSeen }: RoleSnapshot): Rol
     })),
     attachedPolicies: parts.attached,
     ...(parts.boundary ? { permissionsBoundary: parts.boundary } : {}),
+    ...withLastUsed(liveLastUsed(record)),
     openFindings: openFindings.map(findingView),
   };
 }

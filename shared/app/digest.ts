@@ -2,6 +2,7 @@ import { type DigestData, formatDigest } from '../alerts/digest';
 import type { AlertPublisher } from '../alerts/ports';
 import { SEVERITIES, type Severity, severityRank } from '../config/config';
 import type { Finding, HistoryEntry } from '../engine/ports';
+import { privilegedRoleUnused } from '../rules/privileged-role-unused';
 import type { DynamoFindingStore } from '../store/dynamo/DynamoFindingStore';
 import type { DynamoStateStore } from '../store/dynamo/DynamoStateStore';
 
@@ -32,14 +33,15 @@ export async function sendDigests(deps: DigestDeps): Promise<DigestData[]> {
       (s) => severityRank(s) < severityRank(deps.minSeverity) && (s === 'low' || s === 'info' || s === 'medium'),
     );
     const findings = (await openedSince(deps, quiet, from)).filter((f) => f.account === account);
-    const alerted = SEVERITIES.filter((s) => severityRank(s) >= severityRank(deps.minSeverity));
-    const openAlerted = (await openedSince(deps, alerted, 0)).filter((f) => f.account === account).length;
+    const open = (await openedSince(deps, SEVERITIES, 0)).filter((f) => f.account === account);
+    const openAlerted = open.filter((f) => severityRank(f.severity) >= severityRank(deps.minSeverity)).length;
+    const unusedRoles = open.filter((f) => f.ruleId === privilegedRoleUnused.id);
     const changes: DigestData['changes'] = [];
     for (const roleName of await deps.state.roleNames(account)) {
       const entries = await historySince(deps, account, roleName, from);
       if (entries.length > 0) changes.push({ roleName, entries });
     }
-    const data: DigestData = { account, from, to, findings, changes, openAlerted };
+    const data: DigestData = { account, from, to, findings, changes, openAlerted, unusedRoles };
     await deps.publisher.publish(formatDigest(data, deps.apiUrl ? { apiUrl: deps.apiUrl } : {}));
     sent.push(data);
   }

@@ -182,6 +182,9 @@ async function applySnapshot(
   for (const role of snapshot.roles) {
     seen.set(role.account, (seen.get(role.account) ?? new Set()).add(role.roleName));
     const record = await deps.state.getRole(role.account, role.roleName);
+    // RoleLastUsed is an observation, written on every read with the run's stamp (a retried step writes the same
+    // stamp: nothing changes), never a correction.
+    await deps.state.applyRoleChanges(role.account, role.roleName, role.arn, [lastUsedObservation(role, stamp)]);
     const changes = correctionsFor(record, role, stamp);
     if (changes.length === 0) continue;
     await deps.state.applyRoleChanges(role.account, role.roleName, role.arn, changes);
@@ -218,6 +221,16 @@ async function applySnapshot(
     report.findings.push(...result.findings);
     report.resolved.push(...result.resolved);
   }
+}
+
+/** What IAM's RoleLastUsed says of a role, as read at `stamp`. */
+export function lastUsedObservation(role: IamRole, stamp: Stamp): Extract<RoleChange, { part: 'lastUsed' }> {
+  return {
+    part: 'lastUsed',
+    stamp,
+    ...(role.lastUsed ? { usedAt: role.lastUsed.at } : {}),
+    ...(role.lastUsed?.region ? { region: role.lastUsed.region } : {}),
+  };
 }
 
 /** The changes that make a stored role match what IAM says. */
@@ -283,5 +296,7 @@ function describe(change: RoleChange): string {
       return `${change.arn} ${change.attached ? 'attached' : 'detached'}`;
     case 'boundary':
       return change.arn ? `permissions boundary ${change.arn}` : 'no permissions boundary';
+    case 'lastUsed':
+      return 'last use observed';
   }
 }

@@ -105,6 +105,11 @@ const configSchema = z
       })
       .strict()
       .default({ windowHours: 24, learningPeriodDays: 7, enumerationThreshold: 5, enumerationWindowMinutes: 15 }),
+    /**
+     * privileged-role-unused: days without use (IAM RoleLastUsed, or since creation when never used) after which a
+     * role with admin or escalation rights is reported. At most 400: IAM tracks use over the last 400 days only.
+     */
+    unusedRoleDays: z.number().int().min(1).max(400).default(90),
     /** Names (wildcards allowed) of RoleWatch's own EventBridge rules, watched by monitor-tampering. */
     monitorRuleNames: z.array(z.string().min(1)).default(['rolewatch-*']),
     /** Per-rule overrides: turn a rule off or change its severity. */

@@ -73,9 +73,14 @@ type RuleRunnerConfig = Parameters<typeof draftFinding>[3];
 
 const NOTHING: ReadonlySet<string> = new Set();
 
-/** The role's identity and the identity of each of its documents: equal keys, equal posture. */
+/**
+ * The role's identity, the identity of each of its documents, and what the unused-role rule reads (creation, the
+ * last RoleLastUsed observation): equal keys, equal posture.
+ */
 function stateKey(view: RoleView): string {
   let key = `${view.account}\u0000${view.arn}\u0000${view.trust ? documentId(view.trust) : (view.trustError ?? '')}`;
+  const used = view.lastUsed;
+  if (used) key += `\u0000used:${view.createdAt ?? ''}:${used.observedAt}:${used.at ?? ''}:${used.region ?? ''}`;
   for (const ref of view.policies) key += policyKey(ref);
   if (view.boundary) key += policyKey(view.boundary);
   return key;

@@ -43,6 +43,12 @@ export interface RoleRecord {
   inline: Record<string, Stamp & { document: string | null }>;
   attached: Record<string, Stamp & { attached: boolean }>;
   boundary?: Stamp & { arn: string | null };
+  /**
+   * IAM's RoleLastUsed as reconcile (or scan) read it: the stamp is the read's (its time is when it was
+   * observed), `usedAt` the LastUsedDate (absent: IAM reports no use in its tracking period), `region` where.
+   * It is an observation, not a change: it never moves `lastChange`.
+   */
+  lastUsed?: Stamp & { usedAt?: number; region?: string };
   /** The newest change applied to any part: an event older than this arrived late. */
   lastChange?: Stamp;
 }
@@ -54,7 +60,8 @@ export type RoleChange =
   | { part: 'trust'; stamp: Stamp; document: string; principals: string[]; initial: boolean }
   | { part: 'inline'; stamp: Stamp; name: string; document: string | null }
   | { part: 'attached'; stamp: Stamp; arn: string; attached: boolean }
-  | { part: 'boundary'; stamp: Stamp; arn: string | null };
+  | { part: 'boundary'; stamp: Stamp; arn: string | null }
+  | { part: 'lastUsed'; stamp: Stamp; usedAt?: number; region?: string };
 
 /** True when `candidate` should replace `current`. Equal stamps are the same event: no change. */
 export function isNewerStamp(candidate: Stamp, current: Stamp | undefined): boolean {
@@ -79,7 +86,7 @@ export function emptyRoleRecord(account: string, roleName: string, arn: string):
 export function applyRoleChanges(record: RoleRecord, changes: readonly RoleChange[]): RoleRecord {
   const next: RoleRecord = { ...record, inline: { ...record.inline }, attached: { ...record.attached } };
   for (const change of changes) {
-    if (isNewerStamp(change.stamp, next.lastChange)) next.lastChange = change.stamp;
+    if (change.part !== 'lastUsed' && isNewerStamp(change.stamp, next.lastChange)) next.lastChange = change.stamp;
     switch (change.part) {
       case 'created':
         if (isNewerStamp(change.stamp, next.created)) next.created = { ...change.stamp, ...(change.by ? { by: change.by } : {}) };
@@ -101,9 +108,21 @@ export function applyRoleChanges(record: RoleRecord, changes: readonly RoleChang
       case 'boundary':
         if (isNewerStamp(change.stamp, next.boundary)) next.boundary = { ...change.stamp, arn: change.arn };
         break;
+      case 'lastUsed':
+        if (isNewerStamp(change.stamp, next.lastUsed)) next.lastUsed = lastUsedPart(change);
+        break;
     }
   }
   return next;
+}
+
+/** The stored form of a RoleLastUsed observation. */
+export function lastUsedPart(change: Extract<RoleChange, { part: 'lastUsed' }>): NonNullable<RoleRecord['lastUsed']> {
+  return {
+    ...change.stamp,
+    ...(change.usedAt !== undefined ? { usedAt: change.usedAt } : {}),
+    ...(change.region !== undefined ? { region: change.region } : {}),
+  };
 }
 
 /** Applies a trust change: newer replaces (the old one becomes the predecessor); older may become the predecessor. */
@@ -171,6 +190,29 @@ export function liveParts(record: RoleRecord): {
   const trust = record.trust && live(record.trust) ? record.trust : undefined;
   const boundary = record.boundary && record.boundary.arn !== null && live(record.boundary) ? record.boundary.arn : undefined;
   return { ...(trust ? { trust } : {}), inline, attached, ...(boundary ? { boundary } : {}) };
+}
+
+/** What IAM last reported of a role's use, as `RoleView.lastUsed`. */
+export interface LastUsed {
+  /** When it was read (epoch ms). */
+  observedAt: number;
+  /** LastUsedDate (epoch ms); absent when IAM reports no use in its tracking period. */
+  at?: number;
+  region?: string;
+}
+
+/**
+ * The role's last RoleLastUsed observation, unless it was made before the role was (re)created (then it is of an
+ * earlier role of the same name).
+ */
+export function liveLastUsed(record: Pick<RoleRecord, 'created' | 'lastUsed'>): LastUsed | undefined {
+  const observed = record.lastUsed;
+  if (!observed || (record.created && isNewerStamp(record.created, observed))) return undefined;
+  return {
+    observedAt: observed.at,
+    ...(observed.usedAt !== undefined ? { at: observed.usedAt } : {}),
+    ...(observed.region ? { region: observed.region } : {}),
+  };
 }
 
 /** Which part of a role a change sets: changes with the same key replace each other. */

@@ -4,7 +4,7 @@ import { parsePolicy } from '../policy/parse';
 import type { PolicyParseResult } from '../policy/types';
 import type { PolicyRef, RoleView } from '../rules/types';
 import type { StateStore } from './ports';
-import { addedPrincipals, liveParts, type RoleRecord, roleExists } from './roleRecord';
+import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists } from './roleRecord';
 
 const PARSE_CACHE_LIMIT = 5_000;
 
@@ -94,6 +94,8 @@ export class PolicyResolver {
     const parts = liveParts(record);
     const view: RoleView = { account: record.account, name: record.roleName, arn: record.arn, policies: [] };
     if (record.created) view.createdAt = record.created.at;
+    const lastUsed = liveLastUsed(record);
+    if (lastUsed) view.lastUsed = lastUsed;
     if (parts.trust) {
       const trust = this.parse(parts.trust.document);
       if (trust.ok) view.trust = trust.document;

@@ -12,6 +12,11 @@ export interface IamRole {
   inlinePolicies: { name: string; document: string }[];
   attachedPolicies: string[];
   permissionsBoundary?: string;
+  /**
+   * RoleLastUsed: when (epoch ms) and in which Region the role was last used; absent when IAM reports no use
+   * in its tracking period (the last 400 days).
+   */
+  lastUsed?: { at: number; region?: string };
 }
 
 /** A customer-managed policy with its versions. */
@@ -64,6 +69,7 @@ export class AwsAccountReader implements AccountReader {
           ...(role.PermissionsBoundary?.PermissionsBoundaryArn
             ? { permissionsBoundary: role.PermissionsBoundary.PermissionsBoundaryArn }
             : {}),
+          ...lastUsedOf(role.RoleLastUsed),
         });
       }
       for (const policy of page.Policies ?? []) {
@@ -80,4 +86,13 @@ export class AwsAccountReader implements AccountReader {
     } while (marker);
     return snapshot;
   }
+}
+
+/** RoleLastUsed as IAM returns it (LastUsedDate, Region), when it reports a use with a valid date. */
+function lastUsedOf(value: { LastUsedDate?: Date | string; Region?: string } | undefined): Pick<IamRole, 'lastUsed'> {
+  if (!value?.LastUsedDate) return {};
+  const at = new Date(value.LastUsedDate).getTime();
+  if (!Number.isFinite(at)) return {};
+  const region = typeof value.Region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value.Region) ? value.Region : undefined;
+  return { lastUsed: { at, ...(region ? { region } : {}) } };
 }

@@ -24,6 +24,7 @@ import { permissionsBoundaryRemoved } from './permissions-boundary-removed';
 import { policyVersionEscalation } from './policy-version-escalation';
 import { privilegeEscalationPath } from './privilege-escalation-path';
 import { privilegedRoleBoundToWorkload } from './privileged-role-bound-to-workload';
+import { privilegedRoleUnused } from './privileged-role-unused';
 import { protectedRoleAssumed } from './protected-role-assumed';
 import { roleChaining } from './role-chaining';
 import { rolesAnywhereProfileMapsRole } from './roles-anywhere-profile-maps-role';
@@ -75,6 +76,7 @@ export const RULES: readonly Rule[] = [
   trustPolicyChanged,
   // Lifecycle and correlation
   newRoleGetsAdmin,
+  privilegedRoleUnused,
   assumedAfterTrustChange,
   changeOutsideIac,
   identityProviderChanged,

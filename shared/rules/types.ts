@@ -1,5 +1,6 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config, Severity } from '../config/config';
+import type { LastUsed } from '../engine/roleRecord';
 import type { PolicyDocument } from '../policy/types';
 
 export type { Severity } from '../config/config';
@@ -37,6 +38,11 @@ export interface RoleView {
    * and whether it was the role's creation (everything it trusts counts as added).
    */
   trustChange?: { at: number; added: string[]; initial: boolean };
+  /**
+   * IAM's RoleLastUsed as last read by reconcile or scan: `observedAt` when it was read (epoch ms), `at` the
+   * LastUsedDate (absent: no use in IAM's tracking period), `region` where it was used.
+   */
+  lastUsed?: LastUsed;
 }
 
 /** What the engine knows about a role assumption (AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */

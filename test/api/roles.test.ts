@@ -64,8 +64,45 @@ beforeAll(async () => {
     await stores.state.applyRoleChanges(ACCOUNT, name, roleArn(name), [
       { part: 'created', stamp: { at: Date.parse('2026-11-01T00:00:00Z'), eventId: `create-${name}` } },
     ]);
+  // RoleLastUsed as reconcile read it: quiet-a used in eu-west-1, quiet-b never used; quiet-c's observation is
+  // older than its creation (of an earlier role of that name), so it is not shown.
+  const read = (at: string) => ({ at: Date.parse(at), eventId: `reconcile-${at}` });
+  await stores.state.applyRoleChanges(ACCOUNT, 'quiet-a', roleArn('quiet-a'), [
+    {
+      part: 'lastUsed',
+      stamp: read('2026-11-20T06:00:00.000Z'),
+      usedAt: Date.parse('2026-11-18T10:30:00Z'),
+      region: 'eu-west-1',
+    },
+  ]);
+  await stores.state.applyRoleChanges(ACCOUNT, 'quiet-b', roleArn('quiet-b'), [
+    { part: 'lastUsed', stamp: read('2026-11-20T06:00:00.000Z') },
+  ]);
+  await stores.state.applyRoleChanges(ACCOUNT, 'quiet-c', roleArn('quiet-c'), [
+    { part: 'lastUsed', stamp: read('2026-10-20T06:00:00.000Z'), usedAt: Date.parse('2026-10-01T00:00:00Z') },
+  ]);
   ctx = apiOver(stores);
 }, 60_000);
+
+describe('lastUsed on roles', () => {
+  const used = { at: '2026-11-18T10:30:00.000Z', region: 'eu-west-1', observedAt: '2026-11-20T06:00:00.000Z' };
+  const never = { at: null, observedAt: '2026-11-20T06:00:00.000Z' };
+
+  it('GET /roles gives the last RoleLastUsed read, null when IAM reports no use, nothing when not read for this role', async () => {
+    const { items } = await allPages(ctx.api, `/roles?account=${ACCOUNT}`);
+    const byName = new Map(items.map((role) => [role.roleName, role]));
+    expect(byName.get('quiet-a')?.lastUsed).toEqual(used);
+    expect(byName.get('quiet-b')?.lastUsed).toEqual(never);
+    expect(byName.get('quiet-c')).not.toHaveProperty('lastUsed');
+    expect(byName.get('deploy-bot')).not.toHaveProperty('lastUsed');
+  });
+
+  it('GET /roles/{name} gives the same', async () => {
+    expect((await ctx.call('GET', `/roles/quiet-a?account=${ACCOUNT}`)).json).toMatchObject({ lastUsed: used });
+    expect((await ctx.call('GET', `/roles/quiet-b?account=${ACCOUNT}`)).json).toMatchObject({ lastUsed: never });
+    expect((await ctx.call('GET', `/roles/quiet-c?account=${ACCOUNT}`)).json).not.toHaveProperty('lastUsed');
+  });
+});
 
 describe('GET /roles', () => {
   it('lists every role by account and name with its open findings counted by severity', async () => {

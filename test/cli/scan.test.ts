@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../support/cli';
 
 const iam = mockClient(IAMClient);
+const DAY = 86_400_000;
 const encoded = (document: unknown) => encodeURIComponent(JSON.stringify(document));
 
 describe('rolewatch scan', () => {
@@ -13,7 +14,7 @@ describe('rolewatch scan', () => {
         {
           RoleName: 'vendor-backdoor',
           Arn: 'arn:aws:iam::123456789012:role/vendor-backdoor',
-          CreateDate: new Date('2026-10-01T00:00:00Z'),
+          CreateDate: new Date(Date.now() - 20 * DAY),
           AssumeRolePolicyDocument: encoded({
             Version: '2012-10-17',
             Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
@@ -26,7 +27,7 @@ describe('rolewatch scan', () => {
         {
           RoleName: 'reader',
           Arn: 'arn:aws:iam::123456789012:role/reader',
-          CreateDate: new Date('2026-10-01T00:00:00Z'),
+          CreateDate: new Date(Date.now() - 20 * DAY),
           AssumeRolePolicyDocument: encoded({
             Version: '2012-10-17',
             Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -67,5 +68,36 @@ describe('rolewatch scan', () => {
         .sort();
     expect(on('vendor-backdoor')).toEqual(['admin-policy-attached', 'trust-any-principal']);
     expect(on('reader')).toEqual(['passrole-any-resource']);
+  });
+
+  it('keeps RoleLastUsed and reports a privileged role unused for longer than unusedRoleDays', async () => {
+    const trust = encoded({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    const admin = [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }];
+    const adminRole = (name: string, lastUsed: Date | undefined) => ({
+      RoleName: name,
+      Arn: `arn:aws:iam::123456789012:role/${name}`,
+      CreateDate: new Date(Date.now() - 300 * DAY),
+      AssumeRolePolicyDocument: trust,
+      RolePolicyList: [],
+      AttachedManagedPolicies: admin,
+      RoleLastUsed: lastUsed ? { LastUsedDate: lastUsed, Region: 'eu-west-1' } : {},
+    });
+    iam.on(GetAccountAuthorizationDetailsCommand).resolves({
+      IsTruncated: false,
+      RoleDetailList: [adminRole('dormant', new Date(Date.now() - 150 * DAY)), adminRole('busy', new Date(Date.now() - DAY))],
+      Policies: [],
+      $metadata: {},
+    });
+    const { stdout } = await runCli('scan', '--format', 'jsonl');
+    const unused = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { ruleId: string; resource: string; detail: string })
+      .filter((f) => f.ruleId === 'privileged-role-unused');
+    expect(unused.map((f) => f.resource)).toEqual(['arn:aws:iam::123456789012:role/dormant']);
+    expect(unused[0]?.detail).toContain('was not used for 150 days (limit 90)');
   });
 });

@@ -26,10 +26,18 @@ describe('configuration', () => {
       suppressions: [],
       alerts: { minSeverity: 'high', digest: 'daily' },
       correlation: { windowHours: 24, learningPeriodDays: 7, enumerationThreshold: 5, enumerationWindowMinutes: 15 },
+      unusedRoleDays: 90,
       monitorRuleNames: ['rolewatch-*'],
       rules: {},
       regions: [],
     });
+  });
+
+  it('takes unusedRoleDays as whole days from 1 to 400 (the period IAM tracks role use over)', () => {
+    expect(validateConfig({ unusedRoleDays: 45 }).unusedRoleDays).toBe(45);
+    expect(validateConfig({ unusedRoleDays: 400 }).unusedRoleDays).toBe(400);
+    for (const bad of [0, -5, 1.5, 401, '90'])
+      expect(errorOf(() => validateConfig({ unusedRoleDays: bad })).message).toContain('unusedRoleDays');
   });
 
   it('takes the regions whose role assumptions are wanted, and names one that is not a region', () => {

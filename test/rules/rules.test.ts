@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { lastUsedObservation, reconcileStamp } from '../../shared/app/reconcile';
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
+import type { IamRole } from '../../shared/iam/accountReader';
 import type { PolicyFixtures } from '../../shared/iam/reader';
 import { RULE_IDS, RULES } from '../../shared/rules';
 
@@ -14,6 +16,11 @@ interface RuleFixture {
   config?: Record<string, unknown>;
   iam?: { policies?: PolicyFixtures };
   events: unknown[];
+  /**
+   * A reconcile read after the events: the role's RoleLastUsed as IAM reports it (`lastUsed` null: never used) at
+   * time `at`; the findings asserted are then those of the re-evaluation of that role.
+   */
+  reconcile?: { role: string; at: string; lastUsed: string | null; region?: string };
   expect?: { severity?: string; detailIncludes?: string[]; resource?: string };
 }
 
@@ -34,7 +41,7 @@ function fixtureConfig(fixture: RuleFixture) {
 /** Replays a fixture with fresh state; returns the findings of `ruleId` raised by the last event, and any rule failures. */
 async function replay(fixture: RuleFixture, ruleId: string) {
   const warnings: string[] = [];
-  const { engine } = createMemoryContext({
+  const { engine, store } = createMemoryContext({
     config: fixtureConfig(fixture),
     ...(fixture.iam?.policies ? { policies: fixture.iam.policies } : {}),
     logger: { warn: (message, data) => warnings.push(`${message} ${JSON.stringify(data)}`) },
@@ -44,6 +51,22 @@ async function replay(fixture: RuleFixture, ruleId: string) {
   if (!last) throw new Error('fixture has no events');
   for (const event of events) await engine.process(event);
   const result = await engine.process(last);
+  if (fixture.reconcile) {
+    const { role, at, lastUsed, region } = fixture.reconcile;
+    const [account, roleName] = [role.split(':')[4] ?? '', role.slice(role.lastIndexOf('/') + 1)];
+    const time = Date.parse(at);
+    const observed: IamRole = {
+      account,
+      roleName,
+      arn: role,
+      inlinePolicies: [],
+      attachedPolicies: [],
+      ...(lastUsed ? { lastUsed: { at: Date.parse(lastUsed), ...(region ? { region } : {}) } } : {}),
+    };
+    await store.applyRoleChanges(account, roleName, role, [lastUsedObservation(observed, reconcileStamp(time))]);
+    const reevaluated = await engine.reevaluateRole(account, roleName, time, 'reconcile');
+    return { findings: reevaluated.findings.map((f) => f.finding).filter((f) => f.ruleId === ruleId), warnings };
+  }
   return { findings: result.findings.map((f) => f.finding).filter((f) => f.ruleId === ruleId), warnings };
 }
 
@@ -57,8 +80,8 @@ describe('rule registry', () => {
     expect(files).toEqual([...RULE_IDS].sort());
   });
 
-  it('covers the 48 rules of the catalogue, each with a title, rationale, remediation and events', () => {
-    expect(RULES).toHaveLength(48);
+  it('covers the 49 rules of the catalogue, each with a title, rationale, remediation and events', () => {
+    expect(RULES).toHaveLength(49);
     for (const rule of RULES) {
       expect(rule.title.length).toBeGreaterThan(10);
       expect(rule.rationale.length).toBeGreaterThan(40);

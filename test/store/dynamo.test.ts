@@ -79,6 +79,22 @@ describe('DynamoStateStore', () => {
     expect(await state.rolesWithPolicy(ACCOUNT, READ_ONLY)).toEqual(['app']);
   });
 
+  it('keeps the newest RoleLastUsed observation, unmoved by a retried or older read, without moving lastChange', async () => {
+    const { state } = await dynamo.newStores();
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'created', stamp: stamp(1) }]);
+    const newest = { part: 'lastUsed' as const, stamp: stamp(100, 'reconcile-b'), usedAt: 90, region: 'eu-west-1' };
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [newest]);
+    // The same step retried, then a slower run that read IAM earlier.
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [newest]);
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'lastUsed', stamp: stamp(50, 'reconcile-a'), usedAt: 40 }]);
+    const record = await state.getRole(ACCOUNT, 'app');
+    expect(record?.lastUsed).toEqual({ ...stamp(100, 'reconcile-b'), usedAt: 90, region: 'eu-west-1' });
+    expect(record?.lastChange).toEqual(stamp(1));
+    // A later read where IAM reports no use in its tracking period drops the date and the Region.
+    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'lastUsed', stamp: stamp(200, 'reconcile-c') }]);
+    expect((await state.getRole(ACCOUNT, 'app'))?.lastUsed).toEqual(stamp(200, 'reconcile-c'));
+  });
+
   it('never lets an older change overwrite a newer part, and ignores a repeat of the same change', async () => {
     const { state } = await dynamo.newStores();
     await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'attached', stamp: stamp(20), arn: ADMIN, attached: false }]);

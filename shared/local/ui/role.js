@@ -41,7 +41,9 @@
     if (typeof lastUsed === 'string') return `last used ${RW.time(lastUsed)}`;
     const at = lastUsed.at || lastUsed.lastUsedDate || lastUsed.date;
     const region = lastUsed.region || lastUsed.lastUsedRegion;
-    return at ? `last used ${RW.time(at)}${region ? ` in ${region}` : ''}` : '';
+    if (at) return `last used ${RW.time(at)}${region ? ` in ${region}` : ''}`;
+    // at null: IAM reports no use in its tracking period (400 days).
+    return lastUsed.at === null ? 'not used in the last 400 days (or since created)' : '';
   }
 
   function findingsList(findings) {

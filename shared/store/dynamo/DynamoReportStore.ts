@@ -20,7 +20,7 @@ import { mapLimit } from '../../concurrency';
 import { SEVERITIES, type Severity, severityRank } from '../../config/config';
 import { resourceName } from '../../engine/findings';
 import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../../engine/ports';
-import { emptyRoleRecord, isNewerStamp, type Stamp } from '../../engine/roleRecord';
+import { emptyRoleRecord, isNewerStamp, liveLastUsed, type Stamp } from '../../engine/roleRecord';
 import { PolicyResolver } from '../../engine/roleView';
 import { ValidationError } from '../../errors';
 import { StaticIamReader } from '../../iam/reader';
@@ -244,9 +244,9 @@ export class DynamoReportStore implements ReportStore {
     });
     const parts = await this.readItems(
       names.flatMap(({ account, roleName }) =>
-        ['META', 'CREATED', 'DELETED'].map((sk) => ({ pk: keys.role(account, roleName), sk })),
+        ['META', 'CREATED', 'DELETED', 'LAST-USED'].map((sk) => ({ pk: keys.role(account, roleName), sk })),
       ),
-      ['pk', 'sk', 'arn', 'at', 'eventId'],
+      ['pk', 'sk', 'arn', 'at', 'eventId', 'phase', 'usedAt', 'region'],
     );
     const byKey = new Map(parts.map((part) => [`${String(part.pk)}|${String(part.sk)}`, part]));
     const listed = await mapLimit(names, PARALLEL, async ({ account, roleName }): Promise<RoleListing> => {
@@ -254,6 +254,18 @@ export class DynamoReportStore implements ReportStore {
       const arn = String(byKey.get(`${pk}|META`)?.arn ?? `arn:aws:iam::${account}:role/${roleName}`);
       const created = stampOf(byKey.get(`${pk}|CREATED`));
       const deleted = stampOf(byKey.get(`${pk}|DELETED`));
+      const used = byKey.get(`${pk}|LAST-USED`);
+      const observed = stampOf(used);
+      const lastUsed = observed
+        ? liveLastUsed({
+            ...(created ? { created } : {}),
+            lastUsed: {
+              ...observed,
+              ...(used?.usedAt !== undefined ? { usedAt: Number(used.usedAt) } : {}),
+              ...(used?.region !== undefined ? { region: String(used.region) } : {}),
+            },
+          })
+        : undefined;
       const rows = await this.readItems(
         (await this.findingIdsOf(account, arn)).map((id) => findingKey(id)),
         ['status', 'severity'],
@@ -266,6 +278,7 @@ export class DynamoReportStore implements ReportStore {
         arn,
         deleted: deleted !== undefined && (created === undefined || !isNewerStamp(created, deleted)),
         open,
+        ...(lastUsed ? { lastUsed } : {}),
       };
     });
     return { items: listed, ...(next ? { next: stringPosition(next) } : {}) };

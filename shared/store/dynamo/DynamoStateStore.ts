@@ -15,6 +15,7 @@ import {
   applyTrust,
   emptyRoleRecord,
   isNewerStamp,
+  lastUsedPart,
   liveParts,
   type RoleChange,
   type RoleRecord,
@@ -476,6 +477,15 @@ function partWrite(
       return change.arn === null
         ? { sk: 'BOUNDARY', set: { removed: true }, remove: ['boundaryArn'] }
         : { sk: 'BOUNDARY', set: { boundaryArn: change.arn, removed: false }, remove: [] };
+    case 'lastUsed':
+      return {
+        sk: 'LAST-USED',
+        set: {
+          ...(change.usedAt !== undefined ? { usedAt: change.usedAt } : {}),
+          ...(change.region ? { region: change.region } : {}),
+        },
+        remove: [...(change.usedAt === undefined ? ['usedAt'] : []), ...(change.region ? [] : ['region'])],
+      };
   }
 }
 
@@ -507,6 +517,16 @@ function toRoleRecord(account: string, roleName: string, items: readonly Item[])
     const sk = String(item.sk);
     if (sk === 'META') continue;
     const stamp = stampOf(item);
+    if (sk === 'LAST-USED') {
+      // An observation, not a change: it does not move lastChange.
+      record.lastUsed = lastUsedPart({
+        part: 'lastUsed',
+        stamp,
+        ...(item.usedAt !== undefined ? { usedAt: Number(item.usedAt) } : {}),
+        ...(item.region !== undefined ? { region: String(item.region) } : {}),
+      });
+      continue;
+    }
     if (!record.lastChange || isNewerStamp(stamp, record.lastChange)) record.lastChange = stamp;
     if (sk === 'CREATED') record.created = { ...stamp, ...(item.createdBy ? { by: String(item.createdBy) } : {}) };
     else if (sk === 'DELETED') record.deleted = stamp;
