@@ -246,7 +246,7 @@ export class DynamoReportStore implements ReportStore {
       names.flatMap(({ account, roleName }) =>
         ['META', 'CREATED', 'DELETED', 'LAST-USED'].map((sk) => ({ pk: keys.role(account, roleName), sk })),
       ),
-      ['pk', 'sk', 'arn', 'at', 'eventId', 'phase', 'usedAt', 'region'],
+      ['pk', 'sk', 'arn', 'at', 'eventId', 'phase', 'usedAt', 'usedRegion'],
     );
     const byKey = new Map(parts.map((part) => [`${String(part.pk)}|${String(part.sk)}`, part]));
     const listed = await mapLimit(names, PARALLEL, async ({ account, roleName }): Promise<RoleListing> => {
@@ -262,7 +262,7 @@ export class DynamoReportStore implements ReportStore {
             lastUsed: {
               ...observed,
               ...(used?.usedAt !== undefined ? { usedAt: Number(used.usedAt) } : {}),
-              ...(used?.region !== undefined ? { region: String(used.region) } : {}),
+              ...(used?.usedRegion !== undefined ? { region: String(used.usedRegion) } : {}),
             },
           })
         : undefined;

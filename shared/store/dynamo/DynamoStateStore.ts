@@ -482,9 +482,9 @@ function partWrite(
         sk: 'LAST-USED',
         set: {
           ...(change.usedAt !== undefined ? { usedAt: change.usedAt } : {}),
-          ...(change.region ? { region: change.region } : {}),
+          ...(change.region ? { usedRegion: change.region } : {}),
         },
-        remove: [...(change.usedAt === undefined ? ['usedAt'] : []), ...(change.region ? [] : ['region'])],
+        remove: [...(change.usedAt === undefined ? ['usedAt'] : []), ...(change.region ? [] : ['usedRegion'])],
       };
   }
 }
@@ -523,7 +523,7 @@ function toRoleRecord(account: string, roleName: string, items: readonly Item[])
         part: 'lastUsed',
         stamp,
         ...(item.usedAt !== undefined ? { usedAt: Number(item.usedAt) } : {}),
-        ...(item.region !== undefined ? { region: String(item.region) } : {}),
+        ...(item.usedRegion !== undefined ? { region: String(item.usedRegion) } : {}),
       });
       continue;
     }
