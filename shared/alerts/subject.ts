@@ -81,8 +81,9 @@ export const SUBJECT_PHRASES: Readonly<Record<string, Phrase>> = {
 
 /**
  * The e-mail subject: `[CRITICAL] RoleWatch: role deploy-bot now trusts any principal (123456789012)`.
- * Printable ASCII on one line, under 100 characters: a long resource name is shortened in the middle
- * (its start and end usually tell roles apart), then the phrase is cut with `...`; the account stays.
+ * Printable ASCII on one line, under 100 characters. The name is what a reader acts on, so the prose gives way
+ * first: the words after the name are cut with `...`, then those before it; only a name that alone cannot fit is
+ * shortened in the middle (its start and end usually tell roles apart). The account stays.
  */
 export function formatSubject(finding: Finding, reason: AlertReason): string {
   const note = reason === 'reopened' ? 're-opened: ' : reason === 'escalated' ? 'escalated: ' : '';
@@ -94,11 +95,23 @@ export function formatSubject(finding: Finding, reason: AlertReason): string {
 
   let text = phrase(name);
   if (text.length > room) {
+    const whole = keepNameWhole(text, finding.roleName !== undefined ? `role ${name}` : name, room);
+    if (whole !== undefined) return prefix + whole + suffix;
     const nameRoom = room - (phrase('x').length - 1);
     if (nameRoom >= 9) text = phrase(shortenMiddle(name, nameRoom));
   }
   if (text.length > room) text = `${text.slice(0, room - 3).trimEnd()}...`;
   return prefix + text + suffix;
+}
+
+/** `text` cut to `room` with `target` (the name) left whole: prose after it cut first, then prose before it. */
+function keepNameWhole(text: string, target: string, room: number): string | undefined {
+  const start = text.indexOf(target);
+  if (start < 0 || target.length > room) return undefined;
+  const end = start + target.length;
+  if (end + 3 <= room) return `${text.slice(0, room - 3).trimEnd()}...`;
+  const before = text.slice(0, Math.max(0, room - target.length - 4)).trimEnd();
+  return before.length > 0 ? `${before}... ${target}` : target;
 }
 
 function describe(finding: Finding, name: string): string {

@@ -45,6 +45,40 @@ describe('formatAlert subject', () => {
     expect(subject).toMatch(/^\[CRITICAL\] RoleWatch: role payments-x+\.\.\.x+-prod now trusts any principal \(123456789012\)$/);
   });
 
+  it('cuts the prose after the role name before it shortens a name that fits', () => {
+    const name = 'aws-support-replication-data-sync-01';
+    const { subject } = formatAlert(
+      finding({ roleName: name, resourceName: name, ruleId: 'trust-any-principal-with-conditions' }),
+      'opened',
+    );
+    expectValidSubject(subject);
+    expect(subject).toBe(`[CRITICAL] RoleWatch: role ${name} trusts any princi... (123456789012)`);
+  });
+
+  it('cuts the prose before the role name when the name comes last, keeping the name whole', () => {
+    const name = 'aws-support-replication-data-sync-01';
+    const { subject } = formatAlert(
+      finding({ roleName: name, resourceName: name, ruleId: 'policy-version-escalation' }),
+      'opened',
+    );
+    expectValidSubject(subject);
+    expect(subject).toBe(`[CRITICAL] RoleWatch: new policy versio... role ${name} (123456789012)`);
+  });
+
+  it('never shortens a role name that fits the subject on its own', () => {
+    const named = (ruleId: string, name: string) =>
+      formatAlert(finding({ roleName: name, resourceName: name, ruleId }), 'opened').subject;
+    const naming = [...RULE_IDS].filter((ruleId) => named(ruleId, 'probe-name').includes('probe-name'));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[\w+=,.@-]{1,57}$/), fc.constantFrom(...naming), (name, ruleId) => {
+        const { subject } = formatAlert(finding({ roleName: name, resourceName: name, ruleId }), 'opened');
+        expectValidSubject(subject);
+        expect(subject).toContain(name);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('transliterates accents and symbols and turns line breaks into spaces', () => {
     const { subject } = formatAlert(finding({ roleName: 'café–straße\nbcc: x', resourceName: 'r' }), 'opened');
     expect(subject).toBe('[CRITICAL] RoleWatch: role cafe-strasse bcc: x now trusts any principal (123456789012)');
