@@ -49,7 +49,10 @@ describe('rolewatch report --framework', () => {
       notCovered: unknown[];
     };
     expect(report.basis).toBeNull();
-    expect(report.covered.find((item) => item.id === 'T1562.008')?.rules).toEqual(['monitor-tampering']);
+    expect(report.covered.find((item) => item.id === 'T1562.008')?.rules).toEqual([
+      'monitor-tampering',
+      'trail-bucket-tampering',
+    ]);
     expect(report.covered.every((item) => item.open.length === 0)).toBe(true);
   });
 

@@ -70,7 +70,7 @@ describe('rolewatch bench', () => {
         escalationHits: expect.any(Number),
       },
     });
-  });
+  }, 240_000);
 
   it('measures each packaged Lambda function and the write capacity per event, unless told not to', async () => {
     const { code, stdout } = await runCli(
