@@ -40,6 +40,7 @@ describe('rolewatch bench', () => {
       '--no-mixes',
       '--no-startup',
       '--no-memory',
+      '--no-reconcile',
     );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, unknown>;
