@@ -167,6 +167,18 @@ const RW = (() => {
     });
   }
 
+  /** A policy diff, one line per `+`/`-` change, coloured by its kind. */
+  function diffBlock(lines) {
+    return el(
+      'pre',
+      { class: 'diff' },
+      lines.map((line) => {
+        const kind = line.charAt(0) === '+' ? 'added' : line.charAt(0) === '-' ? 'removed' : '';
+        return el('div', { class: kind }, [line]);
+      }),
+    );
+  }
+
   function showError(container, error) {
     container.appendChild(el('p', { class: 'error', role: 'alert' }, [String(error && error.message ? error.message : error)]));
   }
@@ -192,5 +204,6 @@ const RW = (() => {
     controls,
     showSource,
     showError,
+    diffBlock,
   };
 })();

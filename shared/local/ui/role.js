@@ -24,17 +24,6 @@
     return JSON.stringify(document, null, 2);
   }
 
-  function diffBlock(lines) {
-    return el(
-      'pre',
-      { class: 'diff' },
-      lines.map((line) => {
-        const kind = line.charAt(0) === '+' ? 'added' : line.charAt(0) === '-' ? 'removed' : '';
-        return el('div', { class: kind }, [line]);
-      }),
-    );
-  }
-
   /** `lastUsed` of a role, when the API gives it: a time, or an object with a time and a region. */
   function lastUsedText(lastUsed) {
     if (!lastUsed) return '';
@@ -337,7 +326,7 @@
           el('strong', {}, [entry.eventName]),
           ` ${RW.time(entry.at)} by ${entry.actor || 'unknown'}: ${entry.summary}`,
         ]);
-        if (entry.diff && entry.diff.length > 0) item.appendChild(diffBlock(entry.diff));
+        if (entry.diff && entry.diff.length > 0) item.appendChild(RW.diffBlock(entry.diff));
         list.appendChild(item);
       });
       document.getElementById('timeline').appendChild(timeline(entries, view.observed));

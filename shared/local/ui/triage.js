@@ -316,20 +316,9 @@
         facts.flatMap(([term, value]) => [el('dt', {}, [term]), el('dd', {}, [value])]),
       ),
     );
-    if (f.diff && f.diff.length > 0) cell.appendChild(diffBlock(f.diff));
+    if (f.diff && f.diff.length > 0) cell.appendChild(RW.diffBlock(f.diff));
     if (f.evidence) cell.appendChild(el('pre', { class: 'policy' }, [JSON.stringify(f.evidence, null, 2)]));
     cell.appendChild(actions(f, row, cell, session));
-  }
-
-  function diffBlock(lines) {
-    return el(
-      'pre',
-      { class: 'diff' },
-      lines.map((line) => {
-        const kind = line.charAt(0) === '+' ? 'added' : line.charAt(0) === '-' ? 'removed' : '';
-        return el('div', { class: kind }, [line]);
-      }),
-    );
   }
 
   function actions(f, row, cell, session) {
