@@ -208,7 +208,9 @@ function evidenceLines(evidence: Record<string, unknown> | undefined, maxChars: 
     const identity = safeStringify(value) ?? key;
     if (shown.has(identity)) continue;
     shown.add(identity);
-    if (key === 'methods' && Array.isArray(value) && value.every(isMethod)) {
+    if (key === 'changedThrough' && isRecord(value)) {
+      lines.push(...wrap(`Really changed by: ${render(changedThroughText(value), maxChars)}`, WIDTH, INDENT, `${INDENT}  `));
+    } else if (key === 'methods' && Array.isArray(value) && value.every(isMethod)) {
       const isNew = newMethodsOf(evidence, value);
       lines.push(`${INDENT}Escalation methods:`);
       lines.push(...listItems(value, (method) => methodLines(method, isNew(method), maxChars)));
@@ -225,6 +227,16 @@ function evidenceLines(evidence: Record<string, unknown> | undefined, maxChars: 
   const left = entries.length - MAX_EVIDENCE_FIELDS;
   if (left > 0) lines.push(`${INDENT}[${left} more evidence field${left === 1 ? '' : 's'} left out]`);
   return lines;
+}
+
+/** Who really changed a role Identity Center's service role changed: the permission-set change it echoes. */
+function changedThroughText(value: Record<string, unknown>): string {
+  const field = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : undefined);
+  const set = field('permissionSet') ?? 'unknown';
+  const call = field('eventName');
+  return call
+    ? `${field('author') ?? 'unknown'} (${call} on permission set ${set} at ${field('eventTime') ?? 'an unknown time'}), echoed by IAM Identity Center`
+    : (field('author') ?? `IAM Identity Center's service role on behalf of permission set ${set}`);
 }
 
 function listItems<T>(items: readonly T[], toLines: (item: T) => string[]): string[] {

@@ -67,14 +67,21 @@ function organizationPolicyFact(event: TrailEvent): Fact[] {
   };
   const content = getString(policy, 'content') ?? getString(event.request, 'content');
   if (content !== undefined) value.content = content;
-  return [{ kind: 'org-policy', id, value }];
+  return [{ kind: 'org:policy', id, value }];
 }
 
 function organizationAttachment(event: TrailEvent, attached: boolean): Fact[] {
   const policyId = getString(event.request, 'policyId');
   const targetId = getString(event.request, 'targetId');
   if (!policyId || !targetId) return [];
-  return [{ kind: 'org-attachment', id: `${policyId}@${targetId}`, value: attached ? { policyId, targetId } : null }];
+  return [{ kind: 'org:attachment', id: `${policyId}@${targetId}`, value: attached ? { policyId, targetId } : null }];
+}
+
+/** The organizational unit (or root) an account was moved to: the only record of an account's place RoleWatch gets. */
+function accountParent(event: TrailEvent): Fact[] {
+  const account = getString(event.request, 'accountId');
+  const parentId = getString(event.request, 'destinationParentId');
+  return account && parentId ? [{ kind: 'org:account-parent', id: account, value: { parentId } }] : [];
 }
 
 /** A trail and the bucket it writes to, as CreateTrail/UpdateTrail return them. */
@@ -100,7 +107,7 @@ function trailSelectorsFact(event: TrailEvent): Fact[] {
  * is changed in the management account and echoed into every member account it is provisioned to.
  */
 export const ORGANIZATION_FACT_PREFIX = 'org:';
-const ORGANIZATION_SCOPE = 'organization';
+export const ORGANIZATION_SCOPE = 'organization';
 
 /** An Identity Center permission set's name, by ARN (the other calls name it by ARN only), and who changed it last. */
 function permissionSetFact(event: TrailEvent): Fact[] {
@@ -171,7 +178,8 @@ const FACT_READERS: Readonly<Record<string, FactReader>> = {
   [`${ROLES_ANYWHERE} DeleteProfile`]: deleted('profile', 'profileId'),
   [`${ORGANIZATIONS} CreatePolicy`]: organizationPolicyFact,
   [`${ORGANIZATIONS} UpdatePolicy`]: organizationPolicyFact,
-  [`${ORGANIZATIONS} DeletePolicy`]: deleted('org-policy', 'policyId'),
+  [`${ORGANIZATIONS} DeletePolicy`]: deleted('org:policy', 'policyId'),
+  [`${ORGANIZATIONS} MoveAccount`]: accountParent,
   [`${ORGANIZATIONS} AttachPolicy`]: (event) => organizationAttachment(event, true),
   [`${ORGANIZATIONS} DetachPolicy`]: (event) => organizationAttachment(event, false),
   [`${CLOUDTRAIL} CreateTrail`]: trailFact,

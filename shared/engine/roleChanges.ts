@@ -7,6 +7,7 @@ import { reevaluateAssumptions } from './assumptions';
 import type { EngineCore, ProcessResult, RoleEvaluation, RolePlace } from './core';
 import type { RoleEventEffect } from './events';
 import { removeUnreproduced, replayRoleFrom, withPrincipals } from './lateEvents';
+import { roleContextEvidence } from './roleContext';
 import { applyRoleChanges, emptyRoleRecord, isNewerStamp, type RoleChange, type RoleRecord, stampOf } from './roleRecord';
 
 /**
@@ -95,7 +96,7 @@ async function evaluateRoleChange(
   const role = await core.resolver.view(after);
   const trustChanged = changes.some((change) => change.part === 'trust');
   const known = await accountKnowledge(event, core.rules.forEvent(event.eventName), core);
-  const drafts = core.rules.run(
+  const judged = core.rules.run(
     event,
     {
       path: 'role-change',
@@ -108,6 +109,20 @@ async function evaluateRoleChange(
       ...known,
     },
     { ...where, at: event.time },
+  );
+  const context = judged.length > 0 ? await roleContextEvidence(event, where.account, where.roleName, core.state) : {};
+  const drafts = judged.map((draft) =>
+    draft.resource === where.resource && Object.keys(context).length > 0
+      ? // Who really changed the role leads, so an alert's evidence list never leaves it out.
+        {
+          ...draft,
+          evidence: {
+            ...(context.changedThrough ? { changedThrough: context.changedThrough } : {}),
+            ...draft.evidence,
+            ...context,
+          },
+        }
+      : draft,
   );
   return {
     eventId: event.eventId,

@@ -120,3 +120,56 @@ export function permissionSetName(ctx: RuleContext, arn: string): string {
   const known = factsOfKind(ctx, 'org:permission-set').find((fact) => fact.id === arn);
   return (known && factString(known, 'name')) ?? lastSegment(arn);
 }
+
+/**
+ * The last recorded change, at or before `at`, of the permission set named `setName`: the change an
+ * `AWSReservedSSO_<setName>_*` role change by Identity Center's service role echoes into a member account.
+ */
+export function echoedPermissionSetChange(
+  sets: readonly AccountFact[],
+  changes: readonly AccountFact[],
+  setName: string,
+  at: number,
+): AccountFact | undefined {
+  const arns = new Set(sets.filter((set) => factString(set, 'name') === setName).map((set) => set.id));
+  return changes.filter((change) => arns.has(change.id) && change.at <= at).sort((a, b) => b.at - a.at)[0];
+}
+
+/** The AWS-managed policies that allow everything: detaching one takes rights away, it weakens nothing. */
+export const ALLOW_ALL_POLICIES: ReadonlySet<string> = new Set(['p-FullAWSAccess', 'p-RCPFullAWSAccess']);
+
+/** The policy types that bound what roles may do. */
+export const GUARDRAIL_TYPES: ReadonlySet<string> = new Set(['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY']);
+
+/** A guardrail RoleWatch saw attached over an account: the policy, its type and where it is attached. */
+export interface AppliedGuardrail {
+  policyId: string;
+  name?: string;
+  type: string;
+  target: string;
+}
+
+/**
+ * The SCPs and RCPs recorded as attached to the account itself, to the parent it was last seen moved to
+ * (MoveAccount) and to the organization root. Only recorded attachments are known: a policy attached before
+ * RoleWatch watched, or an OU above the parent, is missing. Allow-all policies are left out; a policy whose
+ * creation was not seen counts (its type is `unknown`), as guardrail-weakened counts it.
+ */
+export function appliedGuardrails(
+  account: string,
+  facts: { attachments: readonly AccountFact[]; policies: readonly AccountFact[]; parents: readonly AccountFact[] },
+): AppliedGuardrail[] {
+  const parent = facts.parents.find((fact) => fact.id === account);
+  const parentId = parent ? factString(parent, 'parentId') : undefined;
+  const over = (target: string) => target === account || target === parentId || /^r-[0-9a-z]{4,32}$/.test(target);
+  return facts.attachments.flatMap((fact) => {
+    const policyId = factString(fact, 'policyId');
+    const target = factString(fact, 'targetId');
+    if (!policyId || !target || ALLOW_ALL_POLICIES.has(policyId) || !over(target)) return [];
+    const policy = facts.policies.find((p) => p.id === policyId);
+    const type = (policy && factString(policy, 'type')) ?? 'unknown';
+    if (type !== 'unknown' && !GUARDRAIL_TYPES.has(type)) return [];
+    const name = policy && factString(policy, 'name');
+    return [{ policyId, ...(name ? { name } : {}), type, target }];
+  });
+}

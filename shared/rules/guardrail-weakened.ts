@@ -1,16 +1,10 @@
 import { actorPrincipal, getRecord, getString, isRecord } from '../cloudtrail/accessors';
 import { decodePolicyText } from '../policy/parse';
-import { eventFrom, factString, factsOfKind } from './accessPaths';
+import { ALLOW_ALL_POLICIES, eventFrom, factString, factsOfKind, GUARDRAIL_TYPES } from './accessPaths';
 import { listForPeople } from './support';
 import type { AccountFact, Rule, RuleMatch, Severity } from './types';
 
 const SOURCE = 'organizations.amazonaws.com';
-
-/** The AWS-managed policies that allow everything: detaching one takes rights away, it weakens nothing. */
-const ALLOW_ALL_POLICIES = new Set(['p-FullAWSAccess', 'p-RCPFullAWSAccess']);
-
-/** The policy types that bound what roles may do. */
-const GUARDRAIL_TYPES: ReadonlySet<string> = new Set(['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY']);
 
 /** Where a guardrail applies, for people: the organization root, an OU or one account. */
 function targetKind(targetId: string): { label: string; severity: Severity } {
@@ -75,7 +69,7 @@ export const guardrailWeakened: Rule = {
     'LeaveOrganization',
     'RemoveAccountFromOrganization',
   ],
-  facts: ['org-policy', 'org-attachment'],
+  facts: ['org:policy', 'org:attachment'],
   references: [
     'https://docs.aws.amazon.com/organizations/latest/userguide/orgs_cloudtrail-integration.html',
     'https://docs.aws.amazon.com/organizations/latest/APIReference/API_DetachPolicy.html',
@@ -90,7 +84,7 @@ export const guardrailWeakened: Rule = {
   evaluate: (ctx) => {
     const event = eventFrom(ctx, SOURCE);
     if (!event) return [];
-    const policies = factsOfKind(ctx, 'org-policy');
+    const policies = factsOfKind(ctx, 'org:policy');
     const actor = actorPrincipal(event.actor);
     const policyId = getString(event.request, 'policyId');
     const match = (m: Omit<RuleMatch, 'evidence'> & { evidence?: Record<string, unknown> }): RuleMatch[] => [
@@ -118,7 +112,7 @@ export const guardrailWeakened: Rule = {
         if (content === undefined) return [];
         const before = policies.find((f) => f.id === policyId);
         const previous = before ? factString(before, 'content') : undefined;
-        const targets = factsOfKind(ctx, 'org-attachment')
+        const targets = factsOfKind(ctx, 'org:attachment')
           .filter((f) => factString(f, 'policyId') === policyId)
           .map((f) => factString(f, 'targetId') ?? f.id);
         const where = targets.length > 0 ? ` (attached to ${listForPeople(targets)})` : '';
@@ -174,7 +168,7 @@ export const guardrailWeakened: Rule = {
         if (!account || !from || !to) return [];
         // Guardrails attached right on the parent it leaves and not on the one it joins (as far as RoleWatch saw them).
         const attached = (target: string) =>
-          factsOfKind(ctx, 'org-attachment')
+          factsOfKind(ctx, 'org:attachment')
             .filter((f) => factString(f, 'targetId') === target)
             .map((f) => factString(f, 'policyId') ?? '')
             .filter((id) => {

@@ -1,5 +1,11 @@
 import { getString } from '../cloudtrail/accessors';
-import { factString, factsOfKind, isIdentityCenterService, reservedSsoPermissionSet } from './accessPaths';
+import {
+  echoedPermissionSetChange,
+  factString,
+  factsOfKind,
+  isIdentityCenterService,
+  reservedSsoPermissionSet,
+} from './accessPaths';
 import { ROLE_CHANGE_EVENTS } from './support';
 import type { Rule } from './types';
 
@@ -26,11 +32,12 @@ export const identityCenterRoleProvisioned: Rule = {
     const roleName = getString(event?.request, 'roleName') ?? ctx.role?.name ?? '';
     const setName = reservedSsoPermissionSet(roleName);
     if (!event || !setName || !isIdentityCenterService(event)) return [];
-    const sets = factsOfKind(ctx, 'org:permission-set').filter((fact) => factString(fact, 'name') === setName);
-    const changes = factsOfKind(ctx, 'org:permission-set-change')
-      .filter((fact) => sets.some((set) => set.id === fact.id) && fact.at <= event.time)
-      .sort((a, b) => b.at - a.at);
-    const change = changes[0];
+    const change = echoedPermissionSetChange(
+      factsOfKind(ctx, 'org:permission-set'),
+      factsOfKind(ctx, 'org:permission-set-change'),
+      setName,
+      event.time,
+    );
     const author = change ? factString(change, 'actor') : undefined;
     return [
       {

@@ -293,3 +293,21 @@ describe('pendingReason', () => {
     expect(formatAlert(finding(), 'repeated').subject).not.toContain('re-opened');
   });
 });
+
+describe('formatAlert on a role changed through Identity Center, under guardrails', () => {
+  it('shows who really changed the role and the guardrails over its account, in the text and the JSON', () => {
+    const changedThrough = {
+      permissionSet: 'Admins',
+      author: 'arn:aws:iam::123456789012:user/alice',
+      eventName: 'AttachManagedPolicyToPermissionSet',
+      eventTime: '2026-05-04T09:05:00Z',
+    };
+    const guardrails = [{ policyId: 'p-rootdeny1', type: 'SERVICE_CONTROL_POLICY', target: 'r-ab12' }];
+    const many = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`field${i}`, `value ${i}`]));
+    const alert = formatAlert(finding({ evidence: { changedThrough, ...many, guardrails } }), 'opened');
+    expect(alert.text.replace(/\s+/g, ' ')).toContain(
+      'Really changed by: arn:aws:iam::123456789012:user/alice (AttachManagedPolicyToPermissionSet on permission set Admins at 2026-05-04T09:05:00Z)',
+    );
+    expect(alert.json.evidence).toMatchObject({ changedThrough, guardrails });
+  });
+});
