@@ -303,6 +303,41 @@ function bestGrant(candidates: Grant[]): Grant | undefined {
   return best;
 }
 
+/** An Allow statement of one document that grants an action on a target, with its own undecided conditions. */
+interface Candidate {
+  statement: Statement;
+  clauses: ConditionClause[];
+}
+
+const candidateCache = new WeakMap<PolicyDocument, Map<string, Candidate[]>>();
+const CANDIDATES_PER_DOCUMENT = 5_000;
+
+/**
+ * The Allow statements of one document that grant `action` on the target under `ctx`, before any Deny:
+ * remembered per document, so a role's new policy set (one document added or changed) re-reads only the new
+ * document; Denies, which depend on the set, are applied by the caller.
+ */
+function candidatesOf(doc: PolicyDocument, action: string, target: Target, ctx: DecisionContext, key: string): Candidate[] {
+  const docKey = hasTimeCondition(doc) ? `${key}|${ctx.at ?? ''}` : key;
+  let byKey = candidateCache.get(doc);
+  const known = byKey?.get(docKey);
+  if (known) return known;
+  const found: Candidate[] = [];
+  for (const s of doc.statements) {
+    if (s.effect !== 'Allow' || !statementMatchesAction(s, action) || !allowReaches(s, target)) continue;
+    const verdict = decideConditions(s, ctx);
+    if (verdict.kind === 'never') continue;
+    found.push({ statement: s, clauses: verdict.kind === 'conditioned' ? verdict.clauses : [] });
+  }
+  if (!byKey) {
+    byKey = new Map();
+    candidateCache.set(doc, byKey);
+  }
+  if (byKey.size >= CANDIDATES_PER_DOCUMENT) byKey.clear();
+  byKey.set(docKey, found);
+  return found;
+}
+
 /** Allow statements of `docs` that grant `action` on the target, after Denies, with their conditions. */
 function allowsOf(
   set: PolicySet,
@@ -310,23 +345,20 @@ function allowsOf(
   action: string,
   target: Target,
   ctx: DecisionContext,
+  key: string,
 ): Grant[] {
   const grants: Grant[] = [];
   for (const [policy, doc] of docs.entries())
-    for (const s of doc.statements) {
-      if (s.effect !== 'Allow' || !statementMatchesAction(s, action) || !allowReaches(s, target)) continue;
-      const verdict = decideConditions(s, ctx);
-      if (verdict.kind === 'never') continue;
-      const denial = denialOf(set, s, action, target, ctx);
+    for (const candidate of candidatesOf(doc, action, target, ctx, key)) {
+      const s = candidate.statement;
+      const denial = set.denies.length === 0 ? NOT_DENIED : denialOf(set, s, action, target, ctx);
       if (denial.removed) continue;
-      grants.push({
-        policy,
-        statement: s,
-        clauses: [...(verdict.kind === 'conditioned' ? verdict.clauses : []), ...denial.clauses],
-      });
+      grants.push({ policy, statement: s, clauses: [...candidate.clauses, ...denial.clauses] });
     }
   return grants;
 }
+
+const NOT_DENIED: { removed: boolean; clauses: ConditionClause[] } = { removed: false, clauses: [] };
 
 /** The grant of `action` on the target by the set, within its boundary; undefined when not allowed. */
 function effectiveGrant(set: PolicySet, action: string, target: Target, passedTo?: readonly string[]): Grant | undefined {
@@ -334,9 +366,9 @@ function effectiveGrant(set: PolicySet, action: string, target: Target, passedTo
   const known = set.grants.get(key);
   if (known !== undefined) return known ?? undefined;
   const ctx = decisionContext(set, passedTo);
-  let grant = bestGrant(allowsOf(set, set.docs, action, target, ctx));
+  let grant = bestGrant(allowsOf(set, set.docs, action, target, ctx, key));
   if (grant && set.boundary) {
-    const within = bestGrant(allowsOf(set, [set.boundary], action, target, ctx));
+    const within = bestGrant(allowsOf(set, [set.boundary], action, target, ctx, key));
     grant = within ? { ...grant, clauses: [...grant.clauses, ...within.clauses] } : undefined;
   }
   set.grants.set(key, grant ?? null);
@@ -382,9 +414,22 @@ function statementActions(s: Statement): readonly string[] {
   return allActions().filter((a) => !excluded.has(a));
 }
 
+const responsible = new WeakMap<Statement, Map<string, readonly string[]>>();
+
+/** The entries of the statement's Action (or its whole NotAction) that grant the action; a fresh array. */
 function responsiblePatterns(s: Statement, action: string): string[] {
-  if (s.action) return s.action.filter((p) => matchesAction(p, action));
-  return [...(s.notAction ?? [])];
+  if (!s.action) return [...(s.notAction ?? [])];
+  let byAction = responsible.get(s);
+  if (!byAction) {
+    byAction = new Map();
+    responsible.set(s, byAction);
+  }
+  let patterns = byAction.get(action);
+  if (!patterns) {
+    patterns = s.action.filter((p) => matchesAction(p, action));
+    byAction.set(action, patterns);
+  }
+  return [...patterns];
 }
 
 function baseHit(s: Statement, patterns: string[], actions: string[], clauses: readonly ConditionClause[]): StatementHit {
@@ -571,6 +616,16 @@ function serviceWildcardHits(view: StatementView): ServiceWildcardHit[] {
 }
 
 const analyses = new WeakMap<PolicyDocument, Map<string, PermissionAnalysis>>();
+const denying = new WeakMap<PolicyDocument, boolean>();
+
+function hasDeny(doc: PolicyDocument): boolean {
+  let known = denying.get(doc);
+  if (known === undefined) {
+    known = doc.statements.some((s) => s.effect === 'Deny');
+    denying.set(doc, known);
+  }
+  return known;
+}
 
 /**
  * Analyses one permission policy, in the context of the role's other policies and boundary when given.
@@ -578,7 +633,9 @@ const analyses = new WeakMap<PolicyDocument, Map<string, PermissionAnalysis>>();
  * so do not mutate documents after analysing them.
  */
 export function analysePermissions(doc: PolicyDocument, context: AnalysisContext = {}): PermissionAnalysis {
-  const others = (context.others ?? []).filter((other) => other !== doc);
+  // The other policies act on this one only through their Denies: a role's change that adds or removes an
+  // Allow-only policy leaves the analyses of its other policies as they were (no new set, no recomputation).
+  const others = (context.others ?? []).filter((other) => other !== doc && hasDeny(other));
   const set = policySet([doc, ...others], context.boundary, context.at);
   const key = `${others.map(documentId).join(',')}|${context.boundary ? documentId(context.boundary) : ''}|${set.at ?? ''}`;
   let byContext = analyses.get(doc);
