@@ -3,6 +3,6 @@
  * the sources say now, so every test run builds it first (under a second).
  */
 export default async function buildCli(): Promise<void> {
-  const { build } = require('../shared/cli/build.js') as { build: () => Promise<void> };
+  const { build } = require('../shared/cli/build') as { build: () => Promise<void> };
   await build();
 }

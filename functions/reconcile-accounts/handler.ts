@@ -4,7 +4,7 @@ import { AWS_CLIENT_OPTIONS } from '../../shared/awsClients';
 import { createLambdaContext, type LambdaContext } from '../../shared/context';
 import { MAX_ACCOUNTS_PER_RUN } from '../../shared/deploy/stateMachines';
 import { ConfigError, RoleWatchError } from '../../shared/errors';
-import type { OrganizationDirectory } from '../../shared/iam/organization';
+import type { OrganizationDirectory } from '../../shared/ports/organizationAccounts';
 
 let ctx: LambdaContext | undefined;
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Alert, AlertDeliveryError, type AlertPublisher } from './ports';
+import { type Alert, AlertDeliveryError, type AlertPublisher } from '../ports/alertPublisher';
 import { toEml } from './toEml';
 
 /** Options of {@link LocalAlertPublisher}. */

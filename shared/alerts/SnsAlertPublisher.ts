@@ -1,5 +1,5 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import { type Alert, AlertDeliveryError, type AlertPublisher } from './ports';
+import { type Alert, AlertDeliveryError, type AlertPublisher } from '../ports/alertPublisher';
 import { snsMessage, snsMessageAttributes } from './snsMessage';
 
 /**

@@ -1,5 +1,5 @@
-import type { Finding } from '../engine/ports';
-import { controlsOf } from '../rules';
+import type { Finding } from '../findings/finding';
+import { controlsOf } from '../rules/index';
 import type { AlertReason } from './subject';
 import { clip } from './text';
 

@@ -1,6 +1,7 @@
-import type { Finding, HistoryEntry } from '../engine/ports';
-import { controlsOf } from '../rules';
-import type { Alert } from './ports';
+import type { Finding } from '../findings/finding';
+import type { Alert } from '../ports/alertPublisher';
+import type { HistoryEntry } from '../ports/roleState';
+import { controlsOf } from '../rules/index';
 import { clip, toAsciiLine } from './text';
 
 /** What happened in an account over a day, for the people who are not paged for it. */

@@ -1,8 +1,9 @@
-import { severityRank } from '../config/config';
 import type { RecordedFinding } from '../engine/engine';
-import type { Finding, FindingStore, FindingTransition } from '../engine/ports';
+import type { Finding, FindingTransition } from '../findings/finding';
+import { severityRank } from '../findings/severity';
+import { AlertDeliveryError, type AlertPublisher } from '../ports/alertPublisher';
+import type { FindingStore } from '../ports/findingStore';
 import { formatAlert, pendingReason } from './formatAlert';
-import { AlertDeliveryError, type AlertPublisher } from './ports';
 
 /** What dispatching needs: where alerts go, where "sent" is recorded, the API for links, and the clock. */
 export interface DispatchDeps {

@@ -1,8 +1,8 @@
-import { severityRank } from '../config/config';
-import type { Finding, FindingTransition } from '../engine/ports';
-import { controlsOf } from '../rules';
+import type { Finding, FindingTransition } from '../findings/finding';
+import { severityRank } from '../findings/severity';
+import type { Alert } from '../ports/alertPublisher';
+import { controlsOf } from '../rules/index';
 import { chatNotification } from './chat';
-import type { Alert } from './ports';
 import { SNS_MAX_MESSAGE_BYTES, snsPublishBytes } from './snsMessage';
 import { type AlertReason, formatSubject } from './subject';
 import { clip, oneLine, utf8Bytes, wrap } from './text';

@@ -1,4 +1,4 @@
-import type { Alert } from './ports';
+import type { Alert } from '../ports/alertPublisher';
 import { utf8Bytes } from './text';
 
 /** SNS's limit for one published message, body and attributes together: 256 KB of UTF-8. */

@@ -1,4 +1,4 @@
-import type { Finding } from '../engine/ports';
+import type { Finding } from '../findings/finding';
 import { clip, toAsciiLine } from './text';
 
 /** SNS documents the Subject as "less than 100 characters"; the product promise is at most 100. */

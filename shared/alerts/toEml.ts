@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert } from './ports';
+import type { Alert } from '../ports/alertPublisher';
 import { toAsciiLine, truncateBytes, utf8Bytes } from './text';
 
 /** Envelope of an e-mail: who it is from and to, and when it was sent. */

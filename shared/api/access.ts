@@ -1,8 +1,8 @@
 import { statementMatchesAction } from '../analysis/permissions';
 import { rolePrivilege } from '../analysis/privilege';
 import { type AccountRelation, analyseTrust, principalMatchesSource, type ThirdParty } from '../analysis/trust';
-import type { AssumptionEdge } from '../engine/ports';
 import type { ConditionClause, PolicyDocument, Statement } from '../policy/types';
+import type { AssumptionEdge } from '../ports/roleState';
 import type { PolicyRef, RoleView } from '../rules/types';
 import type { AccessView, ObservedView, TrustedView } from './schemas';
 

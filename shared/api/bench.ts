@@ -6,17 +6,17 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { SEVERITIES } from '../config/config';
 import { createDynamoStores } from '../context';
-import { findingId, resourceName } from '../engine/findings';
-import type { Finding, FindingStatus } from '../engine/ports';
-import { RULES } from '../rules';
+import type { Finding, FindingStatus } from '../findings/finding';
+import { FINDING_STATUSES } from '../findings/finding';
+import { findingId, resourceName } from '../findings/ids';
+import { SEVERITIES } from '../findings/severity';
+import { RULES } from '../rules/index';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
 import { roleIndexItem } from '../store/dynamo/DynamoStateStore';
 import type { Item } from '../store/dynamo/DynamoTable';
 import { keys } from '../store/dynamo/keys';
 import { createTable, startDynamoLocal } from '../store/dynamoLocal';
-import { FINDING_STATUSES } from './ports';
 import { createReportApi } from './reportApi';
 import { startApiServer } from './server';
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
-import type { Position } from './ports';
+import type { Position } from '../ports/reportQueries';
 
 /** Signs list positions into cursors and reads them back, refusing any the API did not issue for this query. */
 export interface CursorCodec {

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import packageJson from '../../package.json';
 import { mapLimit } from '../concurrency';
-import { suppressionEnd } from '../engine/lifecycle';
 import { NotFoundError, ValidationError } from '../errors';
 import { ocsfDetectionFinding } from '../export/ocsf';
 import type { FindingExporter } from '../export/securityHub';
-import { rulesWithControl } from '../rules';
+import { suppressionEnd } from '../findings/lifecycle';
+import type { FindingDecisions, ListedFinding, ReportStore, RoleRef } from '../ports/reportQueries';
+import { rulesWithControl } from '../rules/index';
 import { type AccessContext, accessView, reachOf } from './access';
 import { createCursorCodec } from './cursor';
 import { buildOpenApi } from './openapi';
-import type { FindingDecisions, ListedFinding, ReportStore, RoleRef } from './ports';
 import {
   type ApiLogger,
   type ApiRequest,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors';
+import type { PageRequest, Position } from '../ports/reportQueries';
 import { type CsvColumn, toCsv } from './csv';
 import type { CursorCodec } from './cursor';
-import type { PageRequest, Position } from './ports';
 import { bodyHeaders, noParams, requestHeaders } from './schemas';
 
 /**

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { SEVERITIES } from '../config/config';
-import { RULES } from '../rules';
+import { FINDING_STATUSES } from '../findings/finding';
+import { SEVERITIES } from '../findings/severity';
 import { CONTROL_IDS } from '../rules/controls';
-import { FINDING_STATUSES } from './ports';
+import { RULES } from '../rules/index';
 
 /**
  * Every input and output of the reporting API as zod schemas: requests are validated with them and the

@@ -1,10 +1,10 @@
-import { SEVERITIES, type Severity } from '../config/config';
-import type { AssumptionEdge, HistoryEntry } from '../engine/ports';
-import { type LastUsed, liveLastUsed, liveParts, roleExists } from '../engine/roleRecord';
+import { SEVERITIES, type Severity } from '../findings/severity';
 import { decodePolicyText } from '../policy/parse';
-import { controlsOf, RULES } from '../rules';
+import type { ListedFinding, ReportSummary, RoleListing, RoleSnapshot } from '../ports/reportQueries';
+import type { AssumptionEdge, HistoryEntry } from '../ports/roleState';
+import { type LastUsed, liveLastUsed, liveParts, roleExists } from '../roles/roleRecord';
+import { controlsOf, RULES } from '../rules/index';
 import type { CsvColumn } from './csv';
-import type { ListedFinding, ReportSummary, RoleListing, RoleSnapshot } from './ports';
 import type { AccessView, AssumptionView, FindingView, HistoryView, RoleListView, RoleView, SummaryView } from './schemas';
 
 /** How the API shows what the stores hold: times as ISO 8601, internals (recent event ids, replay events) left out. */

@@ -1,7 +1,8 @@
 import { type DigestData, formatDigest } from '../alerts/digest';
-import type { AlertPublisher } from '../alerts/ports';
-import { SEVERITIES, type Severity, severityRank } from '../config/config';
-import type { Finding, HistoryEntry } from '../engine/ports';
+import type { Finding } from '../findings/finding';
+import { SEVERITIES, type Severity, severityRank } from '../findings/severity';
+import type { AlertPublisher } from '../ports/alertPublisher';
+import type { HistoryEntry } from '../ports/roleState';
 import { privilegedRoleUnused } from '../rules/privileged-role-unused';
 import type { DynamoFindingStore } from '../store/dynamo/DynamoFindingStore';
 import type { DynamoStateStore } from '../store/dynamo/DynamoStateStore';

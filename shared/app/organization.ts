@@ -1,6 +1,6 @@
 import type { OrganizationConfig } from '../config/config';
 import { RoleWatchError } from '../errors';
-import type { OrganizationAccountsStore, OrganizationDirectory } from '../iam/organization';
+import type { OrganizationAccountsStore, OrganizationDirectory } from '../ports/organizationAccounts';
 
 /** Where the accounts of an organization-mode reconcile came from. */
 export interface ReconcileAccounts {

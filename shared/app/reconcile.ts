@@ -1,11 +1,14 @@
+import { accountOfArn } from '../arn';
 import { mapLimit } from '../concurrency';
-import { SEVERITIES, type Severity, severityRank } from '../config/config';
 import type { Engine, RecordedFinding } from '../engine/engine';
-import type { Finding, FindingStore, StateStore } from '../engine/ports';
-import { liveParts, type RoleChange, type RoleRecord, roleExists, type Stamp } from '../engine/roleRecord';
+import type { Finding } from '../findings/finding';
+import { SEVERITIES, type Severity, severityRank } from '../findings/severity';
 import type { AccountReader, AccountSnapshot, IamRole } from '../iam/accountReader';
 import { trustedPrincipals } from '../policy/diff';
 import { parsePolicy } from '../policy/parse';
+import type { FindingStore } from '../ports/findingStore';
+import type { StateStore } from '../ports/roleState';
+import { liveParts, type RoleChange, type RoleRecord, roleExists, type Stamp } from '../roles/roleRecord';
 
 /** One account to read. `account` is known when the account is chosen (organization mode); unset, it is the credentials' own. */
 export interface AccountSource {
@@ -170,7 +173,7 @@ async function applySnapshot(
   report.roles += snapshot.roles.length;
   report.policies += snapshot.policies.length;
   for (const policy of snapshot.policies) {
-    const policyAccount = policy.arn.split(':')[4] ?? '';
+    const policyAccount = accountOfArn(policy.arn) ?? '';
     await deps.state.applyPolicyChanges(policyAccount, policy.arn, [
       ...policy.versions.map((v) => ({ kind: 'version' as const, versionId: v.versionId, document: v.document })),
       ...(policy.defaultVersionId ? [{ kind: 'default' as const, stamp, versionId: policy.defaultVersionId }] : []),

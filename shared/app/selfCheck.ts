@@ -1,8 +1,9 @@
-import { type Severity, severityRank } from '../config/config';
 import { type CheckResult, type DoctorTarget, runDoctor } from '../doctor/doctor';
 import type { MonitorProbe } from '../doctor/probe';
-import { findingId } from '../engine/findings';
-import type { Finding, FindingDraft, FindingStore, FindingTransition } from '../engine/ports';
+import type { Finding, FindingDraft, FindingTransition } from '../findings/finding';
+import { findingId } from '../findings/ids';
+import { type Severity, severityRank } from '../findings/severity';
+import type { FindingStore } from '../ports/findingStore';
 
 /**
  * The self-check's finding: RoleWatch cannot see part of what it watches. Not a CloudTrail rule (no event

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { parseTrailRecord } from '../cloudtrail/parse';
-import { severityRank } from '../config/config';
 import { createMemoryContext } from '../context';
 import { ATTACKER_ACCOUNT, DEMO_ACCOUNT, DEMO_DAY, DEMO_ROLES, demoConfig, demoEvents, VENDOR_ACCOUNT } from '../demo/scenario';
+import { severityRank } from '../findings/severity';
 import { replayAndReport } from './evaluate';
 import { FINDING_FORMATS, parseFormat } from './options';
 

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { type Config, defaultConfig, SEVERITIES, type Severity } from '../config/config';
+import { type Config, defaultConfig } from '../config/config';
 import { loadConfigFile } from '../config/file';
 import { ValidationError } from '../errors';
-import { RULE_IDS } from '../rules';
+import { SEVERITIES, type Severity } from '../findings/severity';
+import { RULE_IDS } from '../rules/index';
 
 /** Config files looked for in the working directory when --config is not given. */
 const DEFAULT_CONFIG_FILES = ['rolewatch.config.yml', 'rolewatch.config.yaml', 'rolewatch.config.json'];

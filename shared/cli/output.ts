@@ -1,7 +1,7 @@
 import packageJson from '../../package.json';
-import type { Finding, FindingTransition } from '../engine/ports';
 import { ocsfDetectionFinding } from '../export/ocsf';
-import { controlsOf } from '../rules';
+import type { Finding, FindingTransition } from '../findings/finding';
+import { controlsOf } from '../rules/index';
 
 /** Renders rows as an aligned plain-text table; the last column is not padded (it holds free text). */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {

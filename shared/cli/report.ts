@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { clip, oneLine } from '../alerts/text';
 import { collectTrailEvents } from '../cloudtrail/read';
-import { SEVERITIES, type Severity } from '../config/config';
 import { createDynamoStores, createMemoryContext } from '../context';
-import type { Finding } from '../engine/ports';
 import { ValidationError } from '../errors';
-import { RULES } from '../rules';
+import type { Finding } from '../findings/finding';
+import { SEVERITIES, type Severity } from '../findings/severity';
 import { type ControlItem, FRAMEWORKS, type Framework, findFramework } from '../rules/controls';
+import { RULES } from '../rules/index';
 import type { Rule } from '../rules/types';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
 import { resolveConfig, tableRegion } from './options';

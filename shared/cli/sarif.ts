@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Severity } from '../config/config';
 import type { PolicyCheckResult } from '../engine/checkPolicy';
+import type { Severity } from '../findings/severity';
 import type { Rule } from '../rules/types';
 
 /**

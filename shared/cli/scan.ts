@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { reconcile } from '../app/reconcile';
-import { severityRank } from '../config/config';
 import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
+import { severityRank } from '../findings/severity';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
 import { FINDING_FORMATS, FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';

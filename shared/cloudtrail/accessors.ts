@@ -1,3 +1,4 @@
+import { accountOfArn, partitionOfArn } from '../arn';
 import type { TrailActor } from './types';
 
 /** True for a JSON object: not null, not an array. */
@@ -62,7 +63,7 @@ export function actorPrincipal(actor: TrailActor): string {
       return actor.arn ?? actor.principalId ?? actor.userName ?? 'unknown';
     case 'Root': {
       const account = actorAccount(actor);
-      return account === undefined ? fallback : `arn:${partitionOf(actor.arn)}:iam::${account}:root`;
+      return account === undefined ? fallback : `arn:${partitionOfArn(actor.arn)}:iam::${account}:root`;
     }
     case 'AWSService':
       return actor.invokedBy ?? fallback;
@@ -85,20 +86,6 @@ export function actorPrincipal(actor: TrailActor): string {
  */
 export function actorAccount(actor: TrailActor): string | undefined {
   return actor.accountId ?? actor.sessionIssuer?.accountId ?? accountOfArn(actor.arn);
-}
-
-/** `arn:partition:service:region:account:resource` → account, when the ARN has one. */
-function accountOfArn(arn: string | undefined): string | undefined {
-  if (arn === undefined || !arn.startsWith('arn:')) return undefined;
-  const parts = arn.split(':', 5);
-  const account = parts[4];
-  return account === undefined || account === '' ? undefined : account;
-}
-
-function partitionOf(arn: string | undefined): string {
-  if (arn === undefined || !arn.startsWith('arn:')) return 'aws';
-  const end = arn.indexOf(':', 4);
-  return end > 4 ? arn.slice(4, end) : 'aws';
 }
 
 /** `arn:aws:sts::111122223333:assumed-role/Name/session` → `arn:aws:iam::111122223333:role/Name`. */

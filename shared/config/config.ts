@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors';
-
-/** Severities, most severe first. */
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** Higher number = more severe; for comparisons such as `--fail-on` and `alerts.minSeverity`. */
-export function severityRank(severity: Severity): number {
-  return SEVERITIES.length - SEVERITIES.indexOf(severity);
-}
+import { SEVERITIES } from '../findings/severity';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const severity = z.enum(SEVERITIES);

@@ -6,6 +6,7 @@
  * eventIDs included, so a stream is reproducible. Times are given by the caller (epoch milliseconds).
  */
 import { createHash } from 'node:crypto';
+import { accountOfArn } from '../arn';
 
 /** A CloudTrail record as it appears in a log file or in an EventBridge event's `detail`. */
 export type TrailRecord = Record<string, unknown>;
@@ -143,12 +144,6 @@ export function responseDate(at: number): string {
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
-}
-
-/** The account of an ARN (`arn:aws:iam::123456789012:role/x` → `123456789012`), or undefined. */
-export function accountOfArn(arn: string): string | undefined {
-  const account = arn.split(':')[4];
-  return account ? account : undefined;
 }
 
 /** The last path segment of a role or user ARN (`arn:aws:iam::1:role/a/b/Name` → `Name`). */

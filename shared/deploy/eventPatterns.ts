@@ -1,5 +1,5 @@
-import { ASSUMPTION_EVENTS, POLICY_EVENTS, ROLE_EVENTS } from '../engine/events';
-import { RULES } from '../rules';
+import { ASSUMPTION_EVENTS, POLICY_EVENTS, ROLE_EVENTS } from '../roles/roleEvents';
+import { RULES } from '../rules/index';
 import type { Rule } from '../rules/types';
 
 /** CloudTrail event sources whose calls RoleWatch watches, besides IAM (the default). */

@@ -13,8 +13,8 @@ import {
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AWS_CLIENT_OPTIONS } from '../awsClients';
-import type { EventKind } from '../engine/events';
 import { RoleWatchError } from '../errors';
+import type { EventKind } from '../roles/roleEvents';
 import {
   type AdvancedField,
   calling,

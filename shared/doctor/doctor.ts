@@ -1,5 +1,5 @@
 import { IAM_EVENTS_REGION } from '../deploy/forwarder';
-import { EVENT_KINDS, type EventKind } from '../engine/events';
+import { EVENT_KINDS, type EventKind } from '../roles/roleEvents';
 import type { MonitorProbe } from './probe';
 import { type CheckResult, cannotTell, fail, guarded, pass } from './result';
 import { checkRules, forwarderRules, stackRules } from './rules';

@@ -1,5 +1,5 @@
-import type { EventKind } from '../engine/events';
 import { RoleWatchError } from '../errors';
+import type { EventKind } from '../roles/roleEvents';
 
 /** A trail as CloudTrail DescribeTrails lists it in a region (shadow trails of other regions included). */
 export interface TrailSummary {

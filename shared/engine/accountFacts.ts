@@ -1,8 +1,8 @@
 import { actorPrincipal, getRecord, getString, getStringList } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
+import type { StateStore, StoredFact } from '../ports/roleState';
+import { stampOf } from '../roles/roleRecord';
 import type { AccountFact, RoleView, Rule, RuleContext } from '../rules/types';
-import type { StateStore, StoredFact } from './ports';
-import { stampOf } from './roleRecord';
 import type { PolicyResolver } from './roleView';
 
 /**

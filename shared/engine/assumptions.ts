@@ -1,11 +1,13 @@
+import { accountOfArn } from '../arn';
 import { actorPrincipal, getString, isRecord } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
+import type { FindingDraft } from '../findings/finding';
+import type { AssumptionEdge, AssumptionObservation } from '../ports/roleState';
+import { addedPrincipals, type TrustPart } from '../roles/roleRecord';
 import type { AssumptionFacts, RoleView, Rule } from '../rules/types';
 import type { EngineCore, Evaluation, RoleEvaluation } from './core';
 import { nothing } from './core';
 import { trustAsOf } from './lateEvents';
-import type { AssumptionEdge, AssumptionObservation, FindingDraft } from './ports';
-import { addedPrincipals, type TrustPart } from './roleRecord';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -140,22 +142,11 @@ function assumptionDrafts(
   );
 }
 
-/** The account field of an ARN, without splitting the whole ARN (this runs on every assumption). */
-function accountOfArn(arn: string): string {
-  let start = 0;
-  for (let field = 0; field < 4; field++) {
-    start = arn.indexOf(':', start) + 1;
-    if (start === 0) return '';
-  }
-  const end = arn.indexOf(':', start);
-  return end < 0 ? '' : arn.slice(start, end);
-}
-
 /** The role an assumption event assumed; undefined when the event names none. */
 export function assumedRole(event: TrailEvent): AssumedRole | undefined {
   const roleArn = getString(event.request, 'roleArn');
   if (!roleArn || !roleArn.includes(':role/')) return undefined;
-  return { account: accountOfArn(roleArn) || event.account, roleArn, roleName: roleArn.slice(roleArn.lastIndexOf('/') + 1) };
+  return { account: accountOfArn(roleArn) ?? event.account, roleArn, roleName: roleArn.slice(roleArn.lastIndexOf('/') + 1) };
 }
 
 /** An assumption as the log keeps it: the temporary credentials it returned are not RoleWatch's to store. */

@@ -1,6 +1,7 @@
-import type { Config, Severity } from '../config/config';
+import type { Config } from '../config/config';
+import type { Severity } from '../findings/severity';
 import { parsePolicy } from '../policy/parse';
-import { RULES } from '../rules';
+import { RULES } from '../rules/index';
 import type { PolicyRef, RoleView, Rule, RuleContext } from '../rules/types';
 
 /** One problem found in a standalone policy document. */

@@ -1,11 +1,14 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config } from '../config/config';
-import type { IamReader } from '../iam/reader';
+import type { Finding, FindingDraft } from '../findings/finding';
+import type { EventLedger } from '../ports/eventLedger';
+import type { FindingStore } from '../ports/findingStore';
+import type { IamReader } from '../ports/iamReader';
+import type { StateStore } from '../ports/roleState';
+import type { TrustPart } from '../roles/roleRecord';
 import type { RoleView, Rule } from '../rules/types';
-import type { EventLedger, Finding, FindingDraft, FindingStore, StateStore } from './ports';
 import type { PostureResolver } from './posture';
 import type { FindingRecorder, RecordedFinding } from './recording';
-import type { TrustPart } from './roleRecord';
 import type { PolicyResolver } from './roleView';
 import type { EngineLogger, RuleRunner } from './ruleRunner';
 

@@ -1,7 +1,7 @@
 import { isRecord } from '../cloudtrail/accessors';
 import { isReadOnlyEventName } from '../cloudtrail/parse';
 import type { TrailEvent } from '../cloudtrail/types';
-import { READ_ONLY_WATCHED, STATE_EVENT_NAMES } from './events';
+import { READ_ONLY_WATCHED, STATE_EVENT_NAMES } from '../roles/roleEvents';
 import type { RuleRunner } from './ruleRunner';
 
 const STATE_EVENTS: ReadonlySet<string> = new Set(STATE_EVENT_NAMES);

@@ -1,15 +1,15 @@
 import type { TrailEvent } from '../cloudtrail/types';
+import { eventKind, isAssumption, policyEventEffect, roleEventEffect, unnamedRoleEffect } from '../roles/roleEvents';
+import { stampOf } from '../roles/roleRecord';
 import { type AssumedRole, assumedRole, processAssumption } from './assumptions';
 import type { EngineCore, EngineDeps, Evaluation, ProcessResult } from './core';
 import { nothing } from './core';
 import { EventFilter } from './dispatch';
-import { eventKind, isAssumption, policyEventEffect, roleEventEffect, unnamedRoleEffect } from './events';
 import { processFailedCall, processOtherEvent } from './failedCalls';
 import { processPolicyEvent } from './policyVersions';
 import { PostureResolver } from './posture';
 import { FindingRecorder } from './recording';
 import { processRoleEvent, processUnnamedRoleEvent } from './roleChanges';
-import { stampOf } from './roleRecord';
 import { PolicyResolver } from './roleView';
 import { RuleRunner } from './ruleRunner';
 

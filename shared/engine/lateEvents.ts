@@ -1,8 +1,7 @@
 import { compareTrailEvents } from '../cloudtrail/order';
 import type { TrailEvent } from '../cloudtrail/types';
 import { trustedPrincipals } from '../policy/diff';
-import type { EngineCore, RoleEvaluation, RolePlace } from './core';
-import { roleEventEffect } from './events';
+import { roleEventEffect } from '../roles/roleEvents';
 import {
   applyRoleChanges,
   emptyRoleRecord,
@@ -12,7 +11,8 @@ import {
   type RoleRecord,
   stampOf,
   type TrustPart,
-} from './roleRecord';
+} from '../roles/roleRecord';
+import type { EngineCore, RoleEvaluation, RolePlace } from './core';
 
 /**
  * Late-event replay. An event older than the role's newest change arrived late: the role is rewound to just

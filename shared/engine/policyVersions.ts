@@ -1,11 +1,11 @@
 import type { TrailEvent } from '../cloudtrail/types';
+import type { Finding, FindingDraft } from '../findings/finding';
 import { diffPolicies, formatDiff } from '../policy/diff';
+import type { PolicyEventEffect } from '../roles/roleEvents';
+import { isNewerStamp, type Stamp } from '../roles/roleRecord';
 import type { PolicyRef } from '../rules/types';
 import type { EngineCore, ProcessResult } from './core';
-import type { PolicyEventEffect } from './events';
-import type { Finding, FindingDraft } from './ports';
 import { actorFields } from './roleChanges';
-import { isNewerStamp, type Stamp } from './roleRecord';
 import { withDocument } from './roleView';
 
 /**

@@ -1,8 +1,9 @@
+import type { Finding, FindingDraft } from '../findings/finding';
 import { documentId } from '../policy/identity';
 import type { PolicyDocument } from '../policy/types';
+import type { FindingStore } from '../ports/findingStore';
 import type { PolicyRef, RoleView } from '../rules/types';
-import { draftFinding } from './findings';
-import type { Finding, FindingDraft, FindingStore } from './ports';
+import { draftFinding } from './draft';
 import { allPolicies } from './roleView';
 import type { RuleRunner } from './ruleRunner';
 

@@ -1,6 +1,8 @@
-import { type Config, severityRank } from '../config/config';
-import { matchSuppression } from './findings';
-import type { Finding, FindingDraft, FindingStore, FindingTransition } from './ports';
+import type { Config } from '../config/config';
+import type { Finding, FindingDraft, FindingTransition } from '../findings/finding';
+import { severityRank } from '../findings/severity';
+import type { FindingStore } from '../ports/findingStore';
+import { matchSuppression } from './draft';
 
 export interface RecordedFinding {
   finding: Finding;

@@ -1,14 +1,14 @@
 import { actorPrincipal } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import { diffPolicies, formatDiff } from '../policy/diff';
+import type { RoleEventEffect } from '../roles/roleEvents';
+import { applyRoleChanges, emptyRoleRecord, isNewerStamp, type RoleChange, type RoleRecord, stampOf } from '../roles/roleRecord';
 import type { PolicyRef, RoleView } from '../rules/types';
 import { accountKnowledge } from './accountFacts';
 import { reevaluateAssumptions } from './assumptions';
 import type { EngineCore, ProcessResult, RoleEvaluation, RolePlace } from './core';
-import type { RoleEventEffect } from './events';
 import { removeUnreproduced, replayRoleFrom, withPrincipals } from './lateEvents';
 import { roleContextEvidence } from './roleContext';
-import { applyRoleChanges, emptyRoleRecord, isNewerStamp, type RoleChange, type RoleRecord, stampOf } from './roleRecord';
 
 /**
  * Role changes: a role event is applied to the role's state, judged by the rules listening to it against the

@@ -1,4 +1,5 @@
 import type { TrailEvent } from '../cloudtrail/types';
+import type { StateStore } from '../ports/roleState';
 import {
   appliedGuardrails,
   echoedPermissionSetChange,
@@ -8,7 +9,6 @@ import {
 } from '../rules/accessPaths';
 import type { AccountFact } from '../rules/types';
 import { ORGANIZATION_SCOPE } from './accountFacts';
-import type { StateStore } from './ports';
 
 /**
  * What every finding about a role changed by an event adds to its evidence, from the organization's recorded

@@ -1,10 +1,10 @@
-import type { IamReader } from '../iam/reader';
 import { awsManagedPolicy, isAwsManagedPolicyArn } from '../policy/managed';
 import { parsePolicy } from '../policy/parse';
 import type { PolicyParseResult } from '../policy/types';
+import type { IamReader } from '../ports/iamReader';
+import type { StateStore } from '../ports/roleState';
+import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists } from '../roles/roleRecord';
 import type { PolicyRef, RoleView } from '../rules/types';
-import type { StateStore } from './ports';
-import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists } from './roleRecord';
 
 const PARSE_CACHE_LIMIT = 5_000;
 

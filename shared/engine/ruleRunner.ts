@@ -1,8 +1,8 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config } from '../config/config';
+import type { FindingDraft } from '../findings/finding';
 import type { Rule, RuleContext, RuleMatch } from '../rules/types';
-import { draftFinding } from './findings';
-import type { FindingDraft } from './ports';
+import { draftFinding } from './draft';
 
 /** Where the engine reports a rule that threw or an event it had to skip. */
 export interface EngineLogger {

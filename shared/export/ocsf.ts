@@ -1,7 +1,7 @@
-import type { Severity } from '../config/config';
-import type { Finding, FindingTransition } from '../engine/ports';
-import { controlsOf } from '../rules';
+import type { Finding, FindingTransition } from '../findings/finding';
+import type { Severity } from '../findings/severity';
 import { parseControl } from '../rules/controls';
+import { controlsOf } from '../rules/index';
 
 /**
  * A finding as an OCSF Detection Finding (class_uid 2004, category Findings), so a SIEM or a security data

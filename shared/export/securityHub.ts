@@ -1,10 +1,10 @@
 import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { clip } from '../alerts/text';
-import type { Severity } from '../config/config';
-import type { Finding, FindingTransition } from '../engine/ports';
 import { RoleWatchError } from '../errors';
-import { controlsOf } from '../rules';
+import type { Finding, FindingTransition } from '../findings/finding';
+import type { Severity } from '../findings/severity';
 import { parseControl, securityHubRequirements } from '../rules/controls';
+import { controlsOf } from '../rules/index';
 
 /**
  * AWS Security Hub CSPM export: each finding becomes an ASFF finding of the account it is about (Security Hub

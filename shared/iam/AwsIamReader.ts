@@ -1,5 +1,5 @@
 import { GetPolicyCommand, GetPolicyVersionCommand, type IAMClient } from '@aws-sdk/client-iam';
-import type { IamReader, PolicyVersion } from './reader';
+import type { IamReader, PolicyVersion } from '../ports/iamReader';
 
 /**
  * Reads customer-managed policies from IAM (GetPolicy → GetPolicyVersion). IAM returns documents

@@ -2,9 +2,9 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { AWS_CLIENT_OPTIONS } from '../awsClients';
 import { RoleWatchError } from '../errors';
+import type { IamReader, PolicyVersion } from '../ports/iamReader';
 import { AwsIamReader } from './AwsIamReader';
 import { type AccountReader, type AccountSnapshot, AwsAccountReader } from './accountReader';
-import type { IamReader, PolicyVersion } from './reader';
 
 /** Temporary credentials, in the shape the AWS SDK clients take them. */
 export interface TemporaryCredentials {

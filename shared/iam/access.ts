@@ -1,10 +1,10 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AWS_CLIENT_OPTIONS } from '../awsClients';
 import type { OrganizationConfig } from '../config/config';
+import type { IamReader } from '../ports/iamReader';
 import { AwsIamReader } from './AwsIamReader';
 import { type AccountReader, AwsAccountReader } from './accountReader';
 import { CrossAccountIamReader, MemberAccounts, memberAccountReader } from './CrossAccountIamReader';
-import type { IamReader } from './reader';
 
 /** How a function reads IAM: policies for events, whole accounts for reconcile. */
 export interface IamAccess {

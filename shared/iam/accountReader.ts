@@ -1,4 +1,5 @@
 import { GetAccountAuthorizationDetailsCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { accountOfArn } from '../arn';
 import { decodeDocument } from './AwsIamReader';
 
 /** A role as IAM reports it, documents decoded. */
@@ -57,7 +58,7 @@ export class AwsAccountReader implements AccountReader {
       for (const role of page.RoleDetailList ?? []) {
         if (!role.RoleName || !role.Arn) continue;
         snapshot.roles.push({
-          account: role.Arn.split(':')[4] ?? '',
+          account: accountOfArn(role.Arn) ?? '',
           roleName: role.RoleName,
           arn: role.Arn,
           ...(role.CreateDate ? { createdAt: new Date(role.CreateDate).getTime() } : {}),

@@ -4,8 +4,8 @@ import { type HandlerLogger, handleTrailEvent, handleTrailEventBatch } from '../
 import type { Config } from '../config/config';
 import { createDynamoEngine, createDynamoStores, type DynamoStores } from '../context';
 import type { Engine } from '../engine/engine';
-import type { IamReader } from '../iam/reader';
 import { StaticIamReader } from '../iam/reader';
+import type { IamReader } from '../ports/iamReader';
 import { createTable, type LocalDynamo, startDynamoLocal } from '../store/dynamoLocal';
 import { destinationOf, envelope, sqsBatch } from './routing';
 

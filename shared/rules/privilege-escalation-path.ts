@@ -1,6 +1,6 @@
 import { pathLabel } from '../analysis/escalationPaths';
 import { type EscalationHit, escalationMethods } from '../analysis/permissions';
-import { SEVERITIES, type Severity } from '../config/config';
+import { SEVERITIES, type Severity } from '../findings/severity';
 import {
   conditionNote,
   documentsOf,

@@ -1,7 +1,8 @@
 import { type AnalysisContext, analysePermissions, type PermissionAnalysis } from '../analysis/permissions';
 import { analyseTrust, type TrustAnalysis } from '../analysis/trust';
 import { actorPrincipal } from '../cloudtrail/accessors';
-import { type Config, SEVERITIES, type Severity } from '../config/config';
+import type { Config } from '../config/config';
+import { SEVERITIES, type Severity } from '../findings/severity';
 import { wildcardMatch } from '../policy/match';
 import type { PolicyDocument } from '../policy/types';
 import type { PolicyRef, RoleView, RuleContext } from './types';

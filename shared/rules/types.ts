@@ -1,9 +1,10 @@
 import type { TrailEvent } from '../cloudtrail/types';
-import type { Config, Severity } from '../config/config';
-import type { LastUsed } from '../engine/roleRecord';
+import type { Config } from '../config/config';
+import type { Severity } from '../findings/severity';
 import type { PolicyDocument } from '../policy/types';
+import type { LastUsed } from '../roles/roleRecord';
 
-export type { Severity } from '../config/config';
+export type { Severity } from '../findings/severity';
 
 /**
  * A permission policy (or boundary) as the rules see it: resolved to its document when possible.

@@ -1,23 +1,13 @@
 import type { TrailEvent } from '../cloudtrail/types';
-import type { Severity } from '../config/config';
-import type { EventKind } from '../engine/events';
-import { roleEventEffect } from '../engine/events';
-import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../engine/lifecycle';
-import type {
-  AssumptionEdge,
-  AssumptionObservation,
-  EventLedger,
-  Finding,
-  FindingDraft,
-  FindingStore,
-  FindingTransition,
-  HistoryEntry,
-  Occurrence,
-  PolicyChange,
-  PolicyRecord,
-  StateStore,
-  StoredFact,
-} from '../engine/ports';
+import type { Finding, FindingDraft, FindingTransition, Occurrence } from '../findings/finding';
+import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../findings/lifecycle';
+import type { Severity } from '../findings/severity';
+import type { EventLedger } from '../ports/eventLedger';
+import type { FindingStore } from '../ports/findingStore';
+import type { AssumptionEdge, AssumptionObservation, HistoryEntry, StateStore, StoredFact } from '../ports/roleState';
+import type { PolicyChange, PolicyRecord } from '../roles/policyRecord';
+import type { EventKind } from '../roles/roleEvents';
+import { roleEventEffect } from '../roles/roleEvents';
 import {
   applyRoleChanges,
   emptyRoleRecord,
@@ -29,7 +19,7 @@ import {
   roleExists,
   type Stamp,
   stampOf,
-} from '../engine/roleRecord';
+} from '../roles/roleRecord';
 
 /** Sample source IPs kept per assumption edge. */
 export const SAMPLE_IPS = 5;

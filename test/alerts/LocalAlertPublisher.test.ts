@@ -4,8 +4,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { formatAlert } from '../../shared/alerts/formatAlert';
 import { LocalAlertPublisher } from '../../shared/alerts/LocalAlertPublisher';
-import { AlertDeliveryError } from '../../shared/alerts/ports';
 import { rfc5322Date, toEml } from '../../shared/alerts/toEml';
+import { AlertDeliveryError } from '../../shared/ports/alertPublisher';
 import { finding } from './support';
 
 const DATE = new Date('2026-03-02T09:00:07.250Z');

@@ -1,8 +1,8 @@
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { formatAlert } from '../../shared/alerts/formatAlert';
-import { AlertDeliveryError } from '../../shared/alerts/ports';
 import { SnsAlertPublisher } from '../../shared/alerts/SnsAlertPublisher';
+import { AlertDeliveryError } from '../../shared/ports/alertPublisher';
 import { finding } from './support';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:rolewatch-alerts';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dispatchAlerts, dispatchPending } from '../../shared/alerts/dispatch';
-import { type Alert, AlertDeliveryError, type AlertPublisher } from '../../shared/alerts/ports';
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
-import type { Finding } from '../../shared/engine/ports';
-import { RULE_IDS } from '../../shared/rules';
+import type { Finding } from '../../shared/findings/finding';
+import { type Alert, AlertDeliveryError, type AlertPublisher } from '../../shared/ports/alertPublisher';
+import { RULE_IDS } from '../../shared/rules/index';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import { ALERT_FIXTURES, draft, finding } from './support';
 

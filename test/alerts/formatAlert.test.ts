@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { formatAlert, pendingReason } from '../../shared/alerts/formatAlert';
 import { SNS_MAX_MESSAGE_BYTES, snsMessage, snsPublishBytes } from '../../shared/alerts/snsMessage';
 import { SUBJECT_PHRASES } from '../../shared/alerts/subject';
-import { SEVERITIES } from '../../shared/config/config';
-import type { Finding, FindingTransition } from '../../shared/engine/ports';
-import { RULE_IDS } from '../../shared/rules';
+import type { Finding, FindingTransition } from '../../shared/findings/finding';
+import { SEVERITIES } from '../../shared/findings/severity';
+import { RULE_IDS } from '../../shared/rules/index';
 import { finding } from './support';
 
 const TRANSITIONS: FindingTransition[] = ['opened', 'reopened', 'escalated', 'repeated', 'duplicate', 'suppressed'];

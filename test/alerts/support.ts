@@ -4,9 +4,9 @@ import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import type { RecordedFinding } from '../../shared/engine/engine';
-import type { Finding, FindingDraft } from '../../shared/engine/ports';
+import type { Finding, FindingDraft } from '../../shared/findings/finding';
 import type { PolicyFixtures } from '../../shared/iam/reader';
-import { RULE_IDS } from '../../shared/rules';
+import { RULE_IDS } from '../../shared/rules/index';
 
 export const ALERT_FIXTURES = path.resolve(__dirname, '../fixtures/alerts');
 

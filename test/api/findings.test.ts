@@ -1,5 +1,6 @@
-import { SEVERITIES, type Severity, validateConfig } from '../../shared/config/config';
+import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, type DynamoStores } from '../../shared/context';
+import { SEVERITIES, type Severity } from '../../shared/findings/severity';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { DynamoReportStore } from '../../shared/store/dynamo/DynamoReportStore';
 import { useLocalDynamo } from '../support/dynamo';

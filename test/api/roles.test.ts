@@ -1,5 +1,6 @@
-import { SEVERITIES, validateConfig } from '../../shared/config/config';
+import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, type DynamoStores } from '../../shared/context';
+import { SEVERITIES } from '../../shared/findings/severity';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { keys } from '../../shared/store/dynamo/keys';
 import { useLocalDynamo } from '../support/dynamo';

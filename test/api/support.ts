@@ -1,9 +1,9 @@
 import { createReportApi, type ReportApi } from '../../shared/api/reportApi';
 import type { ApiLogger } from '../../shared/api/router';
-import type { Severity } from '../../shared/config/config';
 import type { DynamoStores } from '../../shared/context';
-import { findingId } from '../../shared/engine/findings';
-import type { FindingDraft } from '../../shared/engine/ports';
+import type { FindingDraft } from '../../shared/findings/finding';
+import { findingId } from '../../shared/findings/ids';
+import type { Severity } from '../../shared/findings/severity';
 import { DynamoReportStore } from '../../shared/store/dynamo/DynamoReportStore';
 
 /** The reporting API over test stores, with what it logs collected. */

@@ -1,7 +1,7 @@
 import { reconcileAccounts } from '../../shared/app/organization';
 import { validateConfig } from '../../shared/config/config';
 import { RoleWatchError } from '../../shared/errors';
-import type { OrganizationAccounts, OrganizationAccountsStore } from '../../shared/iam/organization';
+import type { OrganizationAccounts, OrganizationAccountsStore } from '../../shared/ports/organizationAccounts';
 
 const OWN = '123456789012';
 

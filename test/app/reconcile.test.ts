@@ -1,8 +1,8 @@
 import { type AccountSource, reconcile } from '../../shared/app/reconcile';
 import { defaultConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
-import { roleExists } from '../../shared/engine/roleRecord';
 import type { AccountSnapshot } from '../../shared/iam/accountReader';
+import { roleExists } from '../../shared/roles/roleRecord';
 
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333', '444444444444', '555555555555', '666666666666'];
 const NOW = Date.parse('2026-11-02T09:00:00Z');

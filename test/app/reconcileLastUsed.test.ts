@@ -1,11 +1,11 @@
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Alert } from '../../shared/alerts/ports';
 import { sendDigests } from '../../shared/app/digest';
 import { type AccountSource, reconcile, reconcileAccount, reconcileStamp } from '../../shared/app/reconcile';
 import { defaultConfig, validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import { type AccountSnapshot, AwsAccountReader, type IamRole } from '../../shared/iam/accountReader';
+import type { Alert } from '../../shared/ports/alertPublisher';
 
 const ACCOUNT = '123456789012';
 const DAY = 86_400_000;

@@ -1,12 +1,6 @@
-import {
-  type AccountOutcome,
-  isThrottling,
-  parseAccountStep,
-  parseFinishStep,
-  REPORTED_FAILURES,
-  summarizeRun,
-} from '../../shared/app/reconcileRun';
+import { isThrottling, parseAccountStep, parseFinishStep, REPORTED_FAILURES, summarizeRun } from '../../shared/app/reconcileRun';
 import { ValidationError } from '../../shared/errors';
+import type { AccountOutcome } from '../../shared/ports/reconcileRuns';
 import { describeStatesError } from '../../shared/store/dynamo/DynamoReconcileRunStore';
 
 const ok = (account: string): AccountOutcome => ({

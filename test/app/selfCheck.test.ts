@@ -4,7 +4,7 @@ import { GetEventSelectorsCommand } from '@aws-sdk/client-cloudtrail';
 import { blindFindings, MONITOR_BLIND, monitorResource, selfCheck } from '../../shared/app/selfCheck';
 import { createAwsMonitorProbe } from '../../shared/doctor/AwsMonitorProbe';
 import type { CheckResult } from '../../shared/doctor/doctor';
-import { RULE_IDS } from '../../shared/rules';
+import { RULE_IDS } from '../../shared/rules/index';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import { ACCOUNT, cloudTrail, denied, doctorTarget, HOME, healthyAccount, STAGE, TRAIL_ARN } from '../support/monitorAccount';
 

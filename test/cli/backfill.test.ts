@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDynamoStores } from '../../shared/context';
-import { liveParts } from '../../shared/engine/roleRecord';
+import { liveParts } from '../../shared/roles/roleRecord';
 import { runCli } from '../support/cli';
 import { useLocalDynamo } from '../support/dynamo';
 import { ACCOUNT, assumeRole, attachRolePolicy, createRole, FOREIGN_ACCOUNT, trustDocument } from '../support/trail';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { locateStatements } from '../../shared/cli/sarif';
-import { RULES } from '../../shared/rules';
+import { RULES } from '../../shared/rules/index';
 import { runCli } from '../support/cli';
 import { draft04Errors } from '../support/schemas';
 

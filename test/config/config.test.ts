@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultConfig, severityRank, validateConfig } from '../../shared/config/config';
+import { defaultConfig, validateConfig } from '../../shared/config/config';
 import { loadConfigFile } from '../../shared/config/file';
 import { ConfigError } from '../../shared/errors';
-import { RULE_IDS } from '../../shared/rules';
+import { severityRank } from '../../shared/findings/severity';
+import { RULE_IDS } from '../../shared/rules/index';
 
 const errorOf = (run: () => unknown): ConfigError => {
   try {

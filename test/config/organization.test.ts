@@ -2,8 +2,8 @@ import { validateConfig, withKnownAccounts } from '../../shared/config/config';
 import { createLambdaContext, loadEnvironment, refreshOrganizationAccounts } from '../../shared/context';
 import { deployedConfig, organizationParamDefaults } from '../../shared/deploy/deployedConfig';
 import { ConfigError } from '../../shared/errors';
-import type { OrganizationAccounts, OrganizationAccountsStore } from '../../shared/iam/organization';
-import { RULE_IDS } from '../../shared/rules';
+import type { OrganizationAccounts, OrganizationAccountsStore } from '../../shared/ports/organizationAccounts';
+import { RULE_IDS } from '../../shared/rules/index';
 
 const ORGANIZATION_ID = 'o-a1b2c3d4e5';
 

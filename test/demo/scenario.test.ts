@@ -1,7 +1,7 @@
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import { createMemoryContext } from '../../shared/context';
 import { DEMO_ROLES, DEMO_TRAIL, demoConfig, demoEvents } from '../../shared/demo/scenario';
-import type { Finding } from '../../shared/engine/ports';
+import type { Finding } from '../../shared/findings/finding';
 
 interface Replay {
   records: Record<string, unknown>[];

@@ -1,5 +1,5 @@
 import { eventPatterns, MAX_PATTERN_CHARS, watchedEvents } from '../../shared/deploy/eventPatterns';
-import { RULES } from '../../shared/rules';
+import { RULES } from '../../shared/rules/index';
 
 /** Rules about the ways into a role's power beyond its own IAM calls: each records where AWS documents its events. */
 const ACCESS_PATH_RULES = RULES.filter((rule) => rule.references !== undefined);

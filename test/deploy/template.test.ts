@@ -14,7 +14,7 @@ import {
 } from '../../shared/deploy/stateMachines';
 import { checkPolicyDocument } from '../../shared/engine/checkPolicy';
 import { awsManagedPolicy } from '../../shared/policy/managed';
-import { RULES, ruleEventNames } from '../../shared/rules';
+import { RULES, ruleEventNames } from '../../shared/rules/index';
 import type { Rule } from '../../shared/rules/types';
 import { validateStateMachine } from '../support/asl';
 import {

@@ -5,7 +5,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createAwsMonitorProbe } from '../../shared/doctor/AwsMonitorProbe';
 import { type CheckResult, type DoctorTarget, queueArn, runDoctor } from '../../shared/doctor/doctor';
 import { managementCoverage } from '../../shared/doctor/trail';
-import type { EventKind } from '../../shared/engine/events';
+import type { EventKind } from '../../shared/roles/roleEvents';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import {
   ACCOUNT,

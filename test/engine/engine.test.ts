@@ -3,9 +3,9 @@ import { type ConfigInput, validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import type { ProcessResult } from '../../shared/engine/engine';
 import { Engine } from '../../shared/engine/engine';
-import { liveParts } from '../../shared/engine/roleRecord';
 import { StaticIamReader } from '../../shared/iam/reader';
-import { RULES } from '../../shared/rules';
+import { liveParts } from '../../shared/roles/roleRecord';
+import { RULES } from '../../shared/rules/index';
 import type { Rule } from '../../shared/rules/types';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import {

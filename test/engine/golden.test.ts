@@ -7,8 +7,8 @@ import type { Config } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import { demoConfig, demoEvents } from '../../shared/demo/scenario';
 import { generateStream, mixWithRoleChanges, streamConfig } from '../../shared/demo/stream';
-import type { Finding } from '../../shared/engine/ports';
-import { RULE_IDS } from '../../shared/rules';
+import type { Finding } from '../../shared/findings/finding';
+import { RULE_IDS } from '../../shared/rules/index';
 import { runCli } from '../support/cli';
 import { CORPUS } from '../support/corpus';
 

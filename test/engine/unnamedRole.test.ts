@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
-import { RULE_IDS } from '../../shared/rules';
+import { RULE_IDS } from '../../shared/rules/index';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/rules');
 

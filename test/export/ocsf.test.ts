@@ -5,7 +5,7 @@ import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import { ocsfDetectionFinding } from '../../shared/export/ocsf';
-import { RULE_IDS } from '../../shared/rules';
+import { RULE_IDS } from '../../shared/rules/index';
 import { runCli } from '../support/cli';
 import { ocsfErrors } from '../support/ocsf';
 

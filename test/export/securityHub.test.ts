@@ -5,9 +5,9 @@ import {
   SecurityHubServiceException,
 } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
-import { findingId } from '../../shared/engine/findings';
-import type { Finding } from '../../shared/engine/ports';
 import { productArn, SecurityHubExporter, securityHubId, toAsff } from '../../shared/export/securityHub';
+import type { Finding } from '../../shared/findings/finding';
+import { findingId } from '../../shared/findings/ids';
 import { finding } from '../alerts/support';
 
 const OWN = '123456789012';

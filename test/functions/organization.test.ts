@@ -13,7 +13,7 @@ import { handler as onIamChange } from '../../functions/on-iam-change/handler';
 import { handler as onRoleAssumed } from '../../functions/on-role-assumed/handler';
 import { createDynamoStores } from '../../shared/context';
 import { awsTrustPolicy, type Caller, TrailRecordBuilder } from '../../shared/demo/records';
-import { roleExists } from '../../shared/engine/roleRecord';
+import { roleExists } from '../../shared/roles/roleRecord';
 import { DynamoOrganizationStore } from '../../shared/store/dynamo/DynamoOrganizationStore';
 import { useLocalDynamo } from '../support/dynamo';
 import { captureLogs, eventBridge, sqsBatch, useLambdaEnvironment } from '../support/lambda';

@@ -7,7 +7,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as onIamChange } from '../../functions/on-iam-change/handler';
 import { createDynamoStores } from '../../shared/context';
-import { liveParts } from '../../shared/engine/roleRecord';
+import { liveParts } from '../../shared/roles/roleRecord';
 import { useLocalDynamo } from '../support/dynamo';
 import { eventBridge, useLambdaEnvironment } from '../support/lambda';
 import { runReconcileMachine } from '../support/stepFunctions';

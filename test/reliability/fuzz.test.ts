@@ -15,12 +15,12 @@ import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import type { TrailEvent } from '../../shared/cloudtrail/types';
 import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
-import { STATE_EVENT_NAMES } from '../../shared/engine/events';
 import { InvalidEventError } from '../../shared/errors';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { diffPolicies, formatDiff, trustedPrincipals } from '../../shared/policy/diff';
 import { MAX_POLICY_CHARS, parsePolicy } from '../../shared/policy/parse';
-import { RULES } from '../../shared/rules';
+import { STATE_EVENT_NAMES } from '../../shared/roles/roleEvents';
+import { RULES } from '../../shared/rules/index';
 
 const TOTAL_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 if (!Number.isInteger(TOTAL_RUNS) || TOTAL_RUNS < 3)

@@ -5,7 +5,7 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { reconcileDefinition } from '../../shared/deploy/stateMachines';
-import { liveParts } from '../../shared/engine/roleRecord';
+import { liveParts } from '../../shared/roles/roleRecord';
 import { useLocalDynamo } from '../support/dynamo';
 import {
   type AsyncDelivery,

@@ -12,9 +12,10 @@ import { createDynamoEngine, createMemoryContext } from '../../shared/context';
 import { Prng, type TrailRecord } from '../../shared/demo/records';
 import { generateStream, STREAM_ACCOUNT, streamConfig } from '../../shared/demo/stream';
 import type { Engine } from '../../shared/engine/engine';
-import type { FindingStore, StateStore } from '../../shared/engine/ports';
-import { liveParts } from '../../shared/engine/roleRecord';
 import { StaticIamReader } from '../../shared/iam/reader';
+import type { FindingStore } from '../../shared/ports/findingStore';
+import type { StateStore } from '../../shared/ports/roleState';
+import { liveParts } from '../../shared/roles/roleRecord';
 import { useLocalDynamo } from '../support/dynamo';
 import {
   ACCOUNT,

@@ -4,7 +4,7 @@ import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import { watchedEvents } from '../../shared/deploy/eventPatterns';
 import { InvalidEventError } from '../../shared/errors';
-import { RULE_IDS, RULES } from '../../shared/rules';
+import { RULE_IDS, RULES } from '../../shared/rules/index';
 
 /**
  * The rules about other ways into a role read request and response fields of many services: whatever those

@@ -1,5 +1,5 @@
-import { controlsOf, RULES, rulesWithControl } from '../../shared/rules';
 import { CONTROL_IDS, FRAMEWORKS, findFramework, parseControl, securityHubRequirements } from '../../shared/rules/controls';
+import { controlsOf, RULES, rulesWithControl } from '../../shared/rules/index';
 
 describe('compliance and ATT&CK ids of the rules', () => {
   it('gives every registered rule at least one id', () => {

@@ -6,7 +6,7 @@ import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import type { IamRole } from '../../shared/iam/accountReader';
 import type { PolicyFixtures } from '../../shared/iam/reader';
-import { RULE_IDS, RULES } from '../../shared/rules';
+import { RULE_IDS, RULES } from '../../shared/rules/index';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/rules');
 const RULES_DIR = path.resolve(__dirname, '../../shared/rules');

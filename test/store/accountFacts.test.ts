@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
-import { severityRank, validateConfig } from '../../shared/config/config';
+import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, createMemoryContext } from '../../shared/context';
 import type { Engine } from '../../shared/engine/engine';
-import type { StoredFact } from '../../shared/engine/ports';
+import { severityRank } from '../../shared/findings/severity';
 import { StaticIamReader } from '../../shared/iam/reader';
-import { RULE_IDS } from '../../shared/rules';
+import type { StoredFact } from '../../shared/ports/roleState';
+import { RULE_IDS } from '../../shared/rules/index';
 import { useLocalDynamo } from '../support/dynamo';
 
 const dynamo = useLocalDynamo();

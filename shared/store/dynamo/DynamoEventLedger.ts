@@ -1,4 +1,4 @@
-import type { EventLedger } from '../../engine/ports';
+import type { EventLedger } from '../../ports/eventLedger';
 import type { DynamoTable } from './DynamoTable';
 import { keys } from './keys';
 

@@ -1,8 +1,9 @@
-import { SEVERITIES, type Severity } from '../../config/config';
-import { resourceName } from '../../engine/findings';
-import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../../engine/lifecycle';
-import type { Finding, FindingDraft, FindingStore, FindingTransition, Occurrence } from '../../engine/ports';
-import { RULES } from '../../rules';
+import type { Finding, FindingDraft, FindingTransition, Occurrence } from '../../findings/finding';
+import { resourceName } from '../../findings/ids';
+import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../../findings/lifecycle';
+import { SEVERITIES, type Severity } from '../../findings/severity';
+import type { FindingStore } from '../../ports/findingStore';
+import { RULES } from '../../rules/index';
 import type { DynamoTable, Item, Key, TransactWrite } from './DynamoTable';
 import { keys, timeKey } from './keys';
 

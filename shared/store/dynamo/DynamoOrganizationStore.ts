@@ -1,4 +1,4 @@
-import type { OrganizationAccounts, OrganizationAccountsStore } from '../../iam/organization';
+import type { OrganizationAccounts, OrganizationAccountsStore } from '../../ports/organizationAccounts';
 import type { DynamoTable } from './DynamoTable';
 import { keys } from './keys';
 

@@ -1,4 +1,4 @@
-import type { AccountOutcome, ReconcileRunStore } from '../../app/reconcileRun';
+import type { AccountOutcome, ReconcileRunStore } from '../../ports/reconcileRuns';
 import type { DynamoTable, Item } from './DynamoTable';
 import { keys } from './keys';
 

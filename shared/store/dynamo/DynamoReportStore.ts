@@ -1,29 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { BatchGetItemCommand, type BatchGetItemCommandOutput, type KeysAndAttributes } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  type AssumptionFilter,
-  FINDING_STATUSES,
-  type FindingFilter,
-  type ListedFinding,
-  type Page,
-  type PageRequest,
-  type Position,
-  type ReportStore,
-  type ReportSummary,
-  type RiskyRole,
-  type RoleListing,
-  type RoleRef,
-  type RoleSnapshot,
-} from '../../api/ports';
 import { mapLimit } from '../../concurrency';
-import { SEVERITIES, type Severity, severityRank } from '../../config/config';
-import { resourceName } from '../../engine/findings';
-import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../../engine/ports';
-import { emptyRoleRecord, isNewerStamp, liveLastUsed, type Stamp } from '../../engine/roleRecord';
 import { PolicyResolver } from '../../engine/roleView';
 import { ValidationError } from '../../errors';
+import type { Finding, FindingStatus } from '../../findings/finding';
+import { FINDING_STATUSES } from '../../findings/finding';
+import { resourceName } from '../../findings/ids';
+import { SEVERITIES, type Severity, severityRank } from '../../findings/severity';
 import { StaticIamReader } from '../../iam/reader';
+import type {
+  AssumptionFilter,
+  FindingFilter,
+  ListedFinding,
+  Page,
+  PageRequest,
+  Position,
+  ReportStore,
+  ReportSummary,
+  RiskyRole,
+  RoleListing,
+  RoleRef,
+  RoleSnapshot,
+} from '../../ports/reportQueries';
+import type { AssumptionEdge, HistoryEntry } from '../../ports/roleState';
+import { emptyRoleRecord, isNewerStamp, liveLastUsed, type Stamp } from '../../roles/roleRecord';
 import type { RoleView } from '../../rules/types';
 import type { DynamoFindingStore } from './DynamoFindingStore';
 import type { DynamoStateStore } from './DynamoStateStore';

@@ -1,16 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CausalPhase } from '../../cloudtrail/order';
 import type { TrailEvent } from '../../cloudtrail/types';
-import { EVENT_KINDS, type EventKind } from '../../engine/events';
-import type {
-  AssumptionEdge,
-  AssumptionObservation,
-  HistoryEntry,
-  PolicyChange,
-  PolicyRecord,
-  StateStore,
-  StoredFact,
-} from '../../engine/ports';
+import type { AssumptionEdge, AssumptionObservation, HistoryEntry, StateStore, StoredFact } from '../../ports/roleState';
+import type { PolicyChange, PolicyRecord } from '../../roles/policyRecord';
+import { EVENT_KINDS, type EventKind } from '../../roles/roleEvents';
 import {
   applyTrust,
   emptyRoleRecord,
@@ -22,7 +15,7 @@ import {
   roleExists,
   type Stamp,
   type TrustPart,
-} from '../../engine/roleRecord';
+} from '../../roles/roleRecord';
 import type { DynamoTable, Item } from './DynamoTable';
 import { keys, timeKey } from './keys';
 

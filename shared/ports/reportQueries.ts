@@ -1,10 +1,8 @@
-import type { Severity } from '../config/config';
-import type { AssumptionEdge, Finding, FindingStatus, HistoryEntry } from '../engine/ports';
-import type { LastUsed, RoleRecord } from '../engine/roleRecord';
+import type { Finding, FindingStatus } from '../findings/finding';
+import type { Severity } from '../findings/severity';
+import type { LastUsed, RoleRecord } from '../roles/roleRecord';
 import type { RoleView } from '../rules/types';
-
-/** Finding statuses, in the order lists and counters show them. */
-export const FINDING_STATUSES = ['open', 'suppressed', 'resolved'] as const satisfies readonly FindingStatus[];
+import type { AssumptionEdge, HistoryEntry } from './roleState';
 
 /**
  * Where a list continues: key values of the store, opaque to the API, which signs them into cursors.

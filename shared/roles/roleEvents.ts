@@ -1,6 +1,6 @@
 import { getBoolean, getRecord, getString } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
-import type { PolicyChange } from './ports';
+import type { PolicyChange } from './policyRecord';
 import type { RoleChange, Stamp } from './roleRecord';
 
 /**

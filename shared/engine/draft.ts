@@ -1,56 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { TrailEvent } from '../cloudtrail/types';
-import type { Config, Severity } from '../config/config';
+import type { Config } from '../config/config';
+import type { FindingDraft } from '../findings/finding';
+import { findingId, resourceName, summariseEvent } from '../findings/ids';
+import { suppressionEnd } from '../findings/lifecycle';
+import type { Severity } from '../findings/severity';
 import { wildcardMatch } from '../policy/match';
 import type { Rule, RuleMatch } from '../rules/types';
-import { suppressionEnd } from './lifecycle';
-import type { EventSummary, FindingDraft } from './ports';
-
-/**
- * A finding id: stable for the same account, rule, resource and qualifier, so repeats update one finding.
- * It starts with the account, so the key of every finding names its account.
- */
-export function findingId(account: string, ruleId: string, resource: string, qualifier?: string): string {
-  const name = `${account}\u0000${ruleId}\u0000${resource}\u0000${qualifier ?? ''}`;
-  let id = ids.get(name);
-  if (id === undefined) {
-    id = `${account || 'unknown'}-${createHash('sha256').update(name).digest('base64url').slice(0, 22)}`;
-    // Repeats are the common case (a service assuming its role all day): hash each finding once.
-    if (ids.size >= 50_000) ids.clear();
-    ids.set(name, id);
-  }
-  return id;
-}
-
-const ids = new Map<string, string>();
-
-export function summariseEvent(event: TrailEvent): EventSummary {
-  return {
-    eventId: event.eventId,
-    eventName: event.eventName,
-    eventTime: event.eventTime,
-    region: event.region,
-    ...(event.actor.arn ? { actor: event.actor.arn } : event.actor.invokedBy ? { actor: event.actor.invokedBy } : {}),
-    ...(event.actor.type ? { actorType: event.actor.type } : {}),
-    ...(event.sourceIp ? { sourceIp: event.sourceIp } : {}),
-    // User agents run to hundreds of characters; the start names the tool.
-    ...(event.userAgent
-      ? {
-          userAgent:
-            event.userAgent.length > USER_AGENT_CHARS ? `${event.userAgent.slice(0, USER_AGENT_CHARS)}...` : event.userAgent,
-        }
-      : {}),
-  };
-}
-
-const USER_AGENT_CHARS = 256;
-
-/** The last segment of an ARN's resource part: `arn:aws:iam::1:role/path/name` → `name`. */
-export function resourceName(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':');
-  const slash = resource.lastIndexOf('/');
-  return slash >= 0 ? resource.slice(slash + 1) : resource || arn;
-}
 
 /** Turns a rule match into a finding draft, applying the configured severity override. */
 export function draftFinding(

@@ -1,5 +1,5 @@
-import { severityRank } from '../config/config';
-import type { Finding, FindingDraft, FindingTransition } from './ports';
+import type { Finding, FindingDraft, FindingTransition } from './finding';
+import { severityRank } from './severity';
 
 export interface RecordOptions {
   suppression?: { reason: string; by: string; until?: string };
