@@ -29,6 +29,12 @@ export class InvalidEventError extends RoleWatchError {
   }
 }
 
+/**
+ * A conditional write kept losing to other writers of the same item. Infrastructure, not input: it propagates
+ * so that the event is retried later, and nothing was written.
+ */
+export class WriteContentionError extends RoleWatchError {}
+
 /** A policy document cannot be parsed or is not a valid IAM policy. */
 export class InvalidPolicyError extends RoleWatchError {}
 

@@ -1,7 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
-import type { Position } from '../ports/reportQueries';
+import type { CursorKeyStore, Position } from '../ports/reportQueries';
 
 /** Signs list positions into cursors and reads them back, refusing any the API did not issue for this query. */
 export interface CursorCodec {
@@ -50,6 +50,22 @@ export function createCursorCodec(key: () => Promise<Uint8Array>): CursorCodec {
         throw new ValidationError('cursor', 'was issued for another query: give the same filters as the first page');
       return parsed.p;
     },
+  };
+}
+
+/**
+ * The HMAC key cursors are signed with: the stored one, or 32 new random bytes kept for every other container.
+ * Fetched once per container; a failed fetch is tried again at the next request.
+ */
+export function cursorKeyOf(store: CursorKeyStore): () => Promise<Uint8Array> {
+  let key: Promise<Uint8Array> | undefined;
+  const load = async () => (await store.loadCursorKey()) ?? store.keepCursorKey(randomBytes(32));
+  return () => {
+    key ??= load().catch((error: unknown) => {
+      key = undefined;
+      throw error;
+    });
+    return key;
   };
 }
 

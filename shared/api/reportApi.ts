@@ -8,7 +8,7 @@ import { suppressionEnd } from '../findings/lifecycle';
 import type { FindingDecisions, ListedFinding, ReportStore, RoleRef } from '../ports/reportQueries';
 import { rulesWithControl } from '../rules/index';
 import { type AccessContext, accessView, reachOf } from './access';
-import { createCursorCodec } from './cursor';
+import { createCursorCodec, cursorKeyOf } from './cursor';
 import { buildOpenApi } from './openapi';
 import {
   type ApiLogger,
@@ -79,7 +79,7 @@ export interface ReportApi {
 /** Builds the reporting API (SPEC §7) over a report store and the finding decisions (suppress, re-open). */
 export function createReportApi(deps: ReportApiDeps): ReportApi {
   const { reports } = deps;
-  const cursors = createCursorCodec(() => reports.cursorKey());
+  const cursors = createCursorCodec(cursorKeyOf(reports));
   const now = deps.now ?? Date.now;
 
   const findingOf = async (id: string): Promise<ListedFinding> => {
@@ -88,13 +88,18 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
     return found;
   };
 
-  /** The one role a name designates; a name several accounts share needs `account`. */
-  const oneRole = async (name: string, account: string | undefined): Promise<RoleRef> => {
+  /** The role a name designates, if any; a name several accounts share needs `account`. */
+  const roleNamed = async (name: string, account: string | undefined): Promise<RoleRef | undefined> => {
     const roles = await reports.resolveRole(name, account);
-    const [role] = roles;
-    if (!role) throw new NotFoundError(`no role ${name}${account ? ` in account ${account}` : ''}`);
     if (roles.length > 1)
       throw new ValidationError('account', `role ${name} exists in accounts ${roles.map((r) => r.account).join(', ')}: name one`);
+    return roles[0];
+  };
+
+  /** The one role a name designates; NotFoundError when none. */
+  const oneRole = async (name: string, account: string | undefined): Promise<RoleRef> => {
+    const role = await roleNamed(name, account);
+    if (!role) throw new NotFoundError(`no role ${name}${account ? ` in account ${account}` : ''}`);
     return role;
   };
 
@@ -319,7 +324,11 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       csv: { name: 'assumptions', columns: views.assumptionColumns },
       handle: async ({ query, page }) => {
         const { limit: _limit, cursor: _cursor, ...filter } = query;
-        const result = await reports.listAssumptions(filter, page);
+        if (filter.role === undefined && filter.source === undefined && filter.sourceAccount === undefined)
+          throw new ValidationError('role', 'give role, source or sourceAccount: assumptions are read by one of them');
+        const role = filter.role !== undefined ? await roleNamed(filter.role, filter.account) : undefined;
+        if (filter.role !== undefined && !role) return { items: [] };
+        const result = await reports.listAssumptions({ ...filter, ...(role ? { role: role.arn } : {}) }, page);
         return { items: result.items.map(views.assumptionView), next: result.next };
       },
     }),

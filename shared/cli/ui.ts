@@ -63,7 +63,7 @@ export async function runUi(args: string[]): Promise<number> {
   const stores = createDynamoStores({ client, tableName: values.table });
   const reports = new DynamoReportStore(stores, { accounts: config.knownAccounts, readOnly: !writable });
   try {
-    await reports.cursorKey();
+    await reports.loadCursorKey();
   } catch (error) {
     const name = (error as { name?: string }).name;
     if (name === 'ResourceNotFoundException')

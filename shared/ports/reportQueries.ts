@@ -95,8 +95,16 @@ export interface ReportSummary {
   lastEvent?: { at: number; basis: 'recorded' | 'findings' };
 }
 
+/** Where the key that signs the API's cursors is kept, so that every container signs and checks alike. */
+export interface CursorKeyStore {
+  /** The stored key, or undefined before one is stored. */
+  loadCursorKey(): Promise<Uint8Array | undefined>;
+  /** Stores `key` unless one is stored already, and returns the key that is kept (the first stored wins). */
+  keepCursorKey(key: Uint8Array): Promise<Uint8Array>;
+}
+
 /** The read side of the reporting API. Lists never scan: each filter says in the adapter what it costs. */
-export interface ReportStore {
+export interface ReportStore extends CursorKeyStore {
   listFindings(filter: FindingFilter, page: PageRequest): Promise<Page<ListedFinding>>;
   getFinding(id: string): Promise<ListedFinding | undefined>;
   /** The roles a name (in one account, or in any) or an ARN designates; empty when none is known. */
@@ -112,8 +120,6 @@ export interface ReportStore {
   roleEdges(role: RoleRef, limit: number): Promise<{ edges: AssumptionEdge[]; truncated: boolean }>;
   /** Findings by the UTC day (`YYYY-MM-DD`) they were last opened, then severity, any status: index keys only. */
   openedPerDay(filter: { since: number; until: number; account?: string }): Promise<Map<string, Record<Severity, number>>>;
-  /** The HMAC key cursors are signed with: 32 random bytes, created once per table. */
-  cursorKey(): Promise<Uint8Array>;
 }
 
 /** A person's decisions on a finding (DynamoFindingStore implements them). Undefined when there is no such finding. */

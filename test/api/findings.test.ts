@@ -1,3 +1,4 @@
+import { cursorKeyOf } from '../../shared/api/cursor';
 import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, type DynamoStores } from '../../shared/context';
 import { SEVERITIES, type Severity } from '../../shared/findings/severity';
@@ -492,7 +493,7 @@ describe('findings of roles RoleWatch watched change', () => {
 describe('cursor key', () => {
   it('is created once per table, whichever container asks first, and kept in the MONITOR item', async () => {
     const stores = await dynamo.newStores();
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => new DynamoReportStore(stores).cursorKey()));
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => cursorKeyOf(new DynamoReportStore(stores))()));
     expect(a).toHaveLength(32);
     expect(Buffer.from(b ?? [])).toEqual(Buffer.from(a ?? []));
     expect(Buffer.from(c ?? [])).toEqual(Buffer.from(a ?? []));

@@ -4,13 +4,12 @@ import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFi
 import { SEVERITIES, type Severity } from '../../findings/severity';
 import type { FindingStore } from '../../ports/findingStore';
 import { RULES } from '../../rules/index';
-import type { DynamoTable, Item, Key, TransactWrite } from './DynamoTable';
-import { keys, timeKey } from './keys';
+import { type DynamoTable, type Item, type Key, LOST_RACE, type TransactWrite, untilWritten } from './DynamoTable';
+import { findingIdOfKey, keys, timeKey } from './keys';
 
 const FINDING_SK = 'FINDING';
 /** Occurrence markers live in the finding's partition: `OCC#<occurrence key>`, with the event time. */
 const OCCURRENCE_SK = 'OCC#';
-const MAX_ATTEMPTS = 10;
 const DAY = 86_400_000;
 
 /** A stored finding: the domain object plus its version and the time it was last opened. */
@@ -35,7 +34,7 @@ export class DynamoFindingStore implements FindingStore {
 
   async record(draft: FindingDraft, options: RecordOptions): Promise<{ finding: Finding; transition: FindingTransition }> {
     const occurrence = occurrenceId(draft);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    return untilWritten(`record finding ${draft.id}`, async () => {
       const { stored, counted } = await this.loadWithOccurrence(draft.id, occurrence);
       if (stored && counted) return { finding: stored.finding, transition: 'duplicate' };
       const result = nextFinding(stored?.finding, draft, options);
@@ -51,9 +50,8 @@ export class DynamoFindingStore implements FindingStore {
         },
         condition: { expression: 'attribute_not_exists(pk)' },
       };
-      if (await this.write(result.finding, stored, openedAt, [marker])) return result;
-    }
-    throw new Error(`could not record finding ${draft.id}: too many concurrent writers`);
+      return (await this.write(result.finding, stored, openedAt, [marker])) ? result : LOST_RACE;
+    });
   }
 
   async occurrencesAmong(findingIds: readonly string[], eventIds: readonly string[]): Promise<Occurrence[]> {
@@ -73,7 +71,7 @@ export class DynamoFindingStore implements FindingStore {
       delete: markerKey(findingId, occurrence),
       condition: { expression: 'attribute_exists(pk)' },
     };
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await untilWritten(`remove an occurrence of finding ${findingId}`, async () => {
       const { stored, counted } = await this.loadWithOccurrence(findingId, occurrence);
       if (!stored || !counted) return;
       if (stored.finding.count <= 1) {
@@ -82,8 +80,7 @@ export class DynamoFindingStore implements FindingStore {
           { delete: findingKey(findingId), condition: { expression: 'version = :v', values: { ':v': stored.version } } },
           ...counterWrites(stored.finding, undefined),
         ]);
-        if (removed) return;
-        continue;
+        return removed ? undefined : LOST_RACE;
       }
       const times = (await this.occurrenceTimes(findingId)).filter((entry) => entry.key !== occurrence).map((entry) => entry.at);
       const next: Finding = {
@@ -91,9 +88,8 @@ export class DynamoFindingStore implements FindingStore {
         count: stored.finding.count - 1,
         ...(times.length > 0 ? { firstSeen: Math.min(...times), lastSeen: Math.max(...times) } : {}),
       };
-      if (await this.write(next, stored, stored.openedAt, [dropMarker])) return;
-    }
-    throw new Error(`could not remove an occurrence of finding ${findingId}: too many concurrent writers`);
+      return (await this.write(next, stored, stored.openedAt, [dropMarker])) ? undefined : LOST_RACE;
+    });
   }
 
   async resolveMissing(
@@ -106,15 +102,13 @@ export class DynamoFindingStore implements FindingStore {
     const resolved: Finding[] = [];
     for (const id of await this.idsForResource(account, resource)) {
       if (stillTrue.has(id)) continue;
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const next = await untilWritten(`resolve finding ${id}`, async () => {
         const stored = await this.load(id);
-        if (!stored || stored.finding.kind !== 'posture' || stored.finding.status === 'resolved') break;
+        if (!stored || stored.finding.kind !== 'posture' || stored.finding.status === 'resolved') return undefined;
         const next = resolveFinding(stored.finding, at, reason);
-        if (await this.write(next, stored, stored.openedAt)) {
-          resolved.push(next);
-          break;
-        }
-      }
+        return (await this.write(next, stored, stored.openedAt)) ? next : LOST_RACE;
+      });
+      if (next) resolved.push(next);
     }
     return resolved;
   }
@@ -170,7 +164,7 @@ export class DynamoFindingStore implements FindingStore {
       Limit: options.limit,
       ...(options.start ? { start: options.start } : {}),
     });
-    const ids = page.items.map((item) => String(item.pk).slice('FINDING#'.length));
+    const ids = page.items.map((item) => findingIdOfKey(item.pk));
     return { findings: await this.getMany(ids), ...(page.next ? { next: page.next } : {}) };
   }
 
@@ -249,20 +243,13 @@ export class DynamoFindingStore implements FindingStore {
   }
 
   private async change(id: string, next: (finding: Finding) => Finding): Promise<Finding | undefined> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    return untilWritten(`change finding ${id}`, async () => {
       const stored = await this.load(id);
       if (!stored) return undefined;
       const changed = next(stored.finding);
-      if (
-        await this.write(
-          changed,
-          stored,
-          changed.status === 'open' && stored.finding.status !== 'open' ? Date.now() : stored.openedAt,
-        )
-      )
-        return changed;
-    }
-    throw new Error(`could not change finding ${id}: too many concurrent writers`);
+      const openedAt = changed.status === 'open' && stored.finding.status !== 'open' ? Date.now() : stored.openedAt;
+      return (await this.write(changed, stored, openedAt)) ? changed : LOST_RACE;
+    });
   }
 
   async markAlerted(id: string, at: number, severity: Severity): Promise<void> {
@@ -299,13 +286,14 @@ export class DynamoFindingStore implements FindingStore {
     return items.map((item) => ({ key: String(item.sk).slice(OCCURRENCE_SK.length), at: Number(item.at) }));
   }
 
-  private async idsForResource(account: string, resource: string): Promise<string[]> {
+  /** Ids of a resource's findings (gsi2, keys only). */
+  async idsForResource(account: string, resource: string): Promise<string[]> {
     const items = await this.table.queryAll({
       IndexName: 'gsi2',
       KeyConditionExpression: 'gsi2pk = :pk',
       values: { ':pk': keys.findingsByResource(account, resource) },
     });
-    return items.map((item) => String(item.pk).slice('FINDING#'.length));
+    return items.map((item) => findingIdOfKey(item.pk));
   }
 
   /**
@@ -411,7 +399,7 @@ function toFinding(item: Item): Finding {
   const resource = String(finding.resource);
   const name = resourceName(resource);
   return {
-    id: String(item.pk).slice('FINDING#'.length),
+    id: findingIdOfKey(item.pk),
     title: rule?.title ?? String(finding.ruleId),
     rationale: rule?.rationale ?? '',
     remediation: rule?.remediation ?? '',

@@ -16,7 +16,7 @@ import {
   type Stamp,
   type TrustPart,
 } from '../../roles/roleRecord';
-import type { DynamoTable, Item } from './DynamoTable';
+import { type DynamoTable, type Item, LOST_RACE, untilWritten } from './DynamoTable';
 import { keys, timeKey } from './keys';
 
 const DAY = 86_400_000;
@@ -126,7 +126,7 @@ export class DynamoStateStore implements StateStore {
 
   /** The trust part also tracks its predecessor, so it is read, merged and written back with a version check. */
   private async applyTrustChange(pk: string, arn: string, change: Extract<RoleChange, { part: 'trust' }>): Promise<void> {
-    for (let attempt = 0; attempt < 10; attempt++) {
+    await untilWritten(`update the trust policy of ${arn}`, async () => {
       const item = await this.table.get({ pk, sk: 'TRUST' });
       const current = item ? toTrustPart(item) : undefined;
       const next = applyTrust(current, change);
@@ -136,9 +136,8 @@ export class DynamoStateStore implements StateStore {
         { pk, sk: 'TRUST', arn, ...next, version: version + 1 },
         item ? { expression: 'version = :v', values: { ':v': version } } : { expression: 'attribute_not_exists(pk)' },
       );
-      if (written) return;
-    }
-    throw new Error(`could not update the trust policy of ${arn}: too many concurrent writers`);
+      return written ? undefined : LOST_RACE;
+    });
   }
 
   /** The role's index entry, written once; a per-container cache spares the write for roles already listed. */

@@ -8,6 +8,8 @@ export function timeKey(at: number): string {
   return String(Math.max(0, Math.floor(at))).padStart(15, '0');
 }
 
+const FINDING_PREFIX = 'FINDING#';
+
 export const keys = {
   /** One item per part of a role: META, CREATED, DELETED, TRUST, BOUNDARY, INLINE#<name>, ATTACHED#<arn>. */
   role: (account: string, roleName: string) => `ROLE#${account}#${roleName}`,
@@ -30,7 +32,7 @@ export const keys = {
   trustFailures: (account: string, principal: string) => `TRUSTFAIL#${account}#${principal}`,
   monitor: () => 'MONITOR',
   event: (eventId: string) => `EVENT#${eventId}`,
-  finding: (id: string) => `FINDING#${id}`,
+  finding: (id: string) => `${FINDING_PREFIX}${id}`,
   /** Findings by status and severity (gsi1), newest opened first. */
   findingsByStatus: (status: string, severity: string) => `FINDINGS#${status}#${severity}`,
   findingsByStatusSort: (openedAt: number, id: string) => `${timeKey(openedAt)}#${id}`,
@@ -45,3 +47,22 @@ export const keys = {
   reconcileRun: (runId: string) => `RECONCILE#${runId}`,
   reconcileRunAccount: (account: string) => `ACCOUNT#${account}`,
 } as const;
+
+/** The finding id of a finding item's partition key (`FINDING#<id>`). */
+export function findingIdOfKey(pk: unknown): string {
+  return String(pk).slice(FINDING_PREFIX.length);
+}
+
+/** The account and role name of a roles-index sort key (`<account>#<role name>`). */
+export function roleOfIndexSort(sortKey: unknown): { account: string; roleName: string } {
+  const text = String(sortKey);
+  const split = text.indexOf('#');
+  return { account: text.slice(0, split), roleName: text.slice(split + 1) };
+}
+
+/** The account and role ARN of an assumption-edge partition key (`ASSUMED#<account>#<role arn>`). */
+export function roleOfEdgeKey(pk: unknown): { account: string; roleArn: string } {
+  const text = String(pk).slice('ASSUMED#'.length);
+  const split = text.indexOf('#');
+  return { account: text.slice(0, split), roleArn: text.slice(split + 1) };
+}
