@@ -7,4 +7,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/setup.ts'],
   globalSetup: '<rootDir>/test/globalSetup.ts',
+  // Most tests talk to DynamoDB Local (a JVM): on a busy machine a test's first requests alone can pass jest's
+  // 5 s default. A test that hangs still fails, after 30 s.
+  testTimeout: 30_000,
 };
