@@ -15,6 +15,7 @@
  * - Conditions are decided where they can be (see `decideConditions.ts`): a grant that can never apply is
  *   dropped; the rest are conditioned, named, and tell whether they narrow who can use the grant.
  */
+import { BoundedCache } from '../boundedCache';
 import {
   accessLevel,
   actionsOfService,
@@ -232,8 +233,9 @@ interface PolicySet {
   boundaryActions?: Set<string>;
 }
 
-const SET_CACHE_LIMIT = 10_000;
-const sets = new Map<string, PolicySet>();
+/** Policy sets remembered: each recently changed role's current and previous set. */
+const SET_CACHE_LIMIT = 2_000;
+const sets = new BoundedCache<string, PolicySet>(SET_CACHE_LIMIT);
 const timeDependent = new WeakMap<PolicyDocument, boolean>();
 
 function hasTimeCondition(doc: PolicyDocument): boolean {
@@ -260,7 +262,6 @@ function policySet(docs: readonly PolicyDocument[], boundary: PolicyDocument | u
     grants: new Map(),
     removed: new Map(),
   };
-  if (sets.size >= SET_CACHE_LIMIT) sets.clear();
   sets.set(key, set);
   return set;
 }
@@ -738,7 +739,11 @@ export function escalationMethods(
   const cached = pathCache.get(set)?.get(key);
   if (cached) return cached;
   const hits: EscalationHit[] = [];
+  const possible = new Set<string>();
+  for (const doc of docs) for (const action of escalationActionsOf(doc)) possible.add(action);
   for (const path of ESCALATION_PATHS) {
+    // A path with an action no Allow of the role names cannot be granted: skipped without judging its steps.
+    if (!path.steps.every((step) => possible.has(step.action.toLowerCase()))) continue;
     const hit = pathHit(set, path);
     if (hit) hits.push(hit);
   }
@@ -747,6 +752,20 @@ export function escalationMethods(
 }
 
 const pathCache = new WeakMap<PolicySet, Map<string, EscalationHit[]>>();
+const escalationActions = new WeakMap<PolicyDocument, readonly string[]>();
+let catalogueActions: readonly string[] | undefined;
+
+/** The actions of the escalation catalogue that some Allow statement of the document names (lower-case). */
+function escalationActionsOf(doc: PolicyDocument): readonly string[] {
+  let known = escalationActions.get(doc);
+  if (!known) {
+    catalogueActions ??= [...new Set(ESCALATION_PATHS.flatMap((path) => path.steps.map((step) => step.action.toLowerCase())))];
+    const allows = doc.statements.filter((s) => s.effect === 'Allow');
+    known = catalogueActions.filter((action) => allows.some((s) => statementMatchesAction(s, action)));
+    escalationActions.set(doc, known);
+  }
+  return known;
+}
 
 function pathHit(set: PolicySet, path: EscalationPath): EscalationHit | undefined {
   const grants: EscalationGrant[] = [];

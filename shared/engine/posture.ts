@@ -1,3 +1,4 @@
+import { BoundedCache } from '../boundedCache';
 import type { Finding, FindingDraft } from '../findings/finding';
 import { documentId } from '../policy/identity';
 import type { PolicyDocument } from '../policy/types';
@@ -7,7 +8,8 @@ import { draftFinding } from './draft';
 import { allPolicies } from './roleView';
 import type { RuleRunner } from './ruleRunner';
 
-const CACHE_LIMIT = 10_000;
+/** Role states whose posture is remembered: the current state of each recently changed role. */
+const CACHE_LIMIT = 2_000;
 
 /**
  * Posture resolution: which posture findings hold for a role's whole current state, and resolving those that
@@ -17,7 +19,7 @@ const CACHE_LIMIT = 10_000;
  * memoised on them.
  */
 export class PostureResolver {
-  private readonly cache = new Map<string, ReadonlySet<string>>();
+  private readonly cache = new BoundedCache<string, ReadonlySet<string>>(CACHE_LIMIT);
 
   constructor(
     private readonly rules: RuleRunner,
@@ -51,7 +53,6 @@ export class PostureResolver {
     let ids = this.cache.get(key);
     if (!ids) {
       ids = new Set(this.drafts(view, 0).map((draft) => draft.id));
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(key, ids);
     }
     return ids;

@@ -1,3 +1,4 @@
+import { BoundedCache } from '../boundedCache';
 import { awsManagedPolicy, isAwsManagedPolicyArn } from '../policy/managed';
 import { parsePolicy } from '../policy/parse';
 import type { PolicyParseResult } from '../policy/types';
@@ -6,7 +7,8 @@ import type { StateStore } from '../ports/roleState';
 import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists } from '../roles/roleRecord';
 import type { PolicyRef, RoleView } from '../rules/types';
 
-const PARSE_CACHE_LIMIT = 5_000;
+/** Parsed documents kept: the documents roles use now stay (each view reads them), old ones go first. */
+const PARSE_CACHE_LIMIT = 2_000;
 
 /**
  * Resolves policy documents for role views: AWS-managed from the bundled dataset, customer-managed from
@@ -14,7 +16,7 @@ const PARSE_CACHE_LIMIT = 5_000;
  * document is the same object and analyses memoised on it are computed once.
  */
 export class PolicyResolver {
-  private readonly parsed = new Map<string, PolicyParseResult>();
+  private readonly parsed = new BoundedCache<string, PolicyParseResult>(PARSE_CACHE_LIMIT);
   private readonly fetched = new Map<string, Promise<PolicyRef>>();
 
   constructor(
@@ -26,7 +28,6 @@ export class PolicyResolver {
   parse(text: string): PolicyParseResult {
     let result = this.parsed.get(text);
     if (!result) {
-      if (this.parsed.size >= PARSE_CACHE_LIMIT) this.parsed.clear();
       result = parsePolicy(text);
       this.parsed.set(text, result);
     }

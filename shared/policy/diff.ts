@@ -144,7 +144,20 @@ function canonicalClause(c: ConditionClause): string {
   return JSON.stringify([c.operator.toLowerCase(), c.keyLower, [...new Set(c.values)].sort()]);
 }
 
+const grantKeys = new WeakMap<Statement, string>();
+const statementKeys = new WeakMap<Statement, string>();
+
+/** The statement's grant in a canonical spelling; remembered per parsed statement (every change diffs its policy). */
 function canonicalGrant(s: Statement): string {
+  let key = grantKeys.get(s);
+  if (key === undefined) {
+    key = computeCanonicalGrant(s);
+    grantKeys.set(s, key);
+  }
+  return key;
+}
+
+function computeCanonicalGrant(s: Statement): string {
   const lower = (list: string[] | undefined) => (list ? [...new Set(list.map((x) => x.toLowerCase()))].sort() : null);
   const exact = (list: string[] | undefined) => (list ? [...new Set(list)].sort() : null);
   const principals = (set: PrincipalSet | undefined) => (set ? [...new Set(principalStrings(set))].sort() : null);
@@ -160,7 +173,12 @@ function canonicalGrant(s: Statement): string {
 }
 
 function canonicalStatement(s: Statement): string {
-  return `${canonicalGrant(s)}|${[...new Set(s.conditions.map(canonicalClause))].sort().join(',')}`;
+  let key = statementKeys.get(s);
+  if (key === undefined) {
+    key = `${canonicalGrant(s)}|${[...new Set(s.conditions.map(canonicalClause))].sort().join(',')}`;
+    statementKeys.set(s, key);
+  }
+  return key;
 }
 
 /** Statements of `from` that have no identical counterpart in `other` (as multisets). */

@@ -118,8 +118,14 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   private newestAssumption = 0;
   private loggedSincePrune = 0;
   private readonly retentionMs: number;
-  /** Event time of the last pruning by retention. */
+  /** Horizon of the last pruning by retention. */
   private prunedAt = Number.NEGATIVE_INFINITY;
+  /** The newest event time seen by the ledger or the assumption log. */
+  private newestEvent = Number.NEGATIVE_INFINITY;
+  /** The widest window failed trust updates were counted over: they are kept that long behind the horizon. */
+  private failureWindowMs = 0;
+  /** Per finding, the first and last times of the occurrences the retention forgot (its count still has them). */
+  private readonly forgotten = new Map<string, { first: number; last: number }>();
 
   /**
    * `retentionMs`: how long behind the newest event time the store remembers what only serves to recognise an
@@ -212,6 +218,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   async recordAssumption(o: AssumptionObservation): Promise<void> {
     if (this.processed.has(o.eventId)) return;
     this.processed.set(o.eventId, o.at);
+    this.retain(o.at);
     this.logAssumption(o);
     let byRole = this.edges.get(o.account);
     if (!byRole) {
@@ -303,6 +310,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   }
 
   async countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number> {
+    this.failureWindowMs = Math.max(this.failureWindowMs, windowMs);
     const list = this.trustFailures.get(key(account, principal)) ?? [];
     if (!list.some((f) => f.eventId === eventId)) list.push({ at, eventId });
     this.trustFailures.set(key(account, principal), list);
@@ -357,13 +365,14 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     const finding = this.findingsById.get(findingId);
     const counted = this.occurrences.get(findingId);
     if (!finding || !counted?.delete(occurrenceKey(eventId))) return;
-    if (counted.size === 0) {
+    const forgotten = this.forgotten.get(findingId);
+    if (counted.size === 0 && !forgotten) {
       this.findingsById.delete(findingId);
       this.occurrences.delete(findingId);
       this.findingsByResource.get(key(finding.account, finding.resource))?.delete(findingId);
       return;
     }
-    const times = [...counted.values()];
+    const times = [...counted.values(), ...(forgotten ? [forgotten.first, forgotten.last] : [])];
     this.findingsById.set(findingId, {
       ...finding,
       count: finding.count - 1,
@@ -425,5 +434,41 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   async markProcessed(eventId: string, at: number): Promise<void> {
     this.processed.set(eventId, at);
+    this.retain(at);
+  }
+
+  /**
+   * With a finite retention, forgets what only recognises or re-judges events older than the horizon (the
+   * newest event time less the retention): processed eventIDs, counted occurrences (a finding keeps its count
+   * and times), failed trust updates outside every counting window, and history entries no rewind to a time
+   * after the horizon reads. Runs each time the horizon has moved by a quarter of the retention, so the
+   * work is spread thin and what is kept stays about 1.25 retentions of events.
+   */
+  private retain(at: number): void {
+    if (at <= this.newestEvent) return;
+    this.newestEvent = at;
+    if (!Number.isFinite(this.retentionMs)) return;
+    const horizon = at - this.retentionMs;
+    if (horizon - this.prunedAt < this.retentionMs / 4) return;
+    this.prunedAt = horizon;
+    for (const [eventId, time] of this.processed) if (time < horizon) this.processed.delete(eventId);
+    for (const [findingId, counted] of this.occurrences) {
+      for (const [occurrence, time] of counted) {
+        if (time >= horizon) continue;
+        counted.delete(occurrence);
+        const known = this.forgotten.get(findingId);
+        this.forgotten.set(findingId, {
+          first: Math.min(known?.first ?? time, time),
+          last: Math.max(known?.last ?? time, time),
+        });
+      }
+    }
+    const failureHorizon = horizon - this.failureWindowMs;
+    for (const [failureKey, failures] of this.trustFailures) {
+      const kept = failures.filter((failure) => failure.at >= failureHorizon);
+      if (kept.length === 0) this.trustFailures.delete(failureKey);
+      else if (kept.length < failures.length) this.trustFailures.set(failureKey, kept);
+    }
+    for (const [roleKey, entries] of this.history) this.history.set(roleKey, prunedHistory(entries, horizon));
   }
 }

@@ -7,7 +7,7 @@ import { dirname, join, normalize, relative } from 'node:path';
  * points. A module may import from its own layer or a lower one, never from a higher one.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['shared/errors', 'shared/concurrency', 'shared/arn'],
+  ['shared/errors', 'shared/concurrency', 'shared/arn', 'shared/boundedCache'],
   ['shared/policy', 'shared/cloudtrail'],
   ['shared/findings', 'shared/roles'],
   ['shared/config'],
