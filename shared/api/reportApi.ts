@@ -76,7 +76,7 @@ export interface ReportApi {
   routes: readonly Route[];
 }
 
-/** Builds the reporting API (SPEC §7) over a report store and the finding decisions (suppress, re-open). */
+/** Builds the reporting API (its routes: shared/api/README.md) over a report store and the finding decisions (suppress, re-open). */
 export function createReportApi(deps: ReportApiDeps): ReportApi {
   const { reports } = deps;
   const cursors = createCursorCodec(cursorKeyOf(reports));

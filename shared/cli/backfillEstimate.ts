@@ -13,7 +13,7 @@ export interface ArchiveModel {
   /** Events RoleWatch evaluates (the rest of a file is dropped unparsed): mostly AssumeRole by services. */
   assumptionsPerAccountDay: number;
   iamChangesPerAccountDay: number;
-  /** Write request units per event (README: Performance, measured on DynamoDB Local by the bench). */
+  /** Write request units per event (shared/engine/README.md, Performance: measured on DynamoDB Local by the bench). */
   writeUnitsPerAssumption: number;
   writeUnitsPerIamChange: number;
   /** The child's time: per file (GET, gunzip, reading) and per evaluated event (its DynamoDB writes). */

@@ -57,7 +57,7 @@ What next
   - Replay your own trail: npx rolewatch evaluate <CloudTrail files or directories> --config rolewatch.config.yml
     (log files, EventBridge events or JSON Lines, gzipped or not; --format jsonl for machines).
   - Describe your accounts in rolewatch.config.yml: knownAccounts, trustedThirdParties, protectedRoles,
-    iacPrincipals (see README). Without them, every other account looks unknown.
+    iacPrincipals (see shared/config/README.md). Without them, every other account looks unknown.
   - Check a policy before you deploy it: npx rolewatch check-policy policy.json (add --trust for trust policies).
   - Measure the engine on a large generated stream: npm run bench.`;
 }

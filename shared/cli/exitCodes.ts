@@ -1,5 +1,5 @@
 /**
- * The exit codes of `rolewatch` (documented in README's CLI section):
+ * The exit codes of `rolewatch` (documented in shared/cli/README.md):
  * - 0 done;
  * - 1 a finding at or above `--fail-on` was reported;
  * - 2 bad usage, or an input path that does not exist;

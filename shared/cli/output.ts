@@ -33,7 +33,7 @@ function findingRow(finding: Finding): string[] {
   ];
 }
 
-/** One JSON Lines record for a finding occurrence (SPEC §4 fields first). */
+/** One JSON Lines record for a finding occurrence: the fields every consumer reads first (ruleId to detail), then the rest. */
 export function findingJson(finding: Finding, transition: string): Record<string, unknown> {
   return {
     ruleId: finding.ruleId,

@@ -11,7 +11,7 @@ import type { BackfillEstimate } from './backfillEstimate';
  * A simulation of the reconcile state machine over many accounts, in virtual time (nothing sleeps): the
  * Distributed Map's concurrency and the account step's Retry policies are read from the deployed definition,
  * and IAM is a latency and throttling model. It gives the wall time of a run and what it costs. It is a
- * model, not a measurement of AWS: its parameters are stated where it is printed (README: Organization scale).
+ * model, not a measurement of AWS: its parameters are stated where it is printed (shared/deploy/README.md, Organization scale).
  */
 export interface IamModel {
   /** A whole account's GetAccountAuthorizationDetails (every page), in seconds: uniform in [min, max]. */

@@ -154,7 +154,7 @@ function describe(value: unknown): string {
 }
 
 const READ_ONLY_PREFIXES = ['Get', 'List', 'Describe', 'Head', 'Lookup'];
-// CloudTrail marks role assumptions read-only (SPEC §1) although their names do not say so; records written by
+// CloudTrail marks role assumptions read-only (`readOnly: true`) although their names do not say so; records written by
 // hand (AWS documentation examples, rule tests) often omit the flag.
 const READ_ONLY_NAMES = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
 

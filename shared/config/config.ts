@@ -118,7 +118,7 @@ const configSchema = z
   })
   .strict();
 
-/** The validated RoleWatch configuration (SPEC §3). */
+/** The validated RoleWatch configuration: rolewatch.config.yml, each key described in shared/config/README.md. */
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 

@@ -95,7 +95,7 @@ export function reconcileDefinition(concurrency: number = DEFAULT_RECONCILE_CONC
   return {
     Comment: 'RoleWatch reconcile: every account re-read from IAM, one child execution per account',
     StartAt: 'ListAccounts',
-    // Far beyond a run's length (see README: Organization scale) and well within the daily schedule.
+    // Far beyond a run's length (see shared/deploy/README.md, Organization scale) and well within the daily schedule.
     TimeoutSeconds: 6 * 3600,
     States: {
       ListAccounts: {

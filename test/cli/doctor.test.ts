@@ -152,7 +152,7 @@ describe('rolewatch doctor', () => {
     );
   });
 
-  it('every check it prints is explained in the README', async () => {
+  it('every check it prints is explained in the deployment guide', async () => {
     const { stdout } = await doctor('--format', 'jsonl', '--regions', 'eu-central-1');
     const kinds = new Set(
       stdout
@@ -169,7 +169,7 @@ describe('rolewatch doctor', () => {
       'stack',
       'trail',
     ]);
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'shared', 'deploy', 'README.md'), 'utf8');
     for (const kind of kinds) expect({ kind, explained: readme.includes(`| \`${kind}`) }).toEqual({ kind, explained: true });
   });
 

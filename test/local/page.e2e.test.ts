@@ -7,7 +7,7 @@ import { browserIt, launchBrowser, type RunningCommand, startCommand, watchedPag
 
 /**
  * The web page in Chromium over `rolewatch start` (the demo day): triage filters, suppress and re-open, the
- * backdoor's access graph and timeline. With ROLEWATCH_SCREENSHOTS=DIR it also writes the README's screenshots.
+ * backdoor's access graph and timeline. With ROLEWATCH_SCREENSHOTS=DIR it also writes the screenshots of shared/local/README.md.
  */
 const SCREENSHOTS = process.env.ROLEWATCH_SCREENSHOTS;
 

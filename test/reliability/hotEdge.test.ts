@@ -2,7 +2,7 @@
  * A hot edge: a burst of assumptions of one role by one source (a deployment pipeline, a service assuming its
  * role on every request) through the real on-role-assumed handler and its SQS queue model, one or several
  * batches at once, on DynamoDB Local. However many events, they land on one edge item, each counted once.
- * The measured rate and requests per assumption are printed (judged in README: Performance, hot edges);
+ * The measured rate and requests per assumption are printed (judged in shared/engine/README.md: Performance, hot edges);
  * nothing here asserts a time.
  */
 import { performance } from 'node:perf_hooks';
@@ -29,7 +29,7 @@ const loadHandler = (): Handler =>
   (require('../../functions/on-role-assumed/handler') as typeof import('../../functions/on-role-assumed/handler')).handler;
 
 const CI = `arn:aws:iam::${ACCOUNT}:role/ci`;
-/** The burst: this many assumptions within one minute (README: Performance, hot edges, measured with 1,200). */
+/** The burst: this many assumptions within one minute (shared/engine/README.md: Performance, hot edges, measured with 1,200). */
 const BURST = 300;
 const measured: Record<string, unknown>[] = [];
 

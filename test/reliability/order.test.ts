@@ -258,7 +258,7 @@ describe('in-memory engine: order and duplication', () => {
   // that arrives after it is matched only against the edge's lastSeen, and a trust change newer than it that
   // arrives before it hides the principal the earlier change added. Either way the finding depends on arrival
   // order: backdoors used and cleaned up quickly are missed (smallest case below), and findings appear that
-  // in-order processing does not give. README promises findings "those an in-order arrival would have given".
+  // in-order processing does not give. shared/engine/README.md promises findings "those an in-order arrival would have given".
   it('shuffled: the same assumed-after-trust-change findings as in order', async () => {
     expect((await firstShuffle()).findings).toEqual(reference.findings);
   });

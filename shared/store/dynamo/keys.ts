@@ -1,6 +1,6 @@
 /**
  * The single-table key design. Every partition key carries the account id, so that several accounts can
- * feed one deployment. The access pattern each key serves is listed in the README (Data model).
+ * feed one deployment. The access pattern each key serves is listed in shared/store/README.md.
  */
 
 /** Sort keys sort lexically: times are zero-padded epoch milliseconds. */
