@@ -618,6 +618,18 @@ function serviceWildcardHits(view: StatementView): ServiceWildcardHit[] {
 
 const analyses = new WeakMap<PolicyDocument, Map<string, PermissionAnalysis>>();
 const denying = new WeakMap<PolicyDocument, boolean>();
+const denyingLists = new WeakMap<readonly PolicyDocument[], readonly PolicyDocument[]>();
+const NO_DOCUMENTS: readonly PolicyDocument[] = [];
+
+/** The documents of a list that hold a Deny, remembered per list (a role view's list is judged many times). */
+function denyingOf(docs: readonly PolicyDocument[]): readonly PolicyDocument[] {
+  let known = denyingLists.get(docs);
+  if (!known) {
+    known = docs.filter(hasDeny);
+    denyingLists.set(docs, known);
+  }
+  return known;
+}
 
 function hasDeny(doc: PolicyDocument): boolean {
   let known = denying.get(doc);
@@ -636,13 +648,18 @@ function hasDeny(doc: PolicyDocument): boolean {
 export function analysePermissions(doc: PolicyDocument, context: AnalysisContext = {}): PermissionAnalysis {
   // The other policies act on this one only through their Denies: a role's change that adds or removes an
   // Allow-only policy leaves the analyses of its other policies as they were (no new set, no recomputation).
-  const others = (context.others ?? []).filter((other) => other !== doc && hasDeny(other));
-  const set = policySet([doc, ...others], context.boundary, context.at);
-  const key = `${others.map(documentId).join(',')}|${context.boundary ? documentId(context.boundary) : ''}|${set.at ?? ''}`;
+  const denying = context.others ? denyingOf(context.others) : NO_DOCUMENTS;
+  const others = denying.length === 0 ? denying : denying.filter((other) => other !== doc);
+  const { boundary, at } = context;
+  // The set's judgement time, as policySet decides it: only when a document of the set has a time condition.
+  const timed =
+    at !== undefined &&
+    (hasTimeCondition(doc) || others.some(hasTimeCondition) || (boundary !== undefined && hasTimeCondition(boundary)));
+  const key = `${others.map(documentId).join(',')}|${boundary ? documentId(boundary) : ''}|${timed ? at : ''}`;
   let byContext = analyses.get(doc);
   const known = byContext?.get(key);
   if (known) return known;
-  const result = computeAnalysis(doc, set);
+  const result = computeAnalysis(doc, policySet([doc, ...others], boundary, at));
   if (!byContext) {
     byContext = new Map();
     analyses.set(doc, byContext);

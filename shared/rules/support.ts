@@ -115,9 +115,17 @@ export function formatHours(hours: number): string {
 }
 
 /** The documents of policy references that have one. */
-export function documentsOf(refs: readonly PolicyRef[]): PolicyDocument[] {
-  return refs.flatMap((ref) => (ref.document ? [ref.document] : []));
+export function documentsOf(refs: readonly PolicyRef[]): readonly PolicyDocument[] {
+  let docs = documentLists.get(refs);
+  if (!docs) {
+    docs = refs.flatMap((ref) => (ref.document ? [ref.document] : []));
+    documentLists.set(refs, docs);
+  }
+  return docs;
 }
+
+/** A role view's policy list is read by every rule: its documents are listed once per list. */
+const documentLists = new WeakMap<readonly PolicyRef[], readonly PolicyDocument[]>();
 
 /**
  * What a permission policy of the role is judged with: the role's other policies and boundary (their
