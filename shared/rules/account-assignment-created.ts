@@ -17,6 +17,8 @@ export const accountAssignmentCreated: Rule = {
     'https://docs.aws.amazon.com/singlesignon/latest/userguide/logging-using-cloudtrail.html',
     'https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreateAccountAssignment.html',
   ],
+  firesWhen: 'a permission set is assigned to a user or group in an account',
+  severityNote: 'high when the set grants admin or escalation, low when it grants nothing flagged',
   rationale:
     "An account assignment gives a person or group the permission set's role in an account: the quiet way to hand someone admin in production, never visible as an IAM policy change there.",
   remediation:

@@ -8,6 +8,8 @@ export const adminEquivalentInlinePolicy: Rule = {
   kind: 'posture',
   controls: ADMIN_POLICY_CONTROLS,
   events: ['PutRolePolicy'],
+  firesWhen: 'an inline policy is admin-equivalent',
+  severityNote: 'high when conditions restrict who',
   rationale:
     'An inline policy allowing every action on every resource makes the role a full administrator, out of sight of managed-policy inventories.',
   remediation: 'Replace the inline policy with one listing the actions and resources the workload needs.',

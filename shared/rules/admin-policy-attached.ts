@@ -16,6 +16,9 @@ export const adminPolicyAttached: Rule = {
   // Security Hub IAM.1 checks the same condition on customer-managed policies.
   controls: [...ADMIN_POLICY_CONTROLS, 'SecurityHub-IAM.1'],
   events: ['AttachRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion'],
+  firesWhen:
+    "a managed policy that is admin-equivalent (AdministratorAccess, `*` on `*`, or NotAction leaving practically everything including IAM) is attached, after the role's Denies and boundary",
+  severityNote: 'high when conditions restrict who: organization, network, MFA',
   rationale:
     'AdministratorAccess, or any managed policy allowing every action on every resource, makes whoever can assume the role a full administrator of the account.',
   remediation:

@@ -8,6 +8,7 @@ export const allowWithNotActionOrNotResource: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-6', 'PCI-DSS-4.0-7.2.2', 'PCI-DSS-4.0-7.2.5'],
   events: PERMISSION_EVENTS,
+  firesWhen: 'Allow with NotAction or NotResource',
   rationale:
     'Allow with NotAction or NotResource grants everything except a list, including every action and resource AWS adds later; it is almost always broader than meant.',
   remediation: 'Rewrite the statement with Action and Resource lists; use a Deny statement for exceptions.',

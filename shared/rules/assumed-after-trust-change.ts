@@ -13,6 +13,7 @@ export const assumedAfterTrustChange: Rule = {
   // A trust change that arrives after the assumptions it preceded is matched with them then (the engine).
   // Services never: isWorthCorrelating leaves service principals out.
   correlatesTrustChanges: ['aws', 'web-identity', 'saml'],
+  firesWhen: 'a principal newly added to a trust policy assumes the role within the window',
   rationale:
     'A principal added to a trust policy that uses the role soon after is the signature of a backdoor being exercised, or of access granted outside review being used at once.',
   remediation:

@@ -8,6 +8,7 @@ export const assumedByLongTermCredentials: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004'],
   events: ASSUME_EVENTS,
+  firesWhen: "an IAM user's access key (AKIA…) assumes a role",
   rationale:
     'Long-term access keys leak and never expire; roles should be reached through SSO or workload identities, not static keys.',
   remediation:

@@ -8,6 +8,7 @@ export const assumedFromUnknownAccount: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-AC-20', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004', 'ATTACK-T1199'],
   events: ASSUME_EVENTS,
+  firesWhen: "the caller's account is not the role's own, known, or a declared vendor",
   rationale:
     "A role assumed by a principal of an account that is neither the role's own, nor the organization's, nor a declared vendor means someone outside is using access into this account.",
   remediation:

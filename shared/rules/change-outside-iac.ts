@@ -10,6 +10,7 @@ export const changeOutsideIac: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-CM-3', 'NIST-800-53-r5-CM-5', 'PCI-DSS-4.0-6.5.1'],
   events: ROLE_CHANGE_EVENTS,
+  firesWhen: 'a role change not made by CloudFormation or a principal in `iacPrincipals`',
   rationale:
     'Roles managed by CloudFormation, CDK or Terraform pipelines should change only through them; a console or CLI change bypasses review and drifts from the code.',
   remediation: "Make the change in the infrastructure code, or add the pipeline's principal to iacPrincipals if it is one.",

@@ -26,6 +26,7 @@ export const credentialsOrDataExposure: Rule = {
     'ATTACK-T1555.006',
   ],
   events: PERMISSION_EVENTS,
+  firesWhen: 'actions that return credentials, secrets or parameters, or bulk data reads, on all resources',
   rationale:
     'Actions that return credentials (access keys, tokens, secrets, parameters) or read data in bulk on every resource turn one compromised role into many.',
   remediation: 'Scope these actions to the specific secrets, parameters, buckets and tables the workload needs.',

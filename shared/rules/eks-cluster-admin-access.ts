@@ -23,6 +23,8 @@ export const eksClusterAdminAccess: Rule = {
     'https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html',
     'https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html',
   ],
+  firesWhen: 'an EKS access entry gets AmazonEKSClusterAdminPolicy/AmazonEKSAdminPolicy or the `system:masters` group',
+  severityNote: 'medium in namespaces or for AmazonEKSAdminPolicy',
   rationale:
     'An EKS access entry with the cluster-admin access policy (or the system:masters group) makes an IAM role administrator of the cluster and of every workload role bound in it: one IAM call, invisible to Kubernetes RBAC reviews.',
   remediation:

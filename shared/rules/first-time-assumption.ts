@@ -7,6 +7,7 @@ export const firstTimeAssumption: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004', 'ATTACK-T1548.005'],
   events: ['AssumeRole'],
+  firesWhen: 'a principal assumes a role it never assumed before, after the learning period',
   rationale:
     'After the learning period, a principal using a role it never used before is a change in who accesses what, worth a glance.',
   remediation: "Confirm the new access path is expected; if not, narrow the role's trust policy.",

@@ -77,6 +77,10 @@ export const guardrailWeakened: Rule = {
     'https://docs.aws.amazon.com/organizations/latest/APIReference/API_DisablePolicyType.html',
     'https://docs.aws.amazon.com/organizations/latest/APIReference/API_MoveAccount.html',
   ],
+  firesWhen:
+    "an SCP/RCP detached from the root, an OU or an account; a Deny removed from a guardrail (named, high when it covered IAM or STS); `DisablePolicyType`; an account moved out from under an OU's guardrails (`MoveAccount`), or leaving the organization",
+  severityNote:
+    'critical when a policy type is disabled; medium for one account; low for a deletion or an update whose previous content is unknown',
   rationale:
     'Service and resource control policies are the ceiling over every role of the organization: a Deny that protected roles or STS removed, a guardrail detached from the root or an OU, a policy type disabled or an account leaving the organization lifts that ceiling for everything below it at once.',
   remediation:

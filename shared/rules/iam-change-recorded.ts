@@ -17,6 +17,7 @@ export const iamChangeRecorded: Rule = {
     'PCI-DSS-4.0-10.4.1.1',
   ],
   events: ROLE_CHANGE_EVENTS,
+  firesWhen: 'every successful role change (history and digest; never alerts)',
   rationale:
     'Every successful change to a role is kept in its history and counted in the daily digest, so nothing changes silently.',
   remediation: 'No action needed; review the role history if the change was unexpected.',

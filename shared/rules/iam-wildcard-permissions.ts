@@ -15,6 +15,7 @@ export const iamWildcardPermissions: Rule = {
     'ATTACK-T1098.003',
   ],
   events: PERMISSION_EVENTS,
+  firesWhen: '`iam:*` or permissions-management actions on all resources',
   rationale:
     'iam:* or permissions-management actions (attach, put or create policies, update trust) on every resource let the role grant itself or anyone else any permission.',
   remediation:

@@ -24,6 +24,8 @@ export const identityCenterRoleProvisioned: Rule = {
     'https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html',
     'https://docs.aws.amazon.com/singlesignon/latest/userguide/logging-using-cloudtrail.html',
   ],
+  firesWhen:
+    '`AWSServiceRoleForSSO` changes an `AWSReservedSSO_*` role in an account: names the permission set and the person whose change it echoes (these echoes are not `change-outside-iac`)',
   rationale:
     'In member accounts the AWSReservedSSO_* roles are changed by AWSServiceRoleForSSO, echoing a permission-set change made elsewhere: the person who really changed the role is the author of that permission-set change.',
   remediation: 'Review the permission-set change it echoes; change the role only through its permission set.',

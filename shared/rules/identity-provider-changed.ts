@@ -27,6 +27,7 @@ export const identityProviderChanged: Rule = {
     'ATTACK-T1484.002',
   ],
   events: PROVIDER_EVENTS,
+  firesWhen: 'an OIDC or SAML provider is created, updated or deleted, or a client id added',
   rationale:
     'An OIDC or SAML provider decides which outside identities can become AWS principals; a new provider, a new client id or new SAML metadata can open every role that trusts it.',
   remediation:

@@ -19,6 +19,7 @@ export const malformedPolicy: Rule = {
   kind: 'event',
   controls: ['CIS-5.0-4.4', 'CIS-3.0-4.4', 'NIST-800-53-r5-AU-6', 'NIST-800-53-r5-SI-4'],
   events: Object.keys(DOCUMENTS),
+  firesWhen: 'a policy document in an event cannot be parsed or is invalid',
   rationale:
     'RoleWatch cannot judge a document it cannot parse (CloudTrail may truncate or redact large documents); the change it carries must be reviewed by hand or by the next reconcile.',
   remediation:

@@ -39,6 +39,8 @@ export const monitorTampering: Rule = {
     'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html',
     'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_UpdateTrail.html',
   ],
+  firesWhen:
+    'StopLogging/DeleteTrail; UpdateTrail/PutEventSelectors that narrow what is logged (management events, reads or writes, sources, Regions, global events, bucket; widening is no alert); DisableRule/DeleteRule/RemoveTargets (or PutRule disabling) on a RoleWatch rule, DeleteAnalyzer/CreateArchiveRule',
   rationale:
     "Stopping or narrowing CloudTrail, disabling RoleWatch's EventBridge rules or silencing Access Analyzer blinds the monitor; attackers do it before they act.",
   remediation:

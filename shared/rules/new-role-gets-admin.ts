@@ -18,6 +18,7 @@ export const newRoleGetsAdmin: Rule = {
     'ATTACK-T1136.003',
   ],
   events: ['AttachRolePolicy', 'PutRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion'],
+  firesWhen: 'a role created within the correlation window receives admin or escalation rights',
   rationale:
     'Creating a role and granting it administrator or privilege-escalation rights within a short time is how attackers mint persistent, powerful identities.',
   remediation: 'Confirm who created the role and why it needs these rights; scope its policies down or delete the role.',

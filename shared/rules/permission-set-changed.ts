@@ -31,6 +31,8 @@ export const permissionSetChanged: Rule = {
     'https://docs.aws.amazon.com/singlesignon/latest/userguide/logging-using-cloudtrail.html',
     'https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_Operations.html',
   ],
+  firesWhen: 'any other permission-set change: update, customer-managed reference, boundary, provisioning, deletion',
+  severityNote: 'medium for a deleted boundary, info for creation and removals',
   rationale:
     'Permission sets are roles defined once and copied into accounts; every change to one (its policies, its boundary, its session length, its provisioning) changes the AWSReservedSSO_* roles of every account it reaches.',
   remediation:

@@ -18,6 +18,9 @@ export const permissionSetGrantsPrivilege: Rule = {
     'https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_PutInlinePolicyToPermissionSet.html',
     'https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_AttachManagedPolicyToPermissionSet.html',
   ],
+  firesWhen:
+    'an Identity Center permission set gets an inline policy or AWS-managed policy, judged by the same permission analysis as roles',
+  severityNote: 'escalation, IAM wildcard, PassRole *; critical for admin, medium for a service wildcard',
   rationale:
     'A permission set becomes an AWSReservedSSO_* role in every account it is provisioned to: a policy that grants admin or escalation rights there reaches every assigned person in every such account, without one IAM call in those accounts until provisioning.',
   remediation:

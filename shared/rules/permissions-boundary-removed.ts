@@ -17,6 +17,7 @@ export const permissionsBoundaryRemoved: Rule = {
     'ATTACK-T1098.003',
   ],
   events: ['DeleteRolePermissionsBoundary', 'PutRolePermissionsBoundary'],
+  firesWhen: 'a boundary is deleted, or replaced by one that allows more',
   rationale:
     'A permissions boundary caps what a role can do whatever its policies say; removing or widening it releases every permission the policies grant, often on purpose before an escalation.',
   remediation:

@@ -20,6 +20,7 @@ export const policyVersionEscalation: Rule = {
     'ATTACK-T1098.003',
   ],
   events: ['CreatePolicyVersion', 'SetDefaultPolicyVersion'],
+  firesWhen: 'a new default version of a customer policy attached to roles adds admin or escalation rights',
   rationale:
     'A new default version of a customer-managed policy silently changes every role it is attached to; adding admin or escalation rights this way bypasses reviews of the roles themselves.',
   remediation:

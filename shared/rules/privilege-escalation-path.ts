@@ -27,6 +27,9 @@ export const privilegeEscalationPath: Rule = {
     'ATTACK-T1548.005',
   ],
   events: PERMISSION_EVENTS,
+  firesWhen:
+    "the role's effective permissions (all policies, minus every Deny, within the boundary) contain a path of the escalation catalogue (76: pathfinding.cloud's 65, cloudsplaining's methods, later PassRole services), each action allowed on what the path needs; the finding names each path with its id and category and the enabling actions",
+  severityNote: 'medium through existing resources only; one lower when conditions restrict who',
   rationale:
     "Some combinations of IAM and service actions let a principal raise its own privileges: change its own permissions (self-escalation), act as another principal (principal-access), pass a role to new compute it controls (new-passrole), or run code as an existing resource's role (existing-passrole, which depends on such a resource existing). Judged on the role's effective permissions: every action of a path allowed on what the path needs (any role to pass, customer-managed policies, other users), after every Deny and within the boundary; grants on named resources, AWS-managed policies or the caller's own user alone do not count.",
   remediation:

@@ -110,6 +110,8 @@ export const privilegedRoleBoundToWorkload: Rule = {
     'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceIamInstanceProfileAssociation.html',
     'https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html',
   ],
+  firesWhen:
+    'a role RoleWatch judges admin or escalation-capable is bound to a workload: EKS Pod Identity association, instance profile (`AddRoleToInstanceProfile`, then `AssociateIamInstanceProfile`/`ReplaceIamInstanceProfileAssociation`), Lambda function role (`CreateFunction20150331`, `UpdateFunctionConfiguration20150331v2`); names role and workload',
   rationale:
     "Whoever controls a workload holds its role: binding an admin or escalation-capable role to a pod's service account, an instance or a function hands that power to everyone who can run code there, and is how a passed role becomes a foothold.",
   remediation:

@@ -21,6 +21,8 @@ export const privilegedRoleUnused: Rule = {
     'SetDefaultPolicyVersion',
     'DeleteRolePermissionsBoundary',
   ],
+  firesWhen:
+    "a role with admin or escalation rights unused for more than `unusedRoleDays` (IAM's RoleLastUsed as reconcile or `rolewatch scan` last read it; never used counts from creation); resolves when the role is used again (next reconcile) or loses the rights",
   rationale:
     'A role that keeps administrator or privilege-escalation rights nobody uses is standing access with no owner watching it: whoever can still assume it inherits those rights unnoticed.',
   remediation:

@@ -9,6 +9,7 @@ export const protectedRoleAssumed: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-AC-6(9)', 'PCI-DSS-4.0-10.2.1.2', 'ATTACK-T1078.004', 'ATTACK-T1548.005'],
   events: ASSUME_EVENTS,
+  firesWhen: 'a role in `protectedRoles` is assumed (one finding per source and day)',
   rationale:
     'Break-glass and organization-admin roles are for emergencies; every use should be known to the security team the day it happens.',
   remediation:

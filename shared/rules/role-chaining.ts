@@ -7,6 +7,7 @@ export const roleChaining: Rule = {
   kind: 'event',
   controls: ['NIST-800-53-r5-AC-2(12)', 'NIST-800-53-r5-SI-4', 'ATTACK-T1078.004', 'ATTACK-T1548.005'],
   events: ['AssumeRole'],
+  firesWhen: 'an assumed-role session assumes a further role for the first time',
   rationale:
     'A role session assuming another role moves laterally and hides the original identity one hop further; a new chain is a new path through the account.',
   remediation:

@@ -33,6 +33,8 @@ export const rolesAnywhereProfileMapsRole: Rule = {
     'https://docs.aws.amazon.com/rolesanywhere/latest/APIReference/API_CreateProfile.html',
     'https://docs.aws.amazon.com/rolesanywhere/latest/APIReference/API_UpdateProfile.html',
   ],
+  firesWhen: 'a Roles Anywhere profile maps roles to certificates; names the anchors and the privileged roles',
+  severityNote: 'high for a privileged role without session policy; low when every anchor is AWS Private CA',
   rationale:
     "A profile turns certificates of the account's trust anchors into the credentials of its roles. Mapped to a role while an anchor trusts a CA outside AWS, and without a session policy to narrow it, whoever holds that CA's key holds the role.",
   remediation:

@@ -26,6 +26,8 @@ export const rolesAnywhereTrustAnchor: Rule = {
     'https://docs.aws.amazon.com/rolesanywhere/latest/APIReference/API_CreateTrustAnchor.html',
     'https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-rolesanywhere.html',
   ],
+  firesWhen: 'a Roles Anywhere trust anchor is created, updated or enabled; an uploaded CA certificate is a CA outside AWS',
+  severityNote: 'low for AWS Private CA',
   rationale:
     'A trust anchor lets anyone holding a certificate from its certificate authority obtain the credentials of the roles a profile maps: an uploaded CA bundle is a key pair outside AWS that no CloudTrail records, so whoever registers one can mint access at will.',
   remediation:

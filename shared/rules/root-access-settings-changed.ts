@@ -37,6 +37,9 @@ export const rootAccessSettingsChanged: Rule = {
     'https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html',
     'https://docs.aws.amazon.com/IAM/latest/APIReference/API_DisableOrganizationsRootCredentialsManagement.html',
   ],
+  firesWhen:
+    '`EnableOrganizationsRootSessions`, `DisableOrganizationsRootSessions`, `Enable/DisableOrganizationsRootCredentialsManagement`',
+  severityNote: 'Enable root sessions; medium for the Disable switches, low for Enable root credentials management',
   rationale:
     "These organization-wide switches decide who holds root power over member accounts: enabling root sessions opens sts:AssumeRoot into every member; disabling central credentials management lets members' root users come back.",
   remediation:

@@ -35,6 +35,8 @@ export const rootSessionAssumed: Rule = {
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-track-privileged-tasks.html',
     'https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html',
   ],
+  firesWhen: '`sts:AssumeRoot`: who, which member account, which task policy',
+  severityNote: 'by task policy: low for IAMAuditRootUserCredentials, medium for IAMDeleteRootUserCredentials',
   rationale:
     "sts:AssumeRoot gives the management account (or IAM's delegated administrator) a root session in a member account, scoped by a task policy: it can recreate the root password or delete a bucket or queue policy that no one else may touch.",
   remediation:

@@ -11,6 +11,7 @@ export const rootUserChangedRoleOrMonitor: Rule = {
   controls: ['CIS-5.0-1.6', 'CIS-3.0-1.7', 'NIST-800-53-r5-AC-6(9)', 'ATTACK-T1078.004'],
   events: [...ROLE_CHANGE_EVENTS, ...MONITOR_EVENTS],
   references: ['https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html'],
+  firesWhen: 'the root user (`userIdentity.type` Root) changes a role or calls one of the monitor-tampering calls',
   rationale:
     'The root user is beyond IAM policies and permission boundaries; nothing routine needs it to change roles or logging, so such a call is either an emergency someone should know of or stolen root credentials.',
   remediation:

@@ -8,6 +8,7 @@ export const serviceWildcardPermissions: Rule = {
   kind: 'posture',
   controls: ['SecurityHub-IAM.21', 'NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-6', 'PCI-DSS-4.0-7.2.2', 'PCI-DSS-4.0-7.2.5'],
   events: PERMISSION_EVENTS,
+  firesWhen: '`svc:*` for a service, unless Denies or the boundary take every action of it away',
   rationale: "svc:* grants today's and every future action of the service, including destructive and permission-changing ones.",
   remediation: 'List the actions the workload uses (IAM Access Analyzer can generate them from CloudTrail activity).',
   evaluate: (ctx) =>

@@ -18,6 +18,8 @@ export const sessionDurationRaised: Rule = {
     'https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRole.html',
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html',
   ],
+  firesWhen: '`UpdateRole` raises `MaxSessionDuration` above one hour on a protected role or one another account may assume',
+  severityNote: 'high for a protected role or one trusting anyone',
   rationale:
     "A role's maximum session duration bounds how long stolen or outside credentials keep working: raising it on a break-glass role or on one that another account assumes stretches every session of that caller, up to 12 hours.",
   remediation:

@@ -46,6 +46,9 @@ export const trailBucketTampering: Rule = {
     'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html',
     'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html',
   ],
+  firesWhen:
+    'on a bucket a trail writes to (known from CreateTrail/UpdateTrail): a lifecycle rule that expires objects, a bucket policy that denies CloudTrail, or the bucket policy deleted',
+  severityNote: 'medium for a policy replaced that still lets CloudTrail write',
   rationale:
     "The trail's bucket is the evidence: a lifecycle rule that expires its objects erases the record after the fact, and a bucket policy that denies or drops CloudTrail's write stops delivery while the trail still looks healthy.",
   remediation:

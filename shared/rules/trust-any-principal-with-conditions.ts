@@ -8,6 +8,7 @@ export const trustAnyPrincipalWithConditions: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-20', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004'],
   events: TRUST_EVENTS,
+  firesWhen: '`Principal: "*"` restricted only by conditions (reported for review)',
   rationale:
     'Principal "*" restricted by conditions is only as safe as those conditions: a wrong operator, an IfExists or a broad value opens the role to everyone.',
   remediation:

@@ -8,6 +8,7 @@ export const trustAnyPrincipal: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-20', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004', 'ATTACK-T1098.003'],
   events: TRUST_EVENTS,
+  firesWhen: '`Principal: "*"` with no condition restricting who',
   rationale:
     'A trust policy with Principal "*" and no condition on who the caller is lets any AWS identity in any account assume the role and act with its permissions.',
   remediation:

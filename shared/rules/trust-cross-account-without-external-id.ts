@@ -8,6 +8,7 @@ export const trustCrossAccountWithoutExternalId: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-AC-20', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1199'],
   events: TRUST_EVENTS,
+  firesWhen: 'trusts a declared vendor without `sts:ExternalId`',
   rationale:
     'Without an sts:ExternalId condition, any customer of the vendor can make the vendor assume this role for them (the confused deputy problem).',
   remediation: 'Add a StringEquals condition on sts:ExternalId with the unique id the vendor issued for this account.',

@@ -9,6 +9,8 @@ export const trustEnumeration: Rule = {
   controls: ['NIST-800-53-r5-AU-6', 'NIST-800-53-r5-SI-4', 'ATTACK-T1087.004'],
   events: ['UpdateAssumeRolePolicy'],
   includeFailedCalls: true,
+  firesWhen:
+    'more than `enumerationThreshold` UpdateAssumeRolePolicy calls rejected as malformed by one principal within the window',
   rationale:
     "Many UpdateAssumeRolePolicy calls rejected as malformed in a short time are the footprint of principal enumeration: IAM's validation error reveals which ARNs exist.",
   remediation:

@@ -8,6 +8,7 @@ export const trustForallvaluesSingleValuedKey: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'PCI-DSS-4.0-7.2.1'],
   events: TRUST_EVENTS,
+  firesWhen: '`ForAllValues:` on a single-valued key such as an OIDC `:sub`',
   rationale:
     'ForAllValues is true when the key is absent from the request, so on a single-valued key such as an OIDC :sub it can let callers through that the condition was meant to stop.',
   remediation:

@@ -8,6 +8,8 @@ export const trustGithubOidcWithoutSubject: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-IA-8', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004'],
   events: TRUST_EVENTS,
+  firesWhen:
+    'trusts GitHub Actions OIDC with nothing that pins the repository or workflow (`:sub`, `:repository`, `:repository_id`, `:job_workflow_ref`) or its owner',
   rationale:
     'Without a condition on token.actions.githubusercontent.com:sub, a workflow in any GitHub repository, of any owner, can assume the role.',
   remediation:

@@ -8,6 +8,8 @@ export const trustOidcBroadSubject: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-IA-8', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004'],
   events: TRUST_EVENTS,
+  firesWhen:
+    'OIDC subject too broad (`repo:org/*`, `*`, `pull_request`) and no claim pins the repository, a GitHub trust pinned only to an owner, enterprise or actor, or `:aud` missing',
   rationale:
     'A wildcarded subject (repo:org/*, *, any pull_request) lets every repository, branch or fork workflow that matches assume the role; a missing audience accepts tokens minted for other consumers.',
   remediation:

@@ -16,6 +16,8 @@ export const trustPolicyChanged: Rule = {
     'ATTACK-T1098.003',
   ],
   events: ['UpdateAssumeRolePolicy'],
+  firesWhen: "an existing role's trust changed; carries the statement-level diff",
+  severityNote: 'info when it only narrows',
   rationale:
     'Changing who may assume an existing role is how access is granted quietly and how backdoors are planted; every widening deserves a second look.',
   remediation: 'Confirm the change was intended and reviewed; revert it if not, and check who assumed the role since.',

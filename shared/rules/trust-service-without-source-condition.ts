@@ -8,6 +8,9 @@ export const trustServiceWithoutSourceCondition: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'PCI-DSS-4.0-7.2.1'],
   events: TRUST_EVENTS,
+  firesWhen:
+    'a service whose AWS documentation asks for `aws:SourceAccount`/`aws:SourceArn` (list and sources in `shared/analysis/data/confusedDeputyServices.json`) trusted without them; `pods.eks.amazonaws.com` without a namespace or service-account session-tag condition; `rolesanywhere.amazonaws.com` without a trust-anchor or certificate-subject condition',
+  severityNote: 'medium for Pod Identity and Roles Anywhere',
   rationale:
     "Services that act for resources of any account (S3, SNS, EventBridge, Config, CloudTrail, SageMaker... every service whose AWS documentation asks for it) can be made to use this role by another account's resource unless aws:SourceAccount or aws:SourceArn pins it (cross-service confused deputy). EKS Pod Identity without a namespace or service-account condition, and IAM Roles Anywhere without a trust anchor or certificate-subject condition, hand the role to any workload those services serve in the account (medium).",
   remediation:

@@ -15,6 +15,8 @@ export const trustUnknownAccount: Rule = {
     'ATTACK-T1199',
   ],
   events: TRUST_EVENTS,
+  firesWhen:
+    "trusts an account that is neither the role's own, nor known, nor a declared vendor (and says when it may also set session tags or source identity)",
   rationale:
     'A trust policy naming an account outside the organization and outside the declared vendors hands the role to whoever controls that account: the classic persistence backdoor.',
   remediation:

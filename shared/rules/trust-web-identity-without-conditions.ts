@@ -8,6 +8,7 @@ export const trustWebIdentityWithoutConditions: Rule = {
   kind: 'posture',
   controls: ['NIST-800-53-r5-AC-3', 'NIST-800-53-r5-IA-8', 'PCI-DSS-4.0-7.2.1', 'ATTACK-T1078.004'],
   events: TRUST_EVENTS,
+  firesWhen: 'another OIDC/Cognito/EKS/Google/GitLab provider without sub/aud conditions',
   rationale:
     'An OIDC, Cognito, EKS, Google or GitLab provider trusted without sub/aud conditions lets any identity that provider can vouch for assume the role.',
   remediation:

@@ -229,6 +229,13 @@ export interface Rule {
   boundRoles?: (event: TrailEvent, facts: Readonly<Record<string, readonly AccountFact[]>>) => readonly string[];
   /** Where AWS documents the CloudTrail events the rule reads (eventSource, eventName, request and response fields). */
   references?: readonly string[];
+  /**
+   * When the rule raises a finding, in one line of markdown: the "fires when" cell of the rule catalogue
+   * (shared/rules/README.md, rendered by catalogue.ts).
+   */
+  firesWhen: string;
+  /** How a finding's severity departs from `severity`, when it does (markdown): 'info when it only narrows'. */
+  severityNote?: string;
   rationale: string;
   remediation: string;
   evaluate(ctx: RuleContext): RuleMatch[];

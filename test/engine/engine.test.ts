@@ -287,6 +287,7 @@ describe('Engine on role changes', () => {
       kind: 'event',
       controls: [],
       events: ['CreateRole'],
+      firesWhen: 'never: it throws',
       rationale: '',
       remediation: '',
       evaluate: () => {

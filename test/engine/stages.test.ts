@@ -24,6 +24,7 @@ function rule(overrides: Partial<Rule> & Pick<Rule, 'id'>): Rule {
     severity: 'high',
     kind: 'event',
     events: ['AssumeRole'],
+    firesWhen: 'when',
     rationale: 'why',
     remediation: 'what',
     controls: ['NIST-800-53-r5-SI-4'],
