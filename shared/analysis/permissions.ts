@@ -349,13 +349,18 @@ function allowsOf(
   key: string,
 ): Grant[] {
   const grants: Grant[] = [];
-  for (const [policy, doc] of docs.entries())
+  const lower = action.toLowerCase();
+  const catalogued = catalogueActionSet().has(lower);
+  for (const [policy, doc] of docs.entries()) {
+    // A catalogued action that no Allow of the document names has no candidate there: nothing to look up or keep.
+    if (catalogued && !escalationActionsOf(doc).has(lower)) continue;
     for (const candidate of candidatesOf(doc, action, target, ctx, key)) {
       const s = candidate.statement;
       const denial = set.denies.length === 0 ? NOT_DENIED : denialOf(set, s, action, target, ctx);
       if (denial.removed) continue;
       grants.push({ policy, statement: s, clauses: [...candidate.clauses, ...denial.clauses] });
     }
+  }
   return grants;
 }
 
@@ -769,16 +774,21 @@ export function escalationMethods(
 }
 
 const pathCache = new WeakMap<PolicySet, Map<string, EscalationHit[]>>();
-const escalationActions = new WeakMap<PolicyDocument, readonly string[]>();
-let catalogueActions: readonly string[] | undefined;
+const escalationActions = new WeakMap<PolicyDocument, ReadonlySet<string>>();
+let catalogueActions: ReadonlySet<string> | undefined;
+
+/** Every action of the escalation catalogue (lower-case). */
+function catalogueActionSet(): ReadonlySet<string> {
+  catalogueActions ??= new Set(ESCALATION_PATHS.flatMap((path) => path.steps.map((step) => step.action.toLowerCase())));
+  return catalogueActions;
+}
 
 /** The actions of the escalation catalogue that some Allow statement of the document names (lower-case). */
-function escalationActionsOf(doc: PolicyDocument): readonly string[] {
+function escalationActionsOf(doc: PolicyDocument): ReadonlySet<string> {
   let known = escalationActions.get(doc);
   if (!known) {
-    catalogueActions ??= [...new Set(ESCALATION_PATHS.flatMap((path) => path.steps.map((step) => step.action.toLowerCase())))];
     const allows = doc.statements.filter((s) => s.effect === 'Allow');
-    known = catalogueActions.filter((action) => allows.some((s) => statementMatchesAction(s, action)));
+    known = new Set([...catalogueActionSet()].filter((action) => allows.some((s) => statementMatchesAction(s, action))));
     escalationActions.set(doc, known);
   }
   return known;
