@@ -111,6 +111,31 @@ describe('the documentation', () => {
     ]);
   });
 
+  it('links every guide of shared/ from the front page or the codebase guide', () => {
+    const linked = ['README.md', 'shared/README.md'].flatMap((from) =>
+      linksOf(readFileSync(join(root, from), 'utf8')).map((target) =>
+        relative(root, join(root, dirname(from), target.split('#')[0] ?? '')),
+      ),
+    );
+    expect(files.filter((file) => file !== 'README.md' && !linked.includes(file))).toEqual([]);
+  });
+
+  it('lists the layers exactly as the import-graph test enforces them', () => {
+    const test = readFileSync(join(root, 'test/architecture/layers.test.ts'), 'utf8');
+    const enforced = (test.match(/const LAYERS[^=]*= \[\n([\s\S]*?)\n\];/)?.[1] ?? '')
+      .split('\n')
+      .map((line) =>
+        [...line.matchAll(/'([^']+)'/g)].map((m) => (m[1] ?? '').replace(/^shared\//, '').replace(/^functions$/, 'functions/')),
+      );
+    const guide = readFileSync(join(root, 'shared/README.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## Layers'), guide.indexOf('## Contributing'));
+    const listed = [...section.matchAll(/^\d+\. ([^:\n]*)/gm)].map((m) =>
+      [...(m[1] ?? '').matchAll(/`([^`]+)`/g)].map((c) => c[1]),
+    );
+    expect(enforced.length).toBeGreaterThan(5);
+    expect(listed).toEqual(enforced);
+  });
+
   it('draws a folder tree that names every folder of shared/ and nothing that is gone', () => {
     const guide = readFileSync(join(root, 'shared/README.md'), 'utf8');
     const tree = guide.match(/^```\n(functions\/[\s\S]*?)^```$/m)?.[1] ?? '';
