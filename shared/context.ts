@@ -5,20 +5,22 @@ import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import packageJson from '../package.json';
-import { dispatchAlerts } from './alerts/dispatch';
+import { type DispatchDeps, dispatchAlerts, dispatchPending } from './alerts/dispatch';
 import { SnsAlertPublisher } from './alerts/SnsAlertPublisher';
 import { RUN_TTL_DAYS } from './app/reconcileRun';
+import type { FinishStepDeps } from './app/reconcileSteps';
 import { AWS_CLIENT_OPTIONS } from './awsClients';
 import { type Config, validateConfig, withKnownAccounts } from './config/config';
 import { Engine, type EngineDeps, type EngineLogger } from './engine/engine';
-import { ConfigError } from './errors';
+import { ConfigError, RoleWatchError } from './errors';
 import { type FindingExporter, SecurityHubExporter } from './export/securityHub';
+import type { Finding } from './findings/finding';
 import type { IamAccess, IamAccessSettings } from './iam/access';
 import { MemberAccounts } from './iam/CrossAccountIamReader';
 import { type PolicyFixtures, StaticIamReader } from './iam/reader';
 import type { AlertPublisher } from './ports/alertPublisher';
 import type { IamReader } from './ports/iamReader';
-import type { OrganizationAccountsStore } from './ports/organizationAccounts';
+import type { OrganizationAccountsStore, OrganizationDirectory } from './ports/organizationAccounts';
 import { RULE_IDS, RULES } from './rules/index';
 import { DynamoEventLedger } from './store/dynamo/DynamoEventLedger';
 import { DynamoFindingStore } from './store/dynamo/DynamoFindingStore';
@@ -113,6 +115,63 @@ export function createDynamoStores(options: {
     }),
     ledger: new DynamoEventLedger(table, { ttlDays: ledgerTtlDays }),
     runs: new DynamoReconcileRunStore(table, { ttlDays: RUN_TTL_DAYS }),
+  };
+}
+
+/**
+ * A DynamoDB client. Without a target, as a function runs it: the runtime's region and credentials, with
+ * Lambda's short timeouts. The command line names a region and, for DynamoDB Local, an endpoint.
+ */
+export function dynamoClient(target?: { region: string; endpoint?: string | undefined }): DynamoDBClient {
+  return new DynamoDBClient(
+    target ? { region: target.region, ...(target.endpoint ? { endpoint: target.endpoint } : {}) } : AWS_CLIENT_OPTIONS,
+  );
+}
+
+/** The stores of a deployed function: its table and retention from the validated environment. */
+export function storesOf(env: Environment): DynamoStores {
+  return createDynamoStores({
+    client: dynamoClient(),
+    tableName: env.TABLE_NAME,
+    ...(env.HISTORY_TTL_DAYS ? { historyTtlDays: env.HISTORY_TTL_DAYS } : {}),
+    ...(env.LEDGER_TTL_DAYS ? { ledgerTtlDays: env.LEDGER_TTL_DAYS } : {}),
+  });
+}
+
+/**
+ * Alert delivery, wired once for every runner: what the engine calls after recording an event's findings
+ * (`notify`: the pending alerts, then the Security Hub export of what changed) and what sends the alerts an
+ * earlier attempt left pending (`sendPending`, the reconcile sweep). Absent parts do nothing.
+ */
+export function alertDelivery(options: {
+  publisher?: AlertPublisher;
+  exporter?: FindingExporter;
+  findings: DispatchDeps['findings'];
+  apiUrl?: string;
+}): { notify?: EngineDeps['notify']; sendPending?: (findings: readonly Finding[]) => Promise<void> } {
+  const { publisher, exporter } = options;
+  const dispatch: DispatchDeps | undefined = publisher
+    ? { publisher, findings: options.findings, now: Date.now, ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}) }
+    : undefined;
+  return {
+    ...(dispatch || exporter
+      ? {
+          notify: async (recorded, resolved) => {
+            if (dispatch) await dispatchAlerts(recorded, dispatch);
+            await exporter?.export([
+              ...recorded.map(({ finding, transition }) => ({ finding, transition })),
+              ...resolved.map((finding) => ({ finding, transition: 'resolved' as const })),
+            ]);
+          },
+        }
+      : {}),
+    ...(dispatch
+      ? {
+          sendPending: async (findings) => {
+            await dispatchPending(findings, dispatch);
+          },
+        }
+      : {}),
   };
 }
 
@@ -280,11 +339,16 @@ export interface LambdaContext {
   publisher?: AlertPublisher;
   /** Security Hub, when the deployment exports to it. */
   exporter?: FindingExporter;
-  /** Replaced when the organization's account list changes (see {@link refreshOrganizationAccounts}). */
-  engine: Engine;
+  /** Sends the alerts an earlier attempt left pending (set when there is an alert topic). */
+  sendPending?: (findings: readonly Finding[]) => Promise<void>;
   organization?: OrganizationContext;
-  /** Builds the engine again with more known accounts. */
-  engineWith(knownAccounts: readonly string[]): Engine;
+  /**
+   * The engine for the next event. Organization mode with discovery: the accounts reconcile last listed (kept in
+   * the table) count as known. The list is read at the first call of a container and again once it is older than
+   * {@link ORGANIZATION_ACCOUNTS_TTL_MS} (one GetItem); the engine is built again only when the list changed.
+   * `accounts` gives the list directly (reconcile, which has just listed it).
+   */
+  engine(options?: { now?: number; accounts?: readonly string[] }): Promise<Engine>;
 }
 
 /**
@@ -304,16 +368,11 @@ export function createLambdaContext(
 ): LambdaContext {
   const env = loadEnvironment(options.env ?? process.env, { alerts: options.alerts ?? true });
   const logger = new Logger({ serviceName: 'rolewatch' });
-  const stores = createDynamoStores({
-    client: new DynamoDBClient(AWS_CLIENT_OPTIONS),
-    tableName: env.TABLE_NAME,
-    ...(env.HISTORY_TTL_DAYS ? { historyTtlDays: env.HISTORY_TTL_DAYS } : {}),
-    ...(env.LEDGER_TTL_DAYS ? { ledgerTtlDays: env.LEDGER_TTL_DAYS } : {}),
-  });
-  const organization = env.config.organization && env.ACCOUNT_ID ? env.config.organization : undefined;
+  const stores = storesOf(env);
+  const organizationConfig = env.config.organization && env.ACCOUNT_ID ? env.config.organization : undefined;
   const iamAccess = options.iamAccess?.({
     ...(env.ACCOUNT_ID ? { ownAccount: env.ACCOUNT_ID } : {}),
-    ...(organization ? { organization } : {}),
+    ...(organizationConfig ? { organization: organizationConfig } : {}),
     sessionName: sessionName(env.AWS_LAMBDA_FUNCTION_NAME),
   });
   const iam = options.iam ?? iamAccess?.reader ?? new StaticIamReader();
@@ -321,8 +380,14 @@ export function createLambdaContext(
     ? new SnsAlertPublisher(new SNSClient(AWS_CLIENT_OPTIONS), env.ALERT_TOPIC_ARN)
     : undefined;
   const exporter = securityHubExporter(env, sessionName(env.AWS_LAMBDA_FUNCTION_NAME));
+  const delivery = alertDelivery({
+    ...(publisher ? { publisher } : {}),
+    ...(exporter ? { exporter } : {}),
+    findings: stores.findings,
+    ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
+  });
   // Organization mode: the security account itself is one of the organization's, whatever knownAccounts says.
-  const ownAccounts = organization && env.ACCOUNT_ID ? [env.ACCOUNT_ID] : [];
+  const ownAccounts = organizationConfig && env.ACCOUNT_ID ? [env.ACCOUNT_ID] : [];
   const engineWith = (knownAccounts: readonly string[]) =>
     createDynamoEngine({
       ...(options.alerting === false ? { alerting: false } : {}),
@@ -330,25 +395,13 @@ export function createLambdaContext(
       config: withKnownAccounts(env.config, [...ownAccounts, ...knownAccounts]),
       iam,
       logger: { warn: (message, data) => logger.warn(message, data ?? {}) },
-      ...(publisher || exporter
-        ? {
-            notify: async (recorded, resolved) => {
-              if (publisher) {
-                await dispatchAlerts(recorded, {
-                  publisher,
-                  findings: stores.findings,
-                  now: Date.now,
-                  ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
-                });
-              }
-              await exporter?.export([
-                ...recorded.map(({ finding, transition }) => ({ finding, transition })),
-                ...resolved.map((finding) => ({ finding, transition: 'resolved' as const })),
-              ]);
-            },
-          }
-        : {}),
+      ...(delivery.notify ? { notify: delivery.notify } : {}),
     });
+  const organization: OrganizationContext | undefined =
+    organizationConfig && env.ACCOUNT_ID
+      ? { ownAccount: env.ACCOUNT_ID, store: new DynamoOrganizationStore(stores.table) }
+      : undefined;
+  let current = engineWith([]);
   return {
     env,
     config: env.config,
@@ -358,32 +411,63 @@ export function createLambdaContext(
     ...(iamAccess ? { iamAccess } : {}),
     ...(publisher ? { publisher } : {}),
     ...(exporter ? { exporter } : {}),
-    engine: engineWith([]),
-    engineWith,
-    ...(organization && env.ACCOUNT_ID
-      ? { organization: { ownAccount: env.ACCOUNT_ID, store: new DynamoOrganizationStore(stores.table) } }
-      : {}),
+    ...(delivery.sendPending ? { sendPending: delivery.sendPending } : {}),
+    ...(organization ? { organization } : {}),
+    async engine(request = {}) {
+      const discover = env.config.organization?.discover ? env.config.organization : undefined;
+      if (!organization || !discover) return current;
+      const now = request.now ?? Date.now();
+      if (!request.accounts && organization.listed && now - organization.listed.readAt < ORGANIZATION_ACCOUNTS_TTL_MS)
+        return current;
+      const accounts = request.accounts ?? (await organization.store.loadAccounts(discover.id))?.accounts ?? [];
+      const changed = (organization.listed?.accounts ?? []).join(',') !== accounts.join(',');
+      organization.listed = { accounts, readAt: now };
+      if (changed) current = engineWith(accounts);
+      return current;
+    },
   };
 }
 
 /**
- * Organization mode with discovery: makes the engine count as known the accounts reconcile last listed
- * (kept in the table). Read at the first event of a container and again once it is older than
- * {@link ORGANIZATION_ACCOUNTS_TTL_MS} (one GetItem); the engine is rebuilt only when the list changed.
- * `accounts` gives the list directly (reconcile, which has just listed it).
+ * The monitor's self-check as reconcile runs it (the checks of `rolewatch doctor`), when the deployment names its
+ * stage: the AWS probe loads at the first check, and the target is read from the environment at each run.
  */
-export async function refreshOrganizationAccounts(
-  ctx: LambdaContext,
-  options: { now?: number; accounts?: readonly string[] } = {},
-): Promise<void> {
-  const organization = ctx.organization;
-  if (!organization || !ctx.config.organization?.discover) return;
-  const now = options.now ?? Date.now();
-  if (!options.accounts && organization.listed && now - organization.listed.readAt < ORGANIZATION_ACCOUNTS_TTL_MS) return;
-  const accounts = options.accounts ?? (await organization.store.loadAccounts(ctx.config.organization.id))?.accounts ?? [];
-  const changed = (organization.listed?.accounts ?? []).join(',') !== accounts.join(',');
-  organization.listed = { accounts, readAt: now };
-  if (changed) ctx.engine = ctx.engineWith(accounts);
+export function selfCheckOf(ctx: LambdaContext): FinishStepDeps['selfCheck'] {
+  const { env, config, stores } = ctx;
+  const stage = env.STAGE;
+  if (!stage) return undefined;
+  if (!env.ACCOUNT_ID) throw new RoleWatchError('the self-check needs ACCOUNT_ID');
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const queues = [
+    { name: 'EventsDeadLetterQueue', url: env.EVENTS_DEAD_LETTER_QUEUE_URL },
+    { name: 'AssumptionDeadLetterQueue', url: env.ASSUMPTION_DEAD_LETTER_QUEUE_URL },
+  ];
+  return {
+    account: env.ACCOUNT_ID,
+    probe: async () => {
+      const { createAwsMonitorProbe } = await import('./doctor/AwsMonitorProbe');
+      return createAwsMonitorProbe({ region, lastEvents: () => stores.state.lastEvents() });
+    },
+    target: () => ({
+      stage,
+      region,
+      regions: config.regions.filter((r) => r !== region),
+      organization: config.organization !== undefined,
+      ...(env.ALERT_TOPIC_ARN ? { alertTopicArn: env.ALERT_TOPIC_ARN } : {}),
+      deadLetterQueues: queues.flatMap(({ name, url }) => (url ? [{ name, url }] : [])),
+      maxSilenceHours: env.MAX_SILENCE_HOURS ?? 24,
+      now: Date.now(),
+    }),
+  };
+}
+
+/** AWS Organizations as a directory of the organization's accounts; the SDK client loads at the first call. */
+export async function organizationDirectory(): Promise<OrganizationDirectory> {
+  const [{ OrganizationsClient }, { AwsOrganizationDirectory }] = await Promise.all([
+    import('@aws-sdk/client-organizations'),
+    import('./iam/organization'),
+  ]);
+  return new AwsOrganizationDirectory(new OrganizationsClient(AWS_CLIENT_OPTIONS));
 }
 
 /** The function's name as an STS session name (at most 64 of letters, digits and +=,.@_-). */

@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { handleTrailEvent } from '../../shared/app/trailEvents';
-import { createLambdaContext, type LambdaContext, refreshOrganizationAccounts } from '../../shared/context';
+import { createLambdaContext, type LambdaContext } from '../../shared/context';
 import { awsIamAccess } from '../../shared/iam/access';
 
 let ctx: LambdaContext | undefined;
@@ -11,6 +11,5 @@ let ctx: LambdaContext | undefined;
  */
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
   ctx ??= createLambdaContext({ iamAccess: awsIamAccess });
-  await refreshOrganizationAccounts(ctx);
-  await handleTrailEvent(event, ctx);
+  await handleTrailEvent(event, { engine: await ctx.engine(), logger: ctx.logger });
 };

@@ -1,12 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import { AWS_CLIENT_OPTIONS } from '../awsClients';
-import { createDynamoStores, loadEnvironment, securityHubExporter } from '../context';
+import { loadEnvironment, securityHubExporter, storesOf } from '../context';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
 import { createReportApi, type ReportApi } from './reportApi';
 import { type ApiRequest, queryOf } from './router';
@@ -20,11 +18,7 @@ export type HttpApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithIA
  */
 export function createLambdaReportApi(env: Record<string, string | undefined> = process.env): ReportApi {
   const environment = loadEnvironment(env, { alerts: false });
-  const stores = createDynamoStores({
-    client: new DynamoDBClient(AWS_CLIENT_OPTIONS),
-    tableName: environment.TABLE_NAME,
-    ...(environment.HISTORY_TTL_DAYS ? { historyTtlDays: environment.HISTORY_TTL_DAYS } : {}),
-  });
+  const stores = storesOf(environment);
   const logger = new Logger({ serviceName: 'rolewatch' });
   return createReportApi({
     reports: new DynamoReportStore(stores, { accounts: environment.config.knownAccounts }),

@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine';
 import { RoleWatchError } from '../errors';
 import { replayEvents } from './replay';
 import { parseStepInput } from './stepInput';
+import type { HandlerLogger } from './trailEvents';
 
 /**
  * A CloudTrail log file's key ends in `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz`; the
@@ -126,4 +127,23 @@ export async function backfillBatch(batch: BackfillBatch, deps: BackfillDeps): P
     await rm(dir, { recursive: true, force: true });
   }
   return result;
+}
+
+/**
+ * The backfill state machine's step: one batch of log files, each skipped record logged, the result reported.
+ * The engine's caches are dropped after the batch (a container runs many batches).
+ */
+export async function backfillStep(
+  input: unknown,
+  deps: Omit<BackfillDeps, 'onSkip'> & { logger: HandlerLogger },
+): Promise<BackfillResult> {
+  const batch = parseBackfillBatch(input);
+  const { logger, ...rest } = deps;
+  try {
+    const result = await backfillBatch(batch, { ...rest, onSkip: (error) => logger.warn('record skipped', { ...error }) });
+    logger.info('batch evaluated', { bucket: batch.bucket, first: batch.keys[0], ...result });
+    return result;
+  } finally {
+    deps.engine.clearCaches();
+  }
 }

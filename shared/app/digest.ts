@@ -6,6 +6,7 @@ import type { HistoryEntry } from '../ports/roleState';
 import { privilegedRoleUnused } from '../rules/privileged-role-unused';
 import type { DynamoFindingStore } from '../store/dynamo/DynamoFindingStore';
 import type { DynamoStateStore } from '../store/dynamo/DynamoStateStore';
+import type { HandlerLogger } from './trailEvents';
 
 const DAY = 86_400_000;
 
@@ -74,4 +75,27 @@ async function historySince(deps: DigestDeps, account: string, roleName: string,
     start = page.next;
   } while (start);
   return out;
+}
+
+/**
+ * The daily digest as the scheduled function runs it: one e-mail per account of RoleWatch's state, unless the
+ * configuration turns digests off or there is no alert topic.
+ */
+export async function runDigest(
+  deps: Omit<DigestDeps, 'accounts' | 'publisher'> & {
+    publisher?: AlertPublisher;
+    state: DigestDeps['state'] & Pick<DynamoStateStore, 'accounts'>;
+    digest: 'daily' | 'off';
+    logger: HandlerLogger;
+  },
+): Promise<void> {
+  const { publisher, logger } = deps;
+  if (deps.digest === 'off' || !publisher) {
+    logger.info('digest skipped', { digest: deps.digest });
+    return;
+  }
+  const sent = await sendDigests({ ...deps, publisher, accounts: await deps.state.accounts() });
+  logger.info('digest sent', {
+    digests: sent.map((d) => ({ account: d.account, findings: d.findings.length, roles: d.changes.length })),
+  });
 }

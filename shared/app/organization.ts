@@ -1,6 +1,9 @@
 import type { OrganizationConfig } from '../config/config';
-import { RoleWatchError } from '../errors';
+import { MAX_ACCOUNTS_PER_RUN } from '../deploy/stateMachines';
+import { ConfigError, RoleWatchError } from '../errors';
 import type { OrganizationAccountsStore, OrganizationDirectory } from '../ports/organizationAccounts';
+import { RUN_TTL_DAYS } from './reconcileRun';
+import type { HandlerLogger } from './trailEvents';
 
 /** Where the accounts of an organization-mode reconcile came from. */
 export interface ReconcileAccounts {
@@ -54,4 +57,46 @@ export async function reconcileAccounts(deps: ReconcileAccountsDeps): Promise<Re
       warning: `cannot list the accounts of organization ${organization.id} (${reason}); using the listing of ${new Date(stored.listedAt).toISOString()}`,
     };
   }
+}
+
+/** What the reconcile state machine maps over, and when the accounts' outcomes of this run expire (epoch s). */
+export interface AccountList {
+  accounts: string[];
+  expiresAt: number;
+}
+
+/**
+ * First step of the reconcile state machine: the accounts to read. Its own account alone; in organization
+ * mode, the configured list or the organization's active accounts (listed now and stored for the event
+ * functions; the stored listing when Organizations cannot be asked). A run carries at most MAX_ACCOUNTS_PER_RUN.
+ */
+export async function runAccounts(deps: {
+  organization?: OrganizationConfig;
+  ownAccount?: string;
+  store?: OrganizationAccountsStore;
+  /** Builds the Organizations directory; called only when discovery is on. */
+  directory: () => Promise<OrganizationDirectory>;
+  now: () => number;
+  logger: HandlerLogger;
+}): Promise<AccountList> {
+  const expiresAt = Math.floor(deps.now() / 1000) + RUN_TTL_DAYS * 86_400;
+  if (!deps.organization || !deps.store || !deps.ownAccount) {
+    if (!deps.ownAccount) throw new ConfigError('invalid environment:\n  ACCOUNT_ID: is required (the account reconcile reads)');
+    return { accounts: [deps.ownAccount], expiresAt };
+  }
+  const resolved = await reconcileAccounts({
+    organization: deps.organization,
+    ownAccount: deps.ownAccount,
+    // Built only for discovery: otherwise this step never loads the Organizations client.
+    ...(deps.organization.discover ? { directory: await deps.directory() } : {}),
+    store: deps.store,
+    now: deps.now,
+  });
+  if (resolved.warning) deps.logger.error('organization accounts not listed', { reason: resolved.warning });
+  if (resolved.accounts.length > MAX_ACCOUNTS_PER_RUN)
+    throw new RoleWatchError(
+      `${resolved.accounts.length} accounts: one reconcile run carries at most ${MAX_ACCOUNTS_PER_RUN} (Step Functions state is 256 KB)`,
+    );
+  deps.logger.info('reconciling organization', { source: resolved.source, accounts: resolved.accounts.length });
+  return { accounts: resolved.accounts, expiresAt };
 }

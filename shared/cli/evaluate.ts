@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { replayEvents } from '../app/replay';
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config } from '../config/config';
-import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
+import { createDynamoEngine, createDynamoStores, createMemoryContext, dynamoClient } from '../context';
 import type { Engine, EngineLogger, RecordedFinding } from '../engine/engine';
 import { ValidationError } from '../errors';
 import { type Severity, severityRank } from '../findings/severity';
@@ -281,8 +281,8 @@ async function backfillEngine(options: {
   policies?: PolicyFixtures;
   logger: EngineLogger;
 }): Promise<Engine> {
-  const { DynamoDBClient, DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+  const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const client = dynamoClient({ region: options.region, endpoint: options.endpoint });
   if (options.createTable) {
     const exists = await client.send(new DescribeTableCommand({ TableName: options.table })).then(
       () => true,

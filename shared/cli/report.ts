@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { clip, oneLine } from '../alerts/text';
 import { collectTrailEvents } from '../cloudtrail/read';
-import { createDynamoStores, createMemoryContext } from '../context';
+import { createDynamoStores, createMemoryContext, dynamoClient } from '../context';
 import { ValidationError } from '../errors';
 import type { Finding } from '../findings/finding';
 import { SEVERITIES, type Severity } from '../findings/severity';
@@ -246,8 +246,7 @@ async function tableFindings(
   endpoint: string | undefined,
   region: string,
 ): Promise<Finding[]> {
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ region, ...(endpoint ? { endpoint } : {}) });
+  const client = dynamoClient({ region, endpoint });
   const reports = new DynamoReportStore(createDynamoStores({ client, tableName: table }));
   const rules = RULES.filter((rule) => rule.controls.some((control) => control.startsWith(`${framework.id}-`))).map(
     (rule) => rule.id,

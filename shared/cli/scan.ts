@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { reconcile } from '../app/reconcile';
-import { createDynamoEngine, createDynamoStores, createMemoryContext } from '../context';
+import { createDynamoEngine, createDynamoStores, createMemoryContext, dynamoClient } from '../context';
 import { severityRank } from '../findings/severity';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
@@ -40,11 +40,7 @@ export async function runScan(args: string[]): Promise<number> {
   const iam = new AwsIamReader(iamClient);
   let deps: Pick<Parameters<typeof reconcile>[0], 'engine' | 'state' | 'findings'>;
   if (values.table) {
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const client = new DynamoDBClient({
-      region: tableRegion(values.region),
-      ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-    });
+    const client = dynamoClient({ region: tableRegion(values.region), endpoint: values.endpoint });
     const stores = createDynamoStores({ client, tableName: values.table });
     deps = {
       engine: createDynamoEngine({ stores, config, iam, alerting: false }),

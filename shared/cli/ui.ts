@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createReportApi, type ReportApi } from '../api/reportApi';
 import { startApiServer } from '../api/server';
-import { createDynamoStores } from '../context';
+import { createDynamoStores, dynamoClient } from '../context';
 import { ValidationError } from '../errors';
 import { uiAssets } from '../local/ui';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
@@ -57,8 +57,7 @@ export async function runUi(args: string[]): Promise<number> {
   const port = parsePort(values.port ?? process.env.PORT ?? '8788');
   const writable = values['allow-writes'] === true;
   const config = resolveConfig(values.config);
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ region, ...(values.endpoint ? { endpoint: values.endpoint } : {}) });
+  const client = dynamoClient({ region, endpoint: values.endpoint });
   if (!writable) refuseWrites(client);
   const stores = createDynamoStores({ client, tableName: values.table });
   const reports = new DynamoReportStore(stores, { accounts: config.knownAccounts, readOnly: !writable });

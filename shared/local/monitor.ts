@@ -1,8 +1,7 @@
-import { dispatchAlerts } from '../alerts/dispatch';
 import { LocalAlertPublisher } from '../alerts/LocalAlertPublisher';
 import { type HandlerLogger, handleTrailEvent, handleTrailEventBatch } from '../app/trailEvents';
 import type { Config } from '../config/config';
-import { createDynamoEngine, createDynamoStores, type DynamoStores } from '../context';
+import { alertDelivery, createDynamoEngine, createDynamoStores, type DynamoStores } from '../context';
 import type { Engine } from '../engine/engine';
 import { StaticIamReader } from '../iam/reader';
 import type { IamReader } from '../ports/iamReader';
@@ -60,9 +59,7 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
       stores,
       config: options.config,
       iam: options.iam ?? new StaticIamReader(),
-      notify: async (recorded) => {
-        await dispatchAlerts(recorded, { publisher, findings: stores.findings, now: Date.now });
-      },
+      ...alertDelivery({ publisher, findings: stores.findings }),
     });
     const logger = options.logger ?? quietLogger(options.stream);
     const deps = { engine, logger };

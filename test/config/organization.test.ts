@@ -1,5 +1,5 @@
 import { validateConfig, withKnownAccounts } from '../../shared/config/config';
-import { createLambdaContext, loadEnvironment, refreshOrganizationAccounts } from '../../shared/context';
+import { createLambdaContext, loadEnvironment } from '../../shared/context';
 import { deployedConfig, organizationParamDefaults } from '../../shared/deploy/deployedConfig';
 import { ConfigError } from '../../shared/errors';
 import type { OrganizationAccounts, OrganizationAccountsStore } from '../../shared/ports/organizationAccounts';
@@ -144,16 +144,16 @@ describe('organization mode in the Lambda environment', () => {
     });
     if (!ctx.organization) throw new Error('not in organization mode');
     ctx.organization.store = store;
-    const engines = [ctx.engine];
     const t0 = 1_000_000;
-    await refreshOrganizationAccounts(ctx, { now: t0 });
-    engines.push(ctx.engine);
-    await refreshOrganizationAccounts(ctx, { now: t0 + 14 * 60_000 });
-    engines.push(ctx.engine);
-    await refreshOrganizationAccounts(ctx, { now: t0 + 16 * 60_000 });
-    engines.push(ctx.engine);
+    const engines = [
+      await ctx.engine({ now: t0 }),
+      await ctx.engine({ now: t0 + 14 * 60_000 }),
+      await ctx.engine({ now: t0 + 16 * 60_000 }),
+    ];
     expect(reads).toBe(2);
-    expect(new Set(engines).size).toBe(3);
+    // Built at the first event; kept while the list is fresh; built again for the changed list.
+    expect(engines[1]).toBe(engines[0]);
+    expect(engines[2]).not.toBe(engines[1]);
     expect(ctx.organization.listed?.accounts).toEqual(['210987654321', '345678901234']);
   });
 });

@@ -32,7 +32,6 @@ const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const OWN_ROOT = `arn:aws:iam::${ACCOUNT}:root`;
 const FOREIGN_ROOT = `arn:aws:iam::${FOREIGN_ACCOUNT}:root`;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`;
-const stamp = (at: number, eventId = `e${at}`) => ({ at, eventId });
 
 function engineFor(stores: DynamoStores): Engine {
   return createDynamoEngine({ stores, config: validateConfig({}), iam: new StaticIamReader() });
@@ -58,94 +57,6 @@ async function snapshot(stores: DynamoStores, roleName: string) {
 beforeEach(() => resetClock());
 
 describe('DynamoStateStore', () => {
-  it('stores each part of a role and reads the role back', async () => {
-    const { state } = await dynamo.newStores();
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [
-      { part: 'created', stamp: stamp(1), by: 'arn:aws:iam::123456789012:user/alice' },
-      { part: 'trust', stamp: stamp(1), document: trustDocument(OWN_ROOT), principals: [`AWS:${OWN_ROOT}`], initial: true },
-      { part: 'attached', stamp: stamp(2), arn: READ_ONLY, attached: true },
-      { part: 'inline', stamp: stamp(3), name: 'extra', document: '{"Version":"2012-10-17","Statement":[]}' },
-      { part: 'boundary', stamp: stamp(4), arn: ADMIN },
-    ]);
-    const record = await state.getRole(ACCOUNT, 'app');
-    expect(record?.arn).toBe(ROLE_ARN);
-    expect(record?.created).toEqual({ ...stamp(1), by: 'arn:aws:iam::123456789012:user/alice' });
-    expect(record?.lastChange).toEqual(stamp(4));
-    expect(liveParts(record ?? fail('missing'))).toMatchObject({
-      attached: [READ_ONLY],
-      inline: [{ name: 'extra' }],
-      boundary: ADMIN,
-    });
-    expect(await state.rolesWithPolicy(ACCOUNT, READ_ONLY)).toEqual(['app']);
-  });
-
-  it('keeps the newest RoleLastUsed observation, unmoved by a retried or older read, without moving lastChange', async () => {
-    const { state } = await dynamo.newStores();
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'created', stamp: stamp(1) }]);
-    const newest = { part: 'lastUsed' as const, stamp: stamp(100, 'reconcile-b'), usedAt: 90, region: 'eu-west-1' };
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [newest]);
-    // The same step retried, then a slower run that read IAM earlier.
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [newest]);
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'lastUsed', stamp: stamp(50, 'reconcile-a'), usedAt: 40 }]);
-    const record = await state.getRole(ACCOUNT, 'app');
-    expect(record?.lastUsed).toEqual({ ...stamp(100, 'reconcile-b'), usedAt: 90, region: 'eu-west-1' });
-    expect(record?.lastChange).toEqual(stamp(1));
-    // A later read where IAM reports no use in its tracking period drops the date and the Region.
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'lastUsed', stamp: stamp(200, 'reconcile-c') }]);
-    expect((await state.getRole(ACCOUNT, 'app'))?.lastUsed).toEqual(stamp(200, 'reconcile-c'));
-  });
-
-  it('never lets an older change overwrite a newer part, and ignores a repeat of the same change', async () => {
-    const { state } = await dynamo.newStores();
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'attached', stamp: stamp(20), arn: ADMIN, attached: false }]);
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'attached', stamp: stamp(10), arn: ADMIN, attached: true }]);
-    await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'attached', stamp: stamp(20), arn: ADMIN, attached: false }]);
-    const record = await state.getRole(ACCOUNT, 'app');
-    expect(record?.attached[ADMIN]).toEqual({ ...stamp(20), attached: false });
-    expect(await state.rolesWithPolicy(ACCOUNT, ADMIN)).toEqual([]);
-  });
-
-  it('keeps the trust policy and its predecessor whatever the arrival order', async () => {
-    const versions = [1, 2, 3].map((n) => ({
-      part: 'trust' as const,
-      stamp: stamp(n * 10),
-      document: `{"v":${n}}`,
-      principals: [`AWS:p${n}`],
-      initial: n === 1,
-    }));
-    for (const order of [
-      [0, 1, 2],
-      [2, 0, 1],
-      [1, 2, 0],
-    ]) {
-      const { state } = await dynamo.newStores();
-      for (const i of order) await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [versions[i] ?? fail('no version')]);
-      const trust = (await state.getRole(ACCOUNT, 'app'))?.trust;
-      expect(trust).toMatchObject({ document: '{"v":3}', previous: { at: 20, principals: ['AWS:p2'] } });
-    }
-  });
-
-  it('returns a role history newest first, with the event for replays', async () => {
-    const { state } = await dynamo.newStores();
-    const [first, second] = events(createRole('app', trustDocument(OWN_ROOT)), attachRolePolicy('app', ADMIN));
-    for (const event of [second, first]) {
-      if (!event) continue;
-      await state.appendHistory({
-        account: ACCOUNT,
-        roleName: 'app',
-        roleArn: ROLE_ARN,
-        at: event.time,
-        eventId: event.eventId,
-        eventName: event.eventName,
-        summary: event.eventName,
-        event,
-      });
-    }
-    const history = await state.roleHistory(ACCOUNT, 'app');
-    expect(history.map((h) => h.eventName)).toEqual(['AttachRolePolicy', 'CreateRole']);
-    expect(history[1]?.event?.request).toEqual(first?.request);
-  });
-
   it('aggregates hundreds of assumptions by one service into one small item', async () => {
     const meter = new CapacityMeter();
     const { state, table } = await dynamo.newStores({ meter });
@@ -176,40 +87,6 @@ describe('DynamoStateStore', () => {
     expect(edge?.sampleIps).toHaveLength(5);
     expect(JSON.stringify(items[0]).length).toBeLessThan(1024);
   }, 30_000);
-
-  it('does not count the retry of the same assumption twice, and logs it once', async () => {
-    const { state } = await dynamo.newStores();
-    const [event] = events(assumeRole(ROLE_ARN, `arn:aws:iam::${ACCOUNT}:role/ci`, { eventID: 'same' }));
-    if (!event) throw new Error('no event');
-    const observation = {
-      account: ACCOUNT,
-      roleArn: ROLE_ARN,
-      source: 'arn:aws:iam::123456789012:role/ci',
-      sourceType: 'aws' as const,
-      sourceAccount: ACCOUNT,
-      at: event.time,
-      eventId: 'same',
-      region: 'us-east-1',
-      event,
-    };
-    expect(await state.isAssumptionRecorded(ACCOUNT, ROLE_ARN, event.time, 'same')).toBe(false);
-    await state.recordAssumption(observation);
-    await state.recordAssumption(observation, await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source));
-    expect((await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source))?.count).toBe(1);
-    expect((await state.assumptionsOf(ACCOUNT, ROLE_ARN)).map((e) => e.source)).toEqual([observation.source]);
-    expect(await state.isAssumptionRecorded(ACCOUNT, ROLE_ARN, event.time, 'same')).toBe(true);
-    expect(await state.assumptionsBetween(ACCOUNT, ROLE_ARN, event.time, event.time + 1)).toEqual([event]);
-    expect(await state.assumptionsBetween(ACCOUNT, ROLE_ARN, event.time + 1, event.time + 60_000)).toEqual([]);
-  });
-
-  it('counts failed trust updates within the window only', async () => {
-    const { state } = await dynamo.newStores();
-    const minute = 60_000;
-    const counts = [];
-    for (const at of [0, 2, 4, 30, 31].map((m) => m * minute))
-      counts.push(await state.countTrustFailures(ACCOUNT, 'arn:x', at, `e${at}`, 15 * minute));
-    expect(counts).toEqual([1, 2, 3, 1, 2]);
-  });
 
   it('remembers the earliest event time it has seen', async () => {
     const { state, table } = await dynamo.newStores();
@@ -298,14 +175,6 @@ describe('DynamoFindingStore', () => {
     expect((await stores.findings.summaryCounters(ACCOUNT)).byStatus['open#high']).toBe(1);
   });
 
-  it('keeps a sent alert sent when a repeat is recorded afterwards', async () => {
-    const { findings } = await dynamo.newStores();
-    await findings.record(occurrence('e1', 1_000), { alert: true });
-    await findings.markAlerted('f1', 1_500, 'high');
-    const repeat = await findings.record(occurrence('e2', 2_000), { alert: true });
-    expect(repeat.finding.alert).toEqual({ state: 'sent', sentAt: 1_500, severity: 'high' });
-  });
-
   it('repairs summary counters that drifted, by counting the findings again', async () => {
     const { findings, table } = await dynamo.newStores();
     await findings.record(occurrence('e1', 1_000), { alert: true });
@@ -340,14 +209,6 @@ describe('DynamoFindingStore', () => {
     expect((await findings.summaryCounters(ACCOUNT)).byStatus['open#high']).toBeUndefined();
     // Recorded again, the event counts again: nothing of the removed finding remains.
     expect((await findings.record(occurrence('e1', 1_000), { alert: true })).transition).toBe('opened');
-  });
-
-  it('counts an occurrence once however many others came between its deliveries', async () => {
-    const { findings } = await dynamo.newStores();
-    await findings.record(occurrence('e0', 1_000), { alert: true });
-    for (let i = 1; i <= 30; i++) await findings.record(occurrence(`e${i}`, 1_000 + i), { alert: true });
-    expect((await findings.record(occurrence('e0', 1_000), { alert: true })).transition).toBe('duplicate');
-    expect(await findings.get('f1')).toMatchObject({ count: 31 });
   });
 });
 
