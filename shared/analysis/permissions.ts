@@ -234,7 +234,7 @@ interface PolicySet {
 }
 
 /** Policy sets remembered: each recently changed role's current and previous set. */
-const SET_CACHE_LIMIT = 2_000;
+const SET_CACHE_LIMIT = 1_000;
 const sets = new BoundedCache<string, PolicySet>(SET_CACHE_LIMIT);
 const timeDependent = new WeakMap<PolicyDocument, boolean>();
 

@@ -9,7 +9,7 @@ import { allPolicies } from './roleView';
 import type { RuleRunner } from './ruleRunner';
 
 /** Role states whose posture is remembered: the current state of each recently changed role. */
-const CACHE_LIMIT = 2_000;
+const CACHE_LIMIT = 1_000;
 
 /**
  * Posture resolution: which posture findings hold for a role's whole current state, and resolving those that

@@ -8,7 +8,7 @@ import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists }
 import type { PolicyRef, RoleView } from '../rules/types';
 
 /** Parsed documents kept: the documents roles use now stay (each view reads them), old ones go first. */
-const PARSE_CACHE_LIMIT = 2_000;
+const PARSE_CACHE_LIMIT = 1_500;
 
 /**
  * Resolves policy documents for role views: AWS-managed from the bundled dataset, customer-managed from

@@ -470,5 +470,6 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
       else if (kept.length < failures.length) this.trustFailures.set(failureKey, kept);
     }
     for (const [roleKey, entries] of this.history) this.history.set(roleKey, prunedHistory(entries, horizon));
+    this.pruneLog(Math.max(horizon, this.newestAssumption - LOG_DAYS * DAY));
   }
 }
