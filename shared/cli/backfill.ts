@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import type { DescribeMapRunCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { ValidationError } from '../errors';
 import { EXIT } from './main';
-import { tableRegion } from './options';
+import { defineCommand, HELP_OPTION, tableRegion } from './options';
 
 const HELP = `usage: rolewatch backfill --state-machine ARN --bucket B --prefix P --since D [--until D] [options]
        rolewatch backfill --status|--stop|--resume EXECUTION_ARN [options]
@@ -43,77 +42,79 @@ export interface BackfillInput {
 }
 
 /** `rolewatch backfill`. */
-export async function runBackfill(args: string[], deps: { client?: SFNClient; now?: () => number } = {}): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'state-machine': { type: 'string' },
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      status: { type: 'string' },
-      stop: { type: 'string' },
-      resume: { type: 'string' },
-      detach: { type: 'boolean' },
-      interval: { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+export function runBackfill(args: string[], deps: { client?: SFNClient; now?: () => number } = {}): Promise<number> {
+  return defineCommand(
+    HELP,
+    {
+      options: {
+        'state-machine': { type: 'string' },
+        bucket: { type: 'string' },
+        prefix: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        status: { type: 'string' },
+        stop: { type: 'string' },
+        resume: { type: 'string' },
+        detach: { type: 'boolean' },
+        interval: { type: 'string' },
+        region: { type: 'string' },
+        ...HELP_OPTION,
+      },
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
-  const now = deps.now ?? Date.now;
-  const interval = parseInterval(values.interval);
-  const actions = (['status', 'stop', 'resume'] as const).filter((name) => values[name] !== undefined);
-  if (actions.length > 1) throw new ValidationError(`--${actions[1]}`, `cannot be combined with --${actions[0]}`);
-  const sfn = await import('@aws-sdk/client-sfn');
-  const client = deps.client ?? new sfn.SFNClient({ region: tableRegion(values.region) });
+    async ({ values }) => {
+      const now = deps.now ?? Date.now;
+      const interval = parseInterval(values.interval);
+      const actions = (['status', 'stop', 'resume'] as const).filter((name) => values[name] !== undefined);
+      if (actions.length > 1) throw new ValidationError(`--${actions[1]}`, `cannot be combined with --${actions[0]}`);
+      const sfn = await import('@aws-sdk/client-sfn');
+      const client = deps.client ?? new sfn.SFNClient({ region: tableRegion(values.region) });
 
-  const [action] = actions;
-  if (action) {
-    const executionArn = parseExecutionArn(`--${action}`, values[action]);
-    if (action === 'stop') {
-      await client.send(
-        new sfn.StopExecutionCommand({
-          executionArn,
-          error: 'RoleWatch.Stopped',
-          cause: 'stopped with rolewatch backfill --stop',
+      const [action] = actions;
+      if (action) {
+        const executionArn = parseExecutionArn(`--${action}`, values[action]);
+        if (action === 'stop') {
+          await client.send(
+            new sfn.StopExecutionCommand({
+              executionArn,
+              error: 'RoleWatch.Stopped',
+              cause: 'stopped with rolewatch backfill --stop',
+            }),
+          );
+          process.stderr.write(
+            `stopped ${executionArn}; rolewatch backfill --resume ${executionArn} goes on from where it was\n`,
+          );
+          return EXIT.ok;
+        }
+        if (action === 'resume') {
+          await client.send(new sfn.RedriveExecutionCommand({ executionArn, clientToken: randomUUID() }));
+          process.stderr.write(`resumed ${executionArn}\n`);
+          if (values.detach) return EXIT.ok;
+        }
+        return follow(client, executionArn, { interval, now, once: action === 'status' });
+      }
+
+      const stateMachineArn = values['state-machine'];
+      if (!stateMachineArn || !STATE_MACHINE_ARN.test(stateMachineArn))
+        throw new ValidationError('--state-machine', 'give the BackfillStateMachineArn output of the stack');
+      const input = backfillInput(values, now());
+      const started = await client.send(
+        new sfn.StartExecutionCommand({
+          stateMachineArn,
+          // Names are unique per state machine for 90 days: the window in it, for the console, and a random tail.
+          name: `backfill-${input.since.slice(0, 10)}-${input.until.slice(0, 10)}-${randomUUID().slice(0, 8)}`,
+          input: JSON.stringify(input),
         }),
       );
-      process.stderr.write(`stopped ${executionArn}; rolewatch backfill --resume ${executionArn} goes on from where it was\n`);
-      return EXIT.ok;
-    }
-    if (action === 'resume') {
-      await client.send(new sfn.RedriveExecutionCommand({ executionArn, clientToken: randomUUID() }));
-      process.stderr.write(`resumed ${executionArn}\n`);
+      const executionArn = started.executionArn ?? '';
+      process.stdout.write(`${executionArn}\n`);
+      process.stderr.write(
+        `backfill of s3://${input.bucket}/${input.prefix} (log files delivered ${input.since} to ${input.until}) started\n` +
+          `  progress: rolewatch backfill --status ${executionArn}\n  stop:     rolewatch backfill --stop ${executionArn}\n`,
+      );
       if (values.detach) return EXIT.ok;
-    }
-    return follow(client, executionArn, { interval, now, once: action === 'status' });
-  }
-
-  const stateMachineArn = values['state-machine'];
-  if (!stateMachineArn || !STATE_MACHINE_ARN.test(stateMachineArn))
-    throw new ValidationError('--state-machine', 'give the BackfillStateMachineArn output of the stack');
-  const input = backfillInput(values, now());
-  const started = await client.send(
-    new sfn.StartExecutionCommand({
-      stateMachineArn,
-      // Names are unique per state machine for 90 days: the window in it, for the console, and a random tail.
-      name: `backfill-${input.since.slice(0, 10)}-${input.until.slice(0, 10)}-${randomUUID().slice(0, 8)}`,
-      input: JSON.stringify(input),
-    }),
-  );
-  const executionArn = started.executionArn ?? '';
-  process.stdout.write(`${executionArn}\n`);
-  process.stderr.write(
-    `backfill of s3://${input.bucket}/${input.prefix} (log files delivered ${input.since} to ${input.until}) started\n` +
-      `  progress: rolewatch backfill --status ${executionArn}\n  stop:     rolewatch backfill --stop ${executionArn}\n`,
-  );
-  if (values.detach) return EXIT.ok;
-  return follow(client, executionArn, { interval, now, once: false });
+      return follow(client, executionArn, { interval, now, once: false });
+    },
+  )(args);
 }
 
 /** The state machine's input from the options, validated: every value is the user's, and goes to AWS. */

@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import packageJson from '../../package.json';
 import { isRecord } from '../cloudtrail/accessors';
 import { checkPolicyDocument, type PolicyCheckResult, unwrapPolicy } from '../engine/checkPolicy';
@@ -8,7 +7,7 @@ import { severityRank } from '../findings/severity';
 import { MAX_POLICY_CHARS, parsePolicy } from '../policy/parse';
 import { RULES } from '../rules/index';
 import { partialRunExit } from './evaluate';
-import { parseFormat, parseSeverity, resolveConfig } from './options';
+import { defineCommand, HELP_OPTION, parseFormat, parseSeverity, resolveConfig } from './options';
 import { formatTable } from './output';
 import { type SarifInput, sarifLog } from './sarif';
 import { SkipReport } from './skips';
@@ -29,9 +28,9 @@ options:
   --allow-partial     exit 0, not 3, when a file was skipped (never with --fail-on)
 `;
 
-export async function runCheckPolicy(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
+export const runCheckPolicy = defineCommand(
+  HELP,
+  {
     allowPositionals: true,
     options: {
       trust: { type: 'boolean' },
@@ -40,76 +39,74 @@ export async function runCheckPolicy(args: string[]): Promise<number> {
       format: { type: 'string' },
       'fail-on': { type: 'string' },
       'allow-partial': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length === 0) throw new ValidationError('files', 'give at least one policy file');
-  const account = values.account ?? '123456789012';
-  if (!/^\d{12}$/.test(account)) throw new ValidationError('--account', 'must be a 12-digit account id');
-  const format = values.format === 'sarif' ? 'sarif' : parseFormat(values.format);
-  const failOn = parseSeverity('--fail-on', values['fail-on']);
-  const config = resolveConfig(values.config);
-  const trust = values.trust === true;
+  },
+  async ({ values, positionals }) => {
+    if (positionals.length === 0) throw new ValidationError('files', 'give at least one policy file');
+    const account = values.account ?? '123456789012';
+    if (!/^\d{12}$/.test(account)) throw new ValidationError('--account', 'must be a 12-digit account id');
+    const format = values.format === 'sarif' ? 'sarif' : parseFormat(values.format);
+    const failOn = parseSeverity('--fail-on', values['fail-on']);
+    const config = resolveConfig(values.config);
+    const trust = values.trust === true;
 
-  const rows: { file: string; result: PolicyCheckResult }[] = [];
-  const checked: SarifInput[] = [];
-  const unreadable: { path: string; message: string }[] = [];
-  // A standalone document is judged as of now: a grant whose time condition has passed allows nothing.
-  const at = Date.now();
-  const skips = new SkipReport((text) => process.stderr.write(text));
-  const skip = (file: string, message: string, reason: string) => {
-    unreadable.push({ path: file, message });
-    skips.add({ source: file, message, reason });
-  };
-  for (const file of positionals) {
-    const read = readPolicyFile(file);
-    if ('error' in read) {
-      skip(file, read.error, read.reason);
-      continue;
+    const rows: { file: string; result: PolicyCheckResult }[] = [];
+    const checked: SarifInput[] = [];
+    const unreadable: { path: string; message: string }[] = [];
+    // A standalone document is judged as of now: a grant whose time condition has passed allows nothing.
+    const at = Date.now();
+    const skips = new SkipReport((text) => process.stderr.write(text));
+    const skip = (file: string, message: string, reason: string) => {
+      unreadable.push({ path: file, message });
+      skips.add({ source: file, message, reason });
+    };
+    for (const file of positionals) {
+      const read = readPolicyFile(file);
+      if ('error' in read) {
+        skip(file, read.error, read.reason);
+        continue;
+      }
+      const input = unwrapPolicy(read.value, trust);
+      // A document that is not a policy is input that cannot be checked, not a finding about a policy.
+      const parsed = parsePolicy(input);
+      if (!parsed.ok) {
+        skip(file, `not a valid ${trust ? 'trust' : 'permission'} policy: ${parsed.error}`, 'invalid policy');
+        continue;
+      }
+      const results: PolicyCheckResult[] = [];
+      checked.push({ path: file, text: read.text, results });
+      // The names are those the file states (IAM API output); a file's own name says nothing about the role.
+      const name = namesIn(read.value) ?? UNNAMED;
+      for (const result of checkPolicyDocument(input, { trust, account, name, config, at })) {
+        rows.push({ file, result });
+        results.push(result);
+        if (format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, ...result })}\n`);
+      }
     }
-    const input = unwrapPolicy(read.value, trust);
-    // A document that is not a policy is input that cannot be checked, not a finding about a policy.
-    const parsed = parsePolicy(input);
-    if (!parsed.ok) {
-      skip(file, `not a valid ${trust ? 'trust' : 'permission'} policy: ${parsed.error}`, 'invalid policy');
-      continue;
+    if (format === 'table') {
+      process.stdout.write(
+        rows.length > 0
+          ? `${formatTable(
+              ['FILE', 'SEVERITY', 'RULE', 'DETAIL'],
+              rows.map(({ file, result }) => [file, result.severity.toUpperCase(), result.ruleId, result.detail]),
+            )}\n`
+          : 'no findings\n',
+      );
     }
-    const results: PolicyCheckResult[] = [];
-    checked.push({ path: file, text: read.text, results });
-    // The names are those the file states (IAM API output); a file's own name says nothing about the role.
-    const name = namesIn(read.value) ?? UNNAMED;
-    for (const result of checkPolicyDocument(input, { trust, account, name, config, at })) {
-      rows.push({ file, result });
-      results.push(result);
-      if (format === 'jsonl') process.stdout.write(`${JSON.stringify({ file, ...result })}\n`);
+    if (format === 'sarif') {
+      const log = sarifLog(checked, { rules: RULES, version: packageJson.version, unreadable });
+      process.stdout.write(`${JSON.stringify(log, null, 2)}\n`);
     }
-  }
-  if (format === 'table') {
-    process.stdout.write(
-      rows.length > 0
-        ? `${formatTable(
-            ['FILE', 'SEVERITY', 'RULE', 'DETAIL'],
-            rows.map(({ file, result }) => [file, result.severity.toUpperCase(), result.ruleId, result.detail]),
-          )}\n`
-        : 'no findings\n',
-    );
-  }
-  if (format === 'sarif') {
-    const log = sarifLog(checked, { rules: RULES, version: packageJson.version, unreadable });
-    process.stdout.write(`${JSON.stringify(log, null, 2)}\n`);
-  }
-  process.stderr.write(`${positionals.length - unreadable.length} policies checked, ${rows.length} findings\n`);
-  return partialRunExit({
-    failed: failOn !== undefined && rows.some(({ result }) => severityRank(result.severity) >= severityRank(failOn)),
-    skips,
-    allowPartial: values['allow-partial'] === true,
-    gated: failOn !== undefined,
-  });
-}
+    process.stderr.write(`${positionals.length - unreadable.length} policies checked, ${rows.length} findings\n`);
+    return partialRunExit({
+      failed: failOn !== undefined && rows.some(({ result }) => severityRank(result.severity) >= severityRank(failOn)),
+      skips,
+      allowPartial: values['allow-partial'] === true,
+      gated: failOn !== undefined,
+    });
+  },
+);
 
 /** The role and policy name shown when the file does not state one. */
 const UNNAMED = '<unnamed>';

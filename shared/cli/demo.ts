@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { parseTrailRecord } from '../cloudtrail/parse';
 import { createMemoryContext } from '../context';
 import { ATTACKER_ACCOUNT, DEMO_ACCOUNT, DEMO_DAY, DEMO_ROLES, demoConfig, demoEvents, VENDOR_ACCOUNT } from '../demo/scenario';
 import { severityRank } from '../findings/severity';
 import { replayAndReport } from './evaluate';
-import { FINDING_FORMATS, parseFormat } from './options';
+import { defineCommand, FINDING_FORMATS, HELP_OPTION, parseFormat } from './options';
 
 const HELP = `usage: rolewatch demo [--format table|jsonl]
 
@@ -16,12 +15,7 @@ options:
 `;
 
 /** `rolewatch demo`: what `npm start` runs until the full local monitor exists. Always exits 0. */
-export async function runDemo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export const runDemo = defineCommand(HELP, { options: { format: { type: 'string' }, ...HELP_OPTION } }, async ({ values }) => {
   const format = parseFormat(values.format, FINDING_FORMATS);
   const records = demoEvents();
   const events = records.map((record) => parseTrailRecord(record));
@@ -39,7 +33,7 @@ export async function runDemo(args: string[]): Promise<number> {
     process.stdout.write(`\n${explanation(events.length, [...new Set(incident)])}\n`);
   }
   return 0;
-}
+});
 
 function explanation(events: number, incidentRules: readonly string[]): string {
   return `What you are seeing

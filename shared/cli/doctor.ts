@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { oneLine } from '../alerts/text';
 import { AWS_CLIENT_OPTIONS } from '../awsClients';
 import { isRegionName } from '../config/config';
@@ -6,7 +5,7 @@ import { type CheckResult, type DoctorTarget, runDoctor } from '../doctor/doctor
 import { calling } from '../doctor/probe';
 import { cannotTell, fail, pass } from '../doctor/result';
 import { RoleWatchError, ValidationError } from '../errors';
-import { parseFormat, resolveConfig } from './options';
+import { defineCommand, HELP_OPTION, parseFormat, resolveConfig } from './options';
 
 const HELP = `usage: rolewatch doctor [--stage STAGE] [--region REGION] [--regions r1,r2] [--format table|jsonl]
 
@@ -38,69 +37,69 @@ options:
 export const DOCTOR_EXIT = { ok: 0, failed: 1, cannotTell: 3 } as const;
 
 /** `rolewatch doctor`: every check, printed, and an exit code for scripts. */
-export async function runDoctorCommand(args: string[], now: () => number = Date.now): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      stage: { type: 'string' },
-      region: { type: 'string' },
-      regions: { type: 'string' },
-      config: { type: 'string' },
-      format: { type: 'string' },
-      'max-silence-hours': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+export function runDoctorCommand(args: string[], now: () => number = Date.now): Promise<number> {
+  return defineCommand(
+    HELP,
+    {
+      options: {
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        regions: { type: 'string' },
+        config: { type: 'string' },
+        format: { type: 'string' },
+        'max-silence-hours': { type: 'string' },
+        ...HELP_OPTION,
+      },
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return DOCTOR_EXIT.ok;
-  }
-  const format = parseFormat(values.format);
-  const stage = values.stage ?? 'dev';
-  if (!/^[A-Za-z0-9-]{1,20}$/.test(stage))
-    throw new ValidationError('--stage', `"${stage}" is not a stage name (1-20 letters, digits and -)`);
-  const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  if (!isRegionName(region)) throw new ValidationError('--region', `"${region}" is not an AWS region name`);
-  const extra = (values.regions ?? '')
-    .split(',')
-    .map((r) => r.trim())
-    .filter((r) => r !== '');
-  for (const r of extra) if (!isRegionName(r)) throw new ValidationError('--regions', `"${r}" is not an AWS region name`);
-  const silence = values['max-silence-hours'] ?? '24';
-  if (!/^\d{1,4}$/.test(silence) || Number(silence) < 1)
-    throw new ValidationError('--max-silence-hours', `must be a whole number of hours, got "${silence}"`);
-  const config = resolveConfig(values.config);
+    async ({ values }) => {
+      const format = parseFormat(values.format);
+      const stage = values.stage ?? 'dev';
+      if (!/^[A-Za-z0-9-]{1,20}$/.test(stage))
+        throw new ValidationError('--stage', `"${stage}" is not a stage name (1-20 letters, digits and -)`);
+      const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+      if (!isRegionName(region)) throw new ValidationError('--region', `"${region}" is not an AWS region name`);
+      const extra = (values.regions ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter((r) => r !== '');
+      for (const r of extra) if (!isRegionName(r)) throw new ValidationError('--regions', `"${r}" is not an AWS region name`);
+      const silence = values['max-silence-hours'] ?? '24';
+      if (!/^\d{1,4}$/.test(silence) || Number(silence) < 1)
+        throw new ValidationError('--max-silence-hours', `must be a whole number of hours, got "${silence}"`);
+      const config = resolveConfig(values.config);
 
-  const clients = await awsClients(region);
-  const stack = await readStack(clients, stage, region);
-  const resources = stack.resources;
-  const tableName = resources?.RoleWatchTable;
-  const probe = clients.createAwsMonitorProbe({
-    region,
-    lastEvents: async () => {
-      if (!tableName) throw new RoleWatchError(`RoleWatch's table is unknown (see check stack)`);
-      return clients.stores(tableName).state.lastEvents();
+      const clients = await awsClients(region);
+      const stack = await readStack(clients, stage, region);
+      const resources = stack.resources;
+      const tableName = resources?.RoleWatchTable;
+      const probe = clients.createAwsMonitorProbe({
+        region,
+        lastEvents: async () => {
+          if (!tableName) throw new RoleWatchError(`RoleWatch's table is unknown (see check stack)`);
+          return clients.stores(tableName).state.lastEvents();
+        },
+      });
+      const unknownBecause = resources ? undefined : `the resources of stack rolewatch-${stage} are unknown (see check stack)`;
+      const target: DoctorTarget = {
+        stage,
+        region,
+        regions: [...new Set([...config.regions, ...extra])].filter((r) => r !== region),
+        organization: resources ? 'OrganizationEventBus' in resources : config.organization !== undefined,
+        ...(resources?.AlertTopic ? { alertTopicArn: resources.AlertTopic } : {}),
+        deadLetterQueues: ['EventsDeadLetterQueue', 'AssumptionDeadLetterQueue'].flatMap((name) => {
+          const url = resources?.[name];
+          return url ? [{ name, url }] : [];
+        }),
+        ...(unknownBecause ? { unknownBecause } : {}),
+        maxSilenceHours: Number(silence),
+        now: now(),
+      };
+      const results = [stack.result, ...(await runDoctor(probe, target))];
+      process.stdout.write(format === 'jsonl' ? results.map((r) => `${JSON.stringify(r)}\n`).join('') : doctorReport(results));
+      if (results.some((r) => r.status === 'fail')) return DOCTOR_EXIT.failed;
+      return results.some((r) => r.status === 'cannot-tell') ? DOCTOR_EXIT.cannotTell : DOCTOR_EXIT.ok;
     },
-  });
-  const unknownBecause = resources ? undefined : `the resources of stack rolewatch-${stage} are unknown (see check stack)`;
-  const target: DoctorTarget = {
-    stage,
-    region,
-    regions: [...new Set([...config.regions, ...extra])].filter((r) => r !== region),
-    organization: resources ? 'OrganizationEventBus' in resources : config.organization !== undefined,
-    ...(resources?.AlertTopic ? { alertTopicArn: resources.AlertTopic } : {}),
-    deadLetterQueues: ['EventsDeadLetterQueue', 'AssumptionDeadLetterQueue'].flatMap((name) => {
-      const url = resources?.[name];
-      return url ? [{ name, url }] : [];
-    }),
-    ...(unknownBecause ? { unknownBecause } : {}),
-    maxSilenceHours: Number(silence),
-    now: now(),
-  };
-  const results = [stack.result, ...(await runDoctor(probe, target))];
-  process.stdout.write(format === 'jsonl' ? results.map((r) => `${JSON.stringify(r)}\n`).join('') : doctorReport(results));
-  if (results.some((r) => r.status === 'fail')) return DOCTOR_EXIT.failed;
-  return results.some((r) => r.status === 'cannot-tell') ? DOCTOR_EXIT.cannotTell : DOCTOR_EXIT.ok;
+  )(args);
 }
 
 /** The clients doctor itself calls (the probe makes its own), loaded only when the command runs. */

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { replayEvents } from '../app/replay';
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config } from '../config/config';
@@ -14,6 +13,7 @@ import { createTable } from '../store/dynamoLocal';
 import { EXIT, exitCodeOf } from './exitCodes';
 import { DEFAULT_WINDOW_MINUTES, type MergeStats } from './merge';
 import {
+  defineCommand,
   FINDING_FORMATS,
   FINDINGS_OPTIONS,
   type OutputFormat,
@@ -64,9 +64,9 @@ backfill into RoleWatch's DynamoDB table instead of memory (state, history and f
 /** Transitions worth printing: a finding opened, re-opened or escalated. Repeats and duplicates are counted, not printed. */
 const REPORTED = new Set(['opened', 'reopened', 'escalated']);
 
-export async function runEvaluate(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
+export const runEvaluate = defineCommand(
+  HELP,
+  {
     allowPositionals: true,
     options: {
       ...FINDINGS_OPTIONS,
@@ -75,61 +75,59 @@ export async function runEvaluate(args: string[]): Promise<number> {
       'allow-partial': { type: 'boolean' },
       'reorder-window': { type: 'string' },
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length === 0) throw new ValidationError('files', 'give at least one CloudTrail file or directory');
-  const format = parseFormat(values.format, FINDING_FORMATS);
-  const failOn = parseSeverity('--fail-on', values['fail-on']);
-  const config = resolveConfig(values.config);
-  const policies = values.policies ? readPolicies(values.policies) : undefined;
+  },
+  async ({ values, positionals }) => {
+    if (positionals.length === 0) throw new ValidationError('files', 'give at least one CloudTrail file or directory');
+    const format = parseFormat(values.format, FINDING_FORMATS);
+    const failOn = parseSeverity('--fail-on', values['fail-on']);
+    const config = resolveConfig(values.config);
+    const policies = values.policies ? readPolicies(values.policies) : undefined;
 
-  const logger = {
-    warn: (message: string, data?: Record<string, unknown>) =>
-      process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`),
-  };
-  const windowMs = reorderWindow(values['reorder-window']) * 60_000;
-  const engine = values.table
-    ? await backfillEngine({
-        table: values.table,
-        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-        region: tableRegion(values.region),
-        createTable: values['create-table'] === true,
-        config,
-        ...(policies ? { policies } : {}),
-        logger,
-      })
-    : createMemoryContext({ config, ...(policies ? { policies } : {}), logger, retentionMs: replayRetention(windowMs) }).engine;
-  const skips = new SkipReport((text) => process.stderr.write(text));
-  let unwatched = 0;
-  const stats: MergeStats = { files: 0, filesOpened: 0, late: 0, heldBack: 0 };
-  const events = trailEventsInOrder(positionals, {
-    windowMs,
-    onError: (error) => skips.add(error),
-    keep: (record) => {
-      if (engine.isWatchedRecord(record)) return true;
-      unwatched += 1;
-      return false;
-    },
-    stats,
-  });
+    const logger = {
+      warn: (message: string, data?: Record<string, unknown>) =>
+        process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`),
+    };
+    const windowMs = reorderWindow(values['reorder-window']) * 60_000;
+    const engine = values.table
+      ? await backfillEngine({
+          table: values.table,
+          ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+          region: tableRegion(values.region),
+          createTable: values['create-table'] === true,
+          config,
+          ...(policies ? { policies } : {}),
+          logger,
+        })
+      : createMemoryContext({ config, ...(policies ? { policies } : {}), logger, retentionMs: replayRetention(windowMs) }).engine;
+    const skips = new SkipReport((text) => process.stderr.write(text));
+    let unwatched = 0;
+    const stats: MergeStats = { files: 0, filesOpened: 0, late: 0, heldBack: 0 };
+    const events = trailEventsInOrder(positionals, {
+      windowMs,
+      onError: (error) => skips.add(error),
+      keep: (record) => {
+        if (engine.isWatchedRecord(record)) return true;
+        unwatched += 1;
+        return false;
+      },
+      stats,
+    });
 
-  const { reported, failed } = await replayAndReport(engine, events, {
-    format,
-    skipped: () => skips.total,
-    unwatched: () => unwatched,
-    merge: stats,
-  });
-  return partialRunExit({
-    failed: failOn !== undefined && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)),
-    skips,
-    failedEvents: failed,
-    allowPartial: values['allow-partial'] === true,
-    gated: failOn !== undefined,
-  });
-}
+    const { reported, failed } = await replayAndReport(engine, events, {
+      format,
+      skipped: () => skips.total,
+      unwatched: () => unwatched,
+      merge: stats,
+    });
+    return partialRunExit({
+      failed: failOn !== undefined && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)),
+      skips,
+      failedEvents: failed,
+      allowPartial: values['allow-partial'] === true,
+      gated: failOn !== undefined,
+    });
+  },
+);
 
 /**
  * The exit code of a run that may have skipped input, after the skip summary (per reason) and, when the run fails

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   forwarderRegions,
   forwarderTemplate,
@@ -8,6 +7,7 @@ import {
   parseEventBusArn,
 } from '../deploy/forwarder';
 import { ValidationError } from '../errors';
+import { defineCommand, HELP_OPTION } from './options';
 
 const HELP = `usage: rolewatch forwarder-template --home-region REGION [--regions r1,r2] > forwarder.json
        rolewatch forwarder-template --target-bus-arn ARN --stage STAGE [--regions r1,r2]
@@ -34,9 +34,9 @@ options:
 `;
 
 /** `rolewatch forwarder-template`: the template on stdout, where to deploy it on stderr. */
-export async function runForwarderTemplate(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+export const runForwarderTemplate = defineCommand(
+  HELP,
+  {
     options: {
       'home-region': { type: 'string' },
       regions: { type: 'string' },
@@ -44,48 +44,46 @@ export async function runForwarderTemplate(args: string[]): Promise<number> {
       stage: { type: 'string' },
       'member-role-name': { type: 'string' },
       'security-hub': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
+  },
+  async ({ values }) => {
+    const extra = (values.regions ?? '')
+      .split(',')
+      .map((region) => region.trim())
+      .filter((region) => region !== '');
+    const busArn = values['target-bus-arn'];
+    if (busArn !== undefined)
+      return printMemberTemplate(
+        busArn,
+        values.stage,
+        values['member-role-name'],
+        values['home-region'],
+        extra,
+        values['security-hub'] === true,
+      );
+    const home = values['home-region'];
+    if (!home)
+      throw new ValidationError(
+        '--home-region',
+        'is required (the region RoleWatch is deployed in), or --target-bus-arn for organization member accounts',
+      );
+    const regions = forwarderRegions(home, extra);
+    process.stdout.write(`${JSON.stringify(forwarderTemplate(home), null, 2)}\n`);
+    process.stderr.write(
+      `Deploy this template in: ${regions.join(', ')} (one stack per region), e.g.\n` +
+        regions
+          .map(
+            (region) =>
+              `  aws cloudformation deploy --region ${region} --stack-name rolewatch-forwarder ` +
+              '--template-file forwarder.json --capabilities CAPABILITY_NAMED_IAM',
+          )
+          .join('\n') +
+        '\n',
+    );
     return 0;
-  }
-  const extra = (values.regions ?? '')
-    .split(',')
-    .map((region) => region.trim())
-    .filter((region) => region !== '');
-  const busArn = values['target-bus-arn'];
-  if (busArn !== undefined)
-    return printMemberTemplate(
-      busArn,
-      values.stage,
-      values['member-role-name'],
-      values['home-region'],
-      extra,
-      values['security-hub'] === true,
-    );
-  const home = values['home-region'];
-  if (!home)
-    throw new ValidationError(
-      '--home-region',
-      'is required (the region RoleWatch is deployed in), or --target-bus-arn for organization member accounts',
-    );
-  const regions = forwarderRegions(home, extra);
-  process.stdout.write(`${JSON.stringify(forwarderTemplate(home), null, 2)}\n`);
-  process.stderr.write(
-    `Deploy this template in: ${regions.join(', ')} (one stack per region), e.g.\n` +
-      regions
-        .map(
-          (region) =>
-            `  aws cloudformation deploy --region ${region} --stack-name rolewatch-forwarder ` +
-            '--template-file forwarder.json --capabilities CAPABILITY_NAMED_IAM',
-        )
-        .join('\n') +
-      '\n',
-  );
-  return 0;
-}
+  },
+);
 
 function printMemberTemplate(
   busArn: string,

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Config, defaultConfig } from '../config/config';
 import { loadConfigFile } from '../config/file';
 import { ValidationError } from '../errors';
@@ -7,6 +8,9 @@ import { RULE_IDS } from '../rules/index';
 
 /** Config files looked for in the working directory when --config is not given. */
 const DEFAULT_CONFIG_FILES = ['rolewatch.config.yml', 'rolewatch.config.yaml', 'rolewatch.config.json'];
+
+/** The option every command has: `--help`/`-h` prints its help. */
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
 /**
  * The options `evaluate` and `scan` share: configuration, output, and the DynamoDB table written with
@@ -19,7 +23,7 @@ export const FINDINGS_OPTIONS = {
   table: { type: 'string' },
   endpoint: { type: 'string' },
   region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
 } as const;
 
 /** The table's region: --region, else AWS_REGION, else us-east-1. */
@@ -51,4 +55,24 @@ export function parseSeverity(option: string, value: string | undefined): Severi
   if (value === undefined) return undefined;
   if ((SEVERITIES as readonly string[]).includes(value)) return value as Severity;
   throw new ValidationError(option, `must be one of ${SEVERITIES.join(', ')}, got "${value}"`);
+}
+
+/**
+ * A command: its help text, its options (node:util parseArgs, {@link HELP_OPTION} among them) and what it does
+ * with what was parsed. `--help` prints the help and exits 0 before anything runs; an unknown option or a
+ * missing value is a usage error (see main).
+ */
+export function defineCommand<const T extends Omit<ParseArgsConfig, 'args'> & { options: typeof HELP_OPTION }>(
+  help: string,
+  config: T,
+  run: (parsed: ReturnType<typeof parseArgs<T & { args: string[] }>>) => Promise<number>,
+): (args: string[]) => Promise<number> {
+  return async (args) => {
+    const parsed = parseArgs({ ...config, args });
+    if ((parsed.values as { help?: boolean }).help) {
+      process.stdout.write(help);
+      return 0;
+    }
+    return run(parsed);
+  };
 }

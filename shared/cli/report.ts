@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { clip, oneLine } from '../alerts/text';
 import { collectTrailEvents } from '../cloudtrail/read';
 import { createDynamoStores, createMemoryContext, dynamoClient } from '../context';
@@ -9,7 +8,7 @@ import { type ControlItem, FRAMEWORKS, type Framework, findFramework } from '../
 import { RULES } from '../rules/index';
 import type { Rule } from '../rules/types';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
-import { resolveConfig, tableRegion } from './options';
+import { defineCommand, HELP_OPTION, resolveConfig, tableRegion } from './options';
 
 const HELP = `usage: rolewatch report --framework NAME [<cloudtrail file|dir>...] [options]
 
@@ -162,9 +161,9 @@ export function complianceReportJson(report: ComplianceReport): Record<string, u
 }
 
 /** `rolewatch report`. */
-export async function runReport(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
+export const runReport = defineCommand(
+  HELP,
+  {
     allowPositionals: true,
     options: {
       framework: { type: 'string' },
@@ -173,34 +172,33 @@ export async function runReport(args: string[]): Promise<number> {
       table: { type: 'string' },
       endpoint: { type: 'string' },
       region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.framework === undefined) throw new ValidationError('--framework', `is required: one of ${frameworkNames()}`);
-  const framework = findFramework(values.framework);
-  if (!framework) throw new ValidationError('--framework', `must be one of ${frameworkNames()}, got "${values.framework}"`);
-  const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new ValidationError('--format', `must be text or json, got "${format}"`);
-  if (values.table && positionals.length > 0) throw new ValidationError('--table', 'give CloudTrail files or --table, not both');
+  },
+  async ({ values, positionals }) => {
+    if (values.framework === undefined) throw new ValidationError('--framework', `is required: one of ${frameworkNames()}`);
+    const framework = findFramework(values.framework);
+    if (!framework) throw new ValidationError('--framework', `must be one of ${frameworkNames()}, got "${values.framework}"`);
+    const format = values.format ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new ValidationError('--format', `must be text or json, got "${format}"`);
+    if (values.table && positionals.length > 0)
+      throw new ValidationError('--table', 'give CloudTrail files or --table, not both');
 
-  let findings: Finding[] | undefined;
-  let basis: string | undefined;
-  if (values.table) {
-    findings = await tableFindings(framework, values.table, values.endpoint, tableRegion(values.region));
-    basis = `table ${values.table}`;
-  } else if (positionals.length > 0) {
-    ({ findings, basis } = await replayFindings(positionals, values.config));
-  }
-  const report = buildComplianceReport(framework, findings, basis === undefined ? {} : { basis });
-  process.stdout.write(
-    format === 'json' ? `${JSON.stringify(complianceReportJson(report), null, 2)}\n` : formatComplianceReport(report),
-  );
-  return 0;
-}
+    let findings: Finding[] | undefined;
+    let basis: string | undefined;
+    if (values.table) {
+      findings = await tableFindings(framework, values.table, values.endpoint, tableRegion(values.region));
+      basis = `table ${values.table}`;
+    } else if (positionals.length > 0) {
+      ({ findings, basis } = await replayFindings(positionals, values.config));
+    }
+    const report = buildComplianceReport(framework, findings, basis === undefined ? {} : { basis });
+    process.stdout.write(
+      format === 'json' ? `${JSON.stringify(complianceReportJson(report), null, 2)}\n` : formatComplianceReport(report),
+    );
+    return 0;
+  },
+);
 
 function frameworkNames(): string {
   return FRAMEWORKS.map((framework) => framework.id.toLowerCase()).join(', ');

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createReportApi, type ReportApi } from '../api/reportApi';
 import { startApiServer } from '../api/server';
@@ -6,7 +5,7 @@ import { createDynamoStores, dynamoClient } from '../context';
 import { ValidationError } from '../errors';
 import { uiAssets } from '../local/ui';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
-import { resolveConfig, tableRegion } from './options';
+import { defineCommand, HELP_OPTION, resolveConfig, tableRegion } from './options';
 import { parsePort } from './start';
 
 const HELP = `usage: rolewatch ui --table NAME [options]
@@ -35,9 +34,9 @@ const WRITE_COMMANDS = new Set([
 ]);
 
 /** Serves the page over a table until SIGINT or SIGTERM. */
-export async function runUi(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+export const runUi = defineCommand(
+  HELP,
+  {
     options: {
       table: { type: 'string' },
       region: { type: 'string' },
@@ -45,68 +44,66 @@ export async function runUi(args: string[]): Promise<number> {
       port: { type: 'string' },
       'allow-writes': { type: 'boolean' },
       config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
+  },
+  async ({ values }) => {
+    if (!values.table) throw new ValidationError('--table', 'is required: the name of RoleWatch table');
+    const region = tableRegion(values.region);
+    const port = parsePort(values.port ?? process.env.PORT ?? '8788');
+    const writable = values['allow-writes'] === true;
+    const config = resolveConfig(values.config);
+    const client = dynamoClient({ region, endpoint: values.endpoint });
+    if (!writable) refuseWrites(client);
+    const stores = createDynamoStores({ client, tableName: values.table });
+    const reports = new DynamoReportStore(stores, { accounts: config.knownAccounts, readOnly: !writable });
+    try {
+      await reports.loadCursorKey();
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'ResourceNotFoundException')
+        throw new ValidationError(
+          '--table',
+          `no table ${values.table} in ${region}${values.endpoint ? ` at ${values.endpoint}` : ''}`,
+        );
+      throw error;
+    }
+    const out = process.stdout;
+    const caller = writable ? await callerOf(region, values.endpoint) : 'read-only';
+    const api = createReportApi({
+      reports,
+      findings: stores.findings,
+      logger: { error: (message, details) => out.write(`[api error] ${message} ${JSON.stringify(details)}\n`) },
+      access: { knownAccounts: config.knownAccounts, thirdParties: config.trustedThirdParties },
+    });
+    const source = `table ${values.table} (${region})`;
+    const server = await startApiServer({
+      api: asCaller(api, caller, writable),
+      port,
+      assets: uiAssets({ source, writable }),
+    });
+    out.write(
+      [
+        `RoleWatch: serving ${source}, ${writable ? `writes allowed (recorded as by ${caller})` : 'read-only'}.`,
+        `RoleWatch: ready. Open ${server.url}/ui/ - Ctrl-C to stop.`,
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    client.destroy();
+    out.write('RoleWatch: stopped.\n');
     return 0;
-  }
-  if (!values.table) throw new ValidationError('--table', 'is required: the name of RoleWatch table');
-  const region = tableRegion(values.region);
-  const port = parsePort(values.port ?? process.env.PORT ?? '8788');
-  const writable = values['allow-writes'] === true;
-  const config = resolveConfig(values.config);
-  const client = dynamoClient({ region, endpoint: values.endpoint });
-  if (!writable) refuseWrites(client);
-  const stores = createDynamoStores({ client, tableName: values.table });
-  const reports = new DynamoReportStore(stores, { accounts: config.knownAccounts, readOnly: !writable });
-  try {
-    await reports.loadCursorKey();
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'ResourceNotFoundException')
-      throw new ValidationError(
-        '--table',
-        `no table ${values.table} in ${region}${values.endpoint ? ` at ${values.endpoint}` : ''}`,
-      );
-    throw error;
-  }
-  const out = process.stdout;
-  const caller = writable ? await callerOf(region, values.endpoint) : 'read-only';
-  const api = createReportApi({
-    reports,
-    findings: stores.findings,
-    logger: { error: (message, details) => out.write(`[api error] ${message} ${JSON.stringify(details)}\n`) },
-    access: { knownAccounts: config.knownAccounts, thirdParties: config.trustedThirdParties },
-  });
-  const source = `table ${values.table} (${region})`;
-  const server = await startApiServer({
-    api: asCaller(api, caller, writable),
-    port,
-    assets: uiAssets({ source, writable }),
-  });
-  out.write(
-    [
-      `RoleWatch: serving ${source}, ${writable ? `writes allowed (recorded as by ${caller})` : 'read-only'}.`,
-      `RoleWatch: ready. Open ${server.url}/ui/ - Ctrl-C to stop.`,
-      '',
-    ].join('\n'),
-  );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await server.close();
-  client.destroy();
-  out.write('RoleWatch: stopped.\n');
-  return 0;
-}
+  },
+);
 
 /** Makes the client refuse every write before it is signed or sent. */
 function refuseWrites(client: DynamoDBClient): void {
