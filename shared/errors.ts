@@ -35,6 +35,12 @@ export class InvalidEventError extends RoleWatchError {
  */
 export class WriteContentionError extends RoleWatchError {}
 
+/**
+ * The AWS credentials are missing, expired, refused, or lack a permission: the message says what to set or
+ * grant. A command that needs AWS stops with it (exit 2) rather than report an account it could not read.
+ */
+export class CredentialsError extends RoleWatchError {}
+
 /** A policy document cannot be parsed or is not a valid IAM policy. */
 export class InvalidPolicyError extends RoleWatchError {}
 

@@ -69,8 +69,18 @@ ${Object.entries(COMMANDS)
 rolewatch <command> --help shows the command's options.
 `;
 
+/**
+ * The AWS SDK warns on every start under Node 20 that its releases after early January 2027 will need Node 22
+ * (ten lines of stderr). RoleWatch supports Node 20 and pins its SDK versions, so the notice asks nothing of its
+ * user: the SDK's own switch turns it off, unless the user set that variable (to `false`, to see it).
+ */
+export function silenceSdkNodeNotice(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Runs the CLI and returns the exit code. Errors of the user's making print a message, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  silenceSdkNodeNotice();
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);

@@ -1,12 +1,23 @@
 import { parseArgs } from 'node:util';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { reconcile } from '../app/reconcile';
+import { withCredentialHint } from '../awsClients';
 import { createDynamoEngine, createDynamoStores, createMemoryContext, dynamoClient } from '../context';
 import { severityRank } from '../findings/severity';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
 import { FINDING_FORMATS, FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
 import { findingLine, findingsTable } from './output';
+
+/** What the DynamoDB store calls (TransactWriteItems is authorised as the puts, updates and deletes it holds). */
+const TABLE_PERMISSIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
 
 const HELP = `usage: rolewatch scan [options]
 
@@ -21,7 +32,17 @@ options:
   --table NAME        record into RoleWatch's DynamoDB table instead of memory (--endpoint, --region)
   --endpoint URL      DynamoDB endpoint (DynamoDB Local)
   --region REGION     region for DynamoDB (IAM is global)
+
+Credentials: the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, SSO, the
+instance or task role). Permissions: iam:GetAccountAuthorizationDetails; with --table also
+${TABLE_PERMISSIONS.join(', ')} on the table and its indexes.
+Without usable credentials scan says what to set and exits 2.
 `;
+
+/** The IAM actions scan calls: one full read of IAM and, with --table, the store's reads and writes. */
+export function scanPermissions(table: boolean): string[] {
+  return ['iam:GetAccountAuthorizationDetails', ...(table ? TABLE_PERMISSIONS : [])];
+}
 
 /** `rolewatch scan`: a full read of IAM, evaluated now. */
 export async function runScan(args: string[]): Promise<number> {
@@ -51,12 +72,15 @@ export async function runScan(args: string[]): Promise<number> {
     const { engine, store } = createMemoryContext({ config, iam });
     deps = { engine, state: store, findings: store };
   }
-  const report = await reconcile({
-    ...deps,
-    accounts: [{ reader: new AwsAccountReader(iamClient) }],
-    now: Date.now,
-    minSeverity: config.alerts.minSeverity,
-  });
+  const use = { command: 'rolewatch scan', permissions: scanPermissions(values.table !== undefined) };
+  const report = await withCredentialHint(use, () =>
+    reconcile({
+      ...deps,
+      accounts: [{ reader: new AwsAccountReader(iamClient) }],
+      now: Date.now,
+      minSeverity: config.alerts.minSeverity,
+    }),
+  );
   const reported = report.findings.filter(
     (f) => f.transition === 'opened' || f.transition === 'reopened' || f.transition === 'escalated',
   );

@@ -13,3 +13,12 @@ export async function runCli(...argv: string[]): Promise<{ code: number; stdout:
     stderr.mockRestore();
   }
 }
+
+/**
+ * The environment without AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, which the test setup sets: a command
+ * started with it runs as a user's would, and shows whether `rolewatch` itself keeps the SDK's notice quiet.
+ */
+export function withoutSdkNoticeSwitch(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _switch, ...rest } = env;
+  return rest;
+}
