@@ -5,7 +5,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { ocsfDetectionFinding } from '../export/ocsf';
 import type { FindingExporter } from '../export/securityHub';
 import { suppressionEnd } from '../findings/lifecycle';
-import type { FindingDecisions, ListedFinding, ReportStore, RoleRef } from '../ports/reportQueries';
+import type { FindingDecisions, ListedFinding, ReportStore, RoleRef, WatchStatus } from '../ports/reportQueries';
 import { rulesWithControl } from '../rules/index';
 import { type AccessContext, accessView, reachOf } from './access';
 import { createCursorCodec, cursorKeyOf } from './cursor';
@@ -54,6 +54,8 @@ export interface ReportApiDeps {
   access?: AccessContext;
   /** Told of a person's decisions (Security Hub: workflow SUPPRESSED with the reason, or NEW again). */
   exporter?: FindingExporter;
+  /** The local monitor's CloudTrail watch, shown in /summary while it runs. */
+  watch?: () => WatchStatus | undefined;
 }
 
 /**
@@ -337,11 +339,11 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       path: '/summary',
       operationId: 'getSummary',
       tag: 'summary',
-      summary: 'Counts by severity and rule, riskiest roles, last event seen',
+      summary: 'Counts by severity and rule, riskiest roles, last event seen, and (local --watch) whether CloudTrail is read',
       query: summaryQuery,
       response: summaryView,
       handle: async ({ query }) =>
-        views.summaryView(await reports.summary(query.account !== undefined ? { account: query.account } : {})),
+        views.summaryView(await reports.summary(query.account !== undefined ? { account: query.account } : {}), deps.watch?.()),
     }),
     defineRoute({
       method: 'GET',

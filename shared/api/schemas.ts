@@ -334,6 +334,23 @@ export const summaryView = z.object({
       description:
         '`recorded` when the monitor records it; `findings` when derived from the newest findings read (a lower bound)',
     }),
+  watch: z
+    .object({
+      status: z.enum(['watching', 'failing']),
+      startedAt: timestamp,
+      regions: z.array(z.string()),
+      lastSuccessAt: timestamp.optional().meta({ description: 'The last round of reads in which every region answered' }),
+      failingSince: timestamp.optional().meta({ description: 'While failing: since when (events after it may be missing)' }),
+      lastError: z
+        .object({ at: timestamp, region: z.string(), eventSource: z.string(), message: z.string() })
+        .optional()
+        .meta({ description: 'The newest failed read, kept after recovery' }),
+    })
+    .optional()
+    .meta({
+      description:
+        "The local monitor's CloudTrail watch (npm start -- --watch) only: `failing` while reading CloudTrail fails (credentials expired, throttled beyond retries)",
+    }),
 });
 
 /** Every error response. */

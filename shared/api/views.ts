@@ -1,6 +1,6 @@
 import { SEVERITIES, type Severity } from '../findings/severity';
 import { decodePolicyText } from '../policy/parse';
-import type { ListedFinding, ReportSummary, RoleListing, RoleSnapshot } from '../ports/reportQueries';
+import type { ListedFinding, ReportSummary, RoleListing, RoleSnapshot, WatchStatus } from '../ports/reportQueries';
 import type { AssumptionEdge, HistoryEntry } from '../ports/roleState';
 import { type LastUsed, liveLastUsed, liveParts, roleExists } from '../roles/roleRecord';
 import { controlsOf, RULES } from '../rules/index';
@@ -140,7 +140,7 @@ export function assumptionView(edge: AssumptionEdge): AssumptionView {
 const TITLES = new Map(RULES.map((rule) => [rule.id, rule.title]));
 
 /** The summary with rule titles, rules without any finding left out. */
-export function summaryView(summary: ReportSummary): SummaryView {
+export function summaryView(summary: ReportSummary, watch?: WatchStatus): SummaryView {
   const open = summary.byStatus.open;
   return {
     accounts: summary.accounts,
@@ -159,6 +159,18 @@ export function summaryView(summary: ReportSummary): SummaryView {
       lastSeen: iso(role.lastSeen),
     })),
     ...(summary.lastEvent ? { lastEventSeen: { at: iso(summary.lastEvent.at), basis: summary.lastEvent.basis } } : {}),
+    ...(watch ? { watch: watchView(watch) } : {}),
+  };
+}
+
+function watchView(watch: WatchStatus): NonNullable<SummaryView['watch']> {
+  return {
+    status: watch.status,
+    startedAt: iso(watch.startedAt),
+    regions: watch.regions,
+    ...(watch.lastSuccessAt !== undefined ? { lastSuccessAt: iso(watch.lastSuccessAt) } : {}),
+    ...(watch.failingSince !== undefined ? { failingSince: iso(watch.failingSince) } : {}),
+    ...(watch.lastError ? { lastError: { ...watch.lastError, at: iso(watch.lastError.at) } } : {}),
   };
 }
 

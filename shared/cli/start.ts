@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createReportApi } from '../api/reportApi';
 import { startApiServer } from '../api/server';
+import { credentialHint } from '../awsClients';
 import { readTrailInputs } from '../cloudtrail/read';
 import type { Config } from '../config/config';
 import { demoConfig, demoEvents } from '../demo/scenario';
@@ -9,7 +10,15 @@ import { ValidationError } from '../errors';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { startLocalMonitor } from '../local/monitor';
 import { uiAsset } from '../local/ui';
-import { startWatching, watchTargets } from '../local/watch';
+import {
+  checkWatchAccess,
+  cloudTrailClients,
+  startWatching,
+  WATCH_AWS_USE,
+  type Watch,
+  type WatchTarget,
+  watchTargets,
+} from '../local/watch';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
 import { LOCAL_REGION, type LocalDynamo } from '../store/dynamoLocal';
 import { resolveConfig } from './options';
@@ -56,6 +65,24 @@ export async function runStart(args: string[]): Promise<number> {
   const demo = replay.length === 0 && !values.watch;
   const config: Config = demo && !values.config ? demoConfig() : resolveConfig(values.config);
   const out = process.stdout;
+  const regions = (values.regions ?? 'us-east-1')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  const targets = watchTargets(regions);
+  const cloudTrail = values.watch ? cloudTrailClients() : undefined;
+  if (cloudTrail) {
+    // Before anything starts: without credentials that CloudTrail accepts, stop here and say what to set.
+    out.write(
+      `RoleWatch: checking that CloudTrail answers (LookupEvents in ${[...new Set(targets.map((t) => t.region))].join(', ')})...\n`,
+    );
+    try {
+      await checkWatchAccess(targets, cloudTrail.clientFor);
+    } catch (error) {
+      cloudTrail.destroy();
+      throw error;
+    }
+  }
 
   out.write('RoleWatch: starting DynamoDB Local...\n');
   const monitor = await startLocalMonitor({
@@ -66,8 +93,10 @@ export async function runStart(args: string[]): Promise<number> {
       ? { iam: new AwsIamReader(new (await import('@aws-sdk/client-iam')).IAMClient({ region: 'us-east-1' })) }
       : {}),
   });
+  let watch: Watch | undefined;
   const api = createReportApi({
     reports: new DynamoReportStore(monitor.stores, { accounts: config.knownAccounts }),
+    watch: () => watch?.status(),
     findings: monitor.stores.findings,
     logger: { error: (message, details) => out.write(`[api error] ${message} ${JSON.stringify(details)}\n`) },
     access: { knownAccounts: config.knownAccounts, thirdParties: config.trustedThirdParties },
@@ -76,16 +105,17 @@ export async function runStart(args: string[]): Promise<number> {
   try {
     server = await startApiServer({ api, port, assets: uiAsset });
   } catch (error) {
+    cloudTrail?.destroy();
     await monitor.stop();
     throw error;
   }
-  let stopWatching: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
       out.write('\nRoleWatch: stopping...\n');
-      stopWatching?.();
+      watch?.stop();
+      cloudTrail?.destroy();
       void Promise.allSettled([server.close(), monitor.stop()]).then(() => {
         out.write('RoleWatch: stopped (DynamoDB Local and the server are gone).\n');
         resolve();
@@ -107,30 +137,30 @@ export async function runStart(args: string[]): Promise<number> {
     out.write(
       `RoleWatch: replayed: ${report.routed} events reached the functions, ${report.ignored} matched no rule, ${report.failed} failed.\n`,
     );
-  } else {
-    const regions = (values.regions ?? 'us-east-1')
-      .split(',')
-      .map((r) => r.trim())
-      .filter((r) => r !== '');
+  } else if (cloudTrail) {
     out.write(`RoleWatch: watching CloudTrail (IAM in us-east-1, STS in ${regions.join(', ')}), every minute...\n`);
-    stopWatching = startWatching({
-      targets: watchTargets(regions),
+    watch = startWatching({
+      targets,
       intervalMs: 60_000,
       overlapMs: 15 * 60_000,
       since: Date.now() - 60 * 60_000,
+      clientFor: cloudTrail.clientFor,
       onRecords: async (records) => {
         const report = await monitor.feed(records);
         if (report.routed > 0) out.write(`RoleWatch: ${report.routed} new CloudTrail events evaluated.\n`);
       },
-      onError: (error, target) =>
-        out.write(
-          `RoleWatch: LookupEvents in ${target.region} failed: ${error instanceof Error ? error.message : String(error)}\n`,
-        ),
+      onError: (error, target) => out.write(watchFailure(error, target)),
     });
   }
   out.write(`RoleWatch: ready. Open ${server.url}/ui/ - Ctrl-C to stop.\n`);
   await stopped;
   return 0;
+}
+
+/** What a failed read of CloudTrail prints: the credential hint when it is one, else what AWS said. */
+function watchFailure(error: unknown, target: WatchTarget): string {
+  const said = credentialHint(error, WATCH_AWS_USE) ?? (error instanceof Error ? error.message : String(error));
+  return `RoleWatch: LookupEvents (${target.eventSource}) in ${target.region} failed; the page and /summary show the watch failing: ${said}\n`;
 }
 
 function banner(url: string, dynamo: LocalDynamo, mailDirectory: string): string {

@@ -83,6 +83,23 @@ export interface RiskyRole extends RoleRef {
   lastSeen: number;
 }
 
+/**
+ * What the local monitor's CloudTrail watch (`npm start -- --watch`) says of itself; times in epoch ms. The
+ * deployed API has none: EventBridge delivers there, and `rolewatch doctor` checks that path.
+ */
+export interface WatchStatus {
+  /** `failing` while the last read of some region failed: events since `failingSince` may be missing. */
+  status: 'watching' | 'failing';
+  startedAt: number;
+  regions: string[];
+  /** The last round of reads in which every region answered. */
+  lastSuccessAt?: number;
+  /** Since when reads have been failing, while they are. */
+  failingSince?: number;
+  /** The newest failure, kept after recovery for the record. */
+  lastError?: { at: number; region: string; eventSource: string; message: string };
+}
+
 /** What GET /summary shows. */
 export interface ReportSummary {
   accounts: string[];

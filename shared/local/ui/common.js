@@ -159,12 +159,53 @@ const RW = (() => {
     ]);
   }
 
-  /** The header line: where the data comes from. */
+  /** The header line: where the data comes from, and whether it still comes (a failing CloudTrail watch). */
   function showSource() {
     session.then((s) => {
       const node = document.getElementById('source');
       if (node) node.textContent = `${visible(s.source)}${s.writable ? '' : ' · read-only'}`;
     });
+    showWatch();
+  }
+
+  /** What the banner of a failing watch says, from /summary's `watch`; null while the watch reads CloudTrail. */
+  function watchNotice(watch) {
+    if (!watch || watch.status !== 'failing') return null;
+    const error = watch.lastError || {};
+    return (
+      `Reading CloudTrail has failed since ${time(watch.failingSince)} UTC: events since then are not evaluated, ` +
+      `so findings may be missing from this page. Last error (${time(error.at)} UTC, ${error.region || 'unknown region'}): ` +
+      `${error.message || 'unknown'}`
+    );
+  }
+
+  /**
+   * `npm start -- --watch` reads CloudTrail every minute; when that fails (credentials expired, throttling), a
+   * banner says so on every page: a monitor that reads nothing must not look like a quiet account. Checked
+   * at load and then every minute while a watch runs; the banner goes when reads succeed again.
+   */
+  function showWatch() {
+    const check = () =>
+      getJson('/summary').then((s) => {
+        const notice = watchNotice(s.watch);
+        let banner = document.getElementById('watch-failing');
+        if (!notice) {
+          if (banner) banner.remove();
+        } else {
+          if (!banner) {
+            banner = el('p', { id: 'watch-failing', class: 'watch-failing', role: 'alert' }, []);
+            document.body.insertBefore(banner, document.querySelector('main'));
+          }
+          banner.textContent = visible(notice);
+        }
+        return Boolean(s.watch);
+      });
+    check().then(
+      (watching) => {
+        if (watching) setInterval(() => check().catch(() => undefined), 60000);
+      },
+      () => undefined,
+    );
   }
 
   /** A policy diff, one line per `+`/`-` change, coloured by its kind. */
@@ -203,6 +244,7 @@ const RW = (() => {
     badge,
     controls,
     showSource,
+    watchNotice,
     showError,
     diffBlock,
   };
