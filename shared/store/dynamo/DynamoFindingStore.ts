@@ -5,12 +5,16 @@ import { SEVERITIES, type Severity } from '../../findings/severity';
 import type { FindingStore } from '../../ports/findingStore';
 import { RULES } from '../../rules/index';
 import { type DynamoTable, type Item, type Key, LOST_RACE, type TransactWrite, untilWritten } from './DynamoTable';
+import { PLAIN_DOCUMENT_BYTES, StoredTexts, textAttributes } from './documents';
 import { findingIdOfKey, keys, timeKey } from './keys';
 
 const FINDING_SK = 'FINDING';
 /** Occurrence markers live in the finding's partition: `OCC#<occurrence key>`, with the event time. */
 const OCCURRENCE_SK = 'OCC#';
 const DAY = 86_400_000;
+
+/** The attribute of a finding's detail, evidence and diff when they are too large to keep as attributes. */
+const BULK = 'bulk';
 
 /** A stored finding: the domain object plus its version and the time it was last opened. */
 interface StoredFinding {
@@ -27,10 +31,34 @@ interface StoredFinding {
  * A change of status or severity moves the account's summary counters in that transaction too.
  */
 export class DynamoFindingStore implements FindingStore {
+  private readonly texts: StoredTexts;
+
   constructor(
     private readonly table: DynamoTable,
     private readonly options: { occurrenceTtlDays: number },
-  ) {}
+  ) {
+    this.texts = new StoredTexts(table);
+  }
+
+  /**
+   * A finding item's detail, evidence and diff: as attributes, or (a finding about a huge document, e.g. a
+   * trust change listing thousands of principals) as one text beside them, so the item stays under 400 KB.
+   */
+  private async bulkOf(finding: Pick<Finding, 'detail' | 'evidence' | 'diff'>): Promise<Item> {
+    const bulk = { detail: finding.detail, evidence: finding.evidence, diff: finding.diff };
+    const json = JSON.stringify(bulk);
+    if (Buffer.byteLength(json) <= PLAIN_DOCUMENT_BYTES) return bulk;
+    return (await this.texts.write(BULK, json, { plainMax: 0 })).set;
+  }
+
+  /** A stored finding item with its detail, evidence and diff in place, however they were stored. */
+  private async inflated(item: Item): Promise<Item> {
+    const bulk = await this.texts.read(item, BULK);
+    if (bulk === undefined) return item;
+    const rest = { ...item };
+    for (const attribute of textAttributes(BULK)) delete rest[attribute];
+    return { ...rest, ...(JSON.parse(bulk) as Item) };
+  }
 
   async record(draft: FindingDraft, options: RecordOptions): Promise<{ finding: Finding; transition: FindingTransition }> {
     const occurrence = occurrenceId(draft);
@@ -126,7 +154,7 @@ export class DynamoFindingStore implements FindingStore {
   async getMany(ids: readonly string[]): Promise<Finding[]> {
     const items = await this.table.batchGet(ids.map((id) => ({ pk: keys.finding(id), sk: FINDING_SK })));
     const byId = new Map(
-      items.map((item) => {
+      (await Promise.all(items.map((item) => this.inflated(item)))).map((item) => {
         const finding = toFinding(item);
         return [finding.id, finding];
       }),
@@ -267,14 +295,17 @@ export class DynamoFindingStore implements FindingStore {
 
   private async load(id: string): Promise<StoredFinding | undefined> {
     const item = await this.table.get(findingKey(id));
-    return item ? toStored(item) : undefined;
+    return item ? toStored(await this.inflated(item)) : undefined;
   }
 
   /** The finding and whether this occurrence was counted, in one round trip. */
   private async loadWithOccurrence(id: string, occurrence: string): Promise<{ stored?: StoredFinding; counted: boolean }> {
     const items = await this.table.batchGet([findingKey(id), markerKey(id, occurrence)]);
     const item = items.find((candidate) => candidate.sk === FINDING_SK);
-    return { ...(item ? { stored: toStored(item) } : {}), counted: items.some((candidate) => candidate.sk !== FINDING_SK) };
+    return {
+      ...(item ? { stored: toStored(await this.inflated(item)) } : {}),
+      counted: items.some((candidate) => candidate.sk !== FINDING_SK),
+    };
   }
 
   /** Every counted occurrence of a finding: its key and event time. */
@@ -310,10 +341,23 @@ export class DynamoFindingStore implements FindingStore {
     // The rule's title, rationale and remediation are not stored: they come from the registry when read, and
     // leaving them out keeps most findings under 1 KB.
     // Neither is anything derivable (id from the key, names from the resource, `at` equals lastSeen).
-    const { title: _t, rationale: _r, remediation: _m, id: _i, resourceName: _n, roleName: _o, at: _a, ...kept } = finding;
+    const {
+      title: _t,
+      rationale: _r,
+      remediation: _m,
+      id: _i,
+      resourceName: _n,
+      roleName: _o,
+      at: _a,
+      detail: _d,
+      evidence: _e,
+      diff: _f,
+      ...kept
+    } = finding;
     const item: Item = {
       ...findingKey(finding.id),
       ...kept,
+      ...(await this.bulkOf(finding)),
       version,
       openedAt,
       gsi1pk: keys.findingsByStatus(finding.status, finding.severity),

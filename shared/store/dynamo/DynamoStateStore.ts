@@ -17,9 +17,12 @@ import {
   type TrustPart,
 } from '../../roles/roleRecord';
 import { type DynamoTable, type Item, LOST_RACE, untilWritten } from './DynamoTable';
+import { PLAIN_DOCUMENT_BYTES, StoredTexts, textAttributes } from './documents';
 import { keys, timeKey } from './keys';
 
 const DAY = 86_400_000;
+/** The attribute of a trust item's principal lists (now and before), when they are too large to keep as lists. */
+const TRUST_LISTS = 'principalsJson';
 
 /** Last writer wins: the stored part is replaced only by a newer (eventTime, eventID). */
 /**
@@ -61,11 +64,37 @@ export interface DynamoStateStoreOptions {
 export class DynamoStateStore implements StateStore {
   private readonly knownRoles = new Set<string>();
   private since: number | undefined;
+  private readonly texts: StoredTexts;
 
   constructor(
     private readonly table: DynamoTable,
     private readonly options: DynamoStateStoreOptions,
-  ) {}
+  ) {
+    this.texts = new StoredTexts(table);
+  }
+
+  /** The item with its text `name` (a document, by default) as a plain string, whatever form it was stored in. */
+  private async inflated(item: Item, name = 'document'): Promise<Item> {
+    if (typeof item[name] === 'string' || !textAttributes(name).some((attribute) => attribute in item)) return item;
+    return { ...item, [name]: await this.texts.read(item, name) };
+  }
+
+  /** Items of a partition with their documents (and a trust item's large principal lists) read back. */
+  private inflatedAll(items: readonly Item[]): Promise<Item[]> {
+    return Promise.all(items.map((item) => this.inflatedTrust(item)));
+  }
+
+  /** An item with its document read back; a TRUST item's principal lists too, when they were stored as text. */
+  private async inflatedTrust(stored: Item): Promise<Item> {
+    const item = await this.inflated(stored);
+    const lists = await this.texts.read(item, TRUST_LISTS);
+    return lists === undefined ? item : { ...item, ...(JSON.parse(lists) as Item) };
+  }
+
+  /** The attributes that store `document` in the item (policy documents; parts put first when it needs them). */
+  private storeDocument(document: string) {
+    return this.texts.write('document', document, { plainMax: PLAIN_DOCUMENT_BYTES });
+  }
 
   async getRole(account: string, roleName: string): Promise<RoleRecord | undefined> {
     const items = await this.table.queryAll({
@@ -74,7 +103,7 @@ export class DynamoStateStore implements StateStore {
       ConsistentRead: true,
     });
     if (items.length === 0) return undefined;
-    return toRoleRecord(account, roleName, items);
+    return toRoleRecord(account, roleName, await this.inflatedAll(items));
   }
 
   /** Accounts RoleWatch has role state for (from the role index). */
@@ -105,6 +134,11 @@ export class DynamoStateStore implements StateStore {
         continue;
       }
       const { sk, set, remove } = partWrite(account, roleName, change);
+      if (change.part === 'inline' && change.document !== null) {
+        const stored = await this.storeDocument(change.document);
+        Object.assign(set, stored.set);
+        remove.push(...stored.remove);
+      }
       const stamp = stampWrite(change.stamp);
       const values: Item = { ...stamp.values, ':arn': arn };
       const assignments = ['#at = :at', '#eid = :eid', '#ph = :ph', 'arn = :arn'];
@@ -127,13 +161,23 @@ export class DynamoStateStore implements StateStore {
   /** The trust part also tracks its predecessor, so it is read, merged and written back with a version check. */
   private async applyTrustChange(pk: string, arn: string, change: Extract<RoleChange, { part: 'trust' }>): Promise<void> {
     await untilWritten(`update the trust policy of ${arn}`, async () => {
-      const item = await this.table.get({ pk, sk: 'TRUST' });
+      const stored = await this.table.get({ pk, sk: 'TRUST' });
+      const item = stored ? await this.inflatedTrust(stored) : undefined;
       const current = item ? toTrustPart(item) : undefined;
       const next = applyTrust(current, change);
       if (!next || next === current) return;
       const version = Number(item?.version ?? 0);
+      const { document, principals, previous, ...rest } = next;
+      const { set } = await this.storeDocument(document);
+      // The principals (now and before) are as long as the document: beside it as text when they are large.
+      const lists = { principals, ...(previous ? { previous } : {}) };
+      const listsJson = JSON.stringify(lists);
+      const listed =
+        Buffer.byteLength(listsJson) > PLAIN_DOCUMENT_BYTES
+          ? (await this.texts.write(TRUST_LISTS, listsJson, { plainMax: 0 })).set
+          : lists;
       const written = await this.table.put(
-        { pk, sk: 'TRUST', arn, ...next, version: version + 1 },
+        { pk, sk: 'TRUST', arn, ...rest, ...set, ...listed, version: version + 1 },
         item ? { expression: 'version = :v', values: { ':v': version } } : { expression: 'attribute_not_exists(pk)' },
       );
       return written ? undefined : LOST_RACE;
@@ -172,7 +216,7 @@ export class DynamoStateStore implements StateStore {
     });
     if (items.length === 0) return undefined;
     const record: PolicyRecord = { account, arn, versions: {} };
-    for (const item of items) {
+    for (const item of await this.inflatedAll(items)) {
       const sk = String(item.sk);
       if (sk.startsWith('VERSION#')) record.versions[sk.slice('VERSION#'.length)] = String(item.document);
       if (sk === 'DEFAULT')
@@ -187,10 +231,8 @@ export class DynamoStateStore implements StateStore {
     for (const change of changes) {
       if (change.kind === 'version') {
         // Policy versions are immutable: the first write wins, later ones are the same document.
-        await this.table.put(
-          { pk, sk: `VERSION#${change.versionId}`, document: change.document },
-          { expression: 'attribute_not_exists(pk)' },
-        );
+        const { set } = await this.storeDocument(change.document);
+        await this.table.put({ pk, sk: `VERSION#${change.versionId}`, ...set }, { expression: 'attribute_not_exists(pk)' });
         continue;
       }
       const sk = change.kind === 'default' ? 'DEFAULT' : 'DELETED';
@@ -237,13 +279,23 @@ export class DynamoStateStore implements StateStore {
   }
 
   async appendHistory(entry: HistoryEntry): Promise<void> {
-    const { event, ...rest } = entry;
+    const { event, diff, ...rest } = entry;
+    const expiresAt = Math.floor((entry.at + this.options.historyTtlDays * DAY) / 1000);
+    // The event, gzipped; a diff too large for the item (a huge document's) is stored as text beside it.
+    const eventText = event ? await this.texts.write('event', JSON.stringify(event), { plainMax: 0, expiresAt }) : undefined;
+    const diffJson = diff ? JSON.stringify(diff) : undefined;
+    const diffText =
+      diffJson && Buffer.byteLength(diffJson) > PLAIN_DOCUMENT_BYTES
+        ? await this.texts.write('diffText', diffJson, { plainMax: 0, expiresAt })
+        : undefined;
     await this.table.put({
       pk: keys.history(entry.account, entry.roleName),
       sk: keys.historySort(entry.at, entry.eventId, 0),
       ...rest,
-      ...(event ? { event: gzipSync(JSON.stringify(event)) } : {}),
-      expiresAt: Math.floor((entry.at + this.options.historyTtlDays * DAY) / 1000),
+      ...(diff && !diffText ? { diff } : {}),
+      ...diffText?.set,
+      ...eventText?.set,
+      expiresAt,
     });
   }
 
@@ -253,7 +305,20 @@ export class DynamoStateStore implements StateStore {
       values: { ':pk': keys.history(account, roleName) },
       ScanIndexForward: false,
     });
-    return items.map(toHistoryEntry);
+    return Promise.all(items.map((item) => this.historyEntry(item)));
+  }
+
+  /** A history item as an entry: its event and diff read back from whichever form they were stored in. */
+  private async historyEntry(item: Item): Promise<HistoryEntry> {
+    const event = await this.texts.read(item, 'event');
+    const diffText = await this.texts.read(item, 'diffText');
+    const { pk: _pk, sk: _sk, expiresAt: _ttl, event: _event, ...rest } = item;
+    for (const attribute of [...textAttributes('event'), ...textAttributes('diffText')]) delete rest[attribute];
+    return {
+      ...(rest as Omit<HistoryEntry, 'event'>),
+      ...(diffText !== undefined ? { diff: JSON.parse(diffText) as string[] } : {}),
+      ...(event !== undefined ? { event: JSON.parse(event) as TrailEvent } : {}),
+    };
   }
 
   /** One page of a role's history, newest first, for the reporting API. */
@@ -270,7 +335,8 @@ export class DynamoStateStore implements StateStore {
       Limit: limit,
       ...(start ? { start } : {}),
     });
-    return { entries: page.items.map(toHistoryEntry), ...(page.next ? { next: page.next } : {}) };
+    const entries = await Promise.all(page.items.map((item) => this.historyEntry(item)));
+    return { entries, ...(page.next ? { next: page.next } : {}) };
   }
 
   async getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
@@ -454,9 +520,10 @@ function partWrite(
     case 'deleted':
       return { sk: 'DELETED', set: {}, remove: [] };
     case 'inline':
+      // The document itself is written by the caller, in the form its size needs.
       return change.document === null
-        ? { sk: `INLINE#${change.name}`, set: { removed: true }, remove: ['document'] }
-        : { sk: `INLINE#${change.name}`, set: { document: change.document, removed: false }, remove: [] };
+        ? { sk: `INLINE#${change.name}`, set: { removed: true }, remove: textAttributes('document') }
+        : { sk: `INLINE#${change.name}`, set: { removed: false }, remove: [] };
     case 'attached':
       return change.attached
         ? {
@@ -551,12 +618,6 @@ function assumptionLogKey(account: string, roleArn: string, at: number, eventId:
 
 function decodeEvent(encoded: Uint8Array): TrailEvent {
   return JSON.parse(gunzipSync(encoded).toString('utf8')) as TrailEvent;
-}
-
-function toHistoryEntry(item: Item): HistoryEntry {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, event, ...rest } = item;
-  const decoded = event instanceof Uint8Array ? decodeEvent(event) : undefined;
-  return { ...(rest as Omit<HistoryEntry, 'event'>), ...(decoded ? { event: decoded } : {}) };
 }
 
 function toEdge(item: Item): AssumptionEdge {

@@ -43,6 +43,11 @@ export const keys = {
   facts: (account: string, kind: string) => `FACTS#${account}#${kind}`,
   /** The organization's accounts as reconcile last listed them (sk `ACCOUNTS`). */
   organization: (organizationId: string) => `ORG#${organizationId}`,
+  /**
+   * The parts of a text too large for its item (a megabyte policy document), sk `00000`, `00001`...: named by the
+   * text's SHA-256, not by account, as the same text is the same parts wherever it is stored.
+   */
+  textParts: (sha256: string) => `PARTS#${sha256}`,
   /** The outcome of each account of a reconcile run (sk `ACCOUNT#<account>`); the state machine writes failures. */
   reconcileRun: (runId: string) => `RECONCILE#${runId}`,
   reconcileRunAccount: (account: string) => `ACCOUNT#${account}`,
