@@ -27,7 +27,8 @@ import { DynamoFindingStore } from './store/dynamo/DynamoFindingStore';
 import { DynamoOrganizationStore } from './store/dynamo/DynamoOrganizationStore';
 import { DynamoReconcileRunStore } from './store/dynamo/DynamoReconcileRunStore';
 import { DynamoStateStore } from './store/dynamo/DynamoStateStore';
-import { type CapacityMeter, DynamoTable } from './store/dynamo/DynamoTable';
+import type { CapacityObserver } from './store/dynamo/DynamoTable';
+import { DynamoTable } from './store/dynamo/DynamoTable';
 import { MemoryStore } from './store/MemoryStore';
 
 /**
@@ -97,7 +98,7 @@ export const DEFAULT_RETENTION = { historyTtlDays: 400, ledgerTtlDays: 7 } as co
 export function createDynamoStores(options: {
   client: DynamoDBClient;
   tableName: string;
-  meter?: CapacityMeter;
+  meter?: CapacityObserver;
   historyTtlDays?: number;
   ledgerTtlDays?: number;
 }): DynamoStores {

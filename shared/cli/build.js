@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the `rolewatch` command into dist/rolewatch.js: one CommonJS bundle of RoleWatch's own code (packages
+// Builds the `rolewatch` command into dist/rolewatch.js (and the benchmark, tooling kept out of the command, into
+// dist/bench.js): CommonJS bundles of RoleWatch's own code (packages
 // stay in node_modules, loaded when a command needs them), so the command runs plain JavaScript and starts fast.
 // Runs on `npm ci`/`npm install` (the root package's `prepare`), before `npm start`, `npm run bench` and tests.
 const { readFileSync } = require('node:fs');
@@ -30,7 +31,7 @@ const sourceDirname = {
 async function build() {
   const esbuild = require('esbuild');
   await esbuild.build({
-    entryPoints: { rolewatch: path.join(ROOT, 'shared/cli/main.ts') },
+    entryPoints: { rolewatch: path.join(ROOT, 'shared/cli/main.ts'), bench: path.join(ROOT, 'shared/bench/bench.ts') },
     outdir: OUT_DIR,
     bundle: true,
     platform: 'node',

@@ -43,10 +43,6 @@ const COMMANDS: Record<string, { summary: string; run: Run }> = {
     summary: 'replay a realistic day with a backdoor role through the rules and explain the findings',
     run: async (args) => (await import('./demo')).runDemo(args),
   },
-  bench: {
-    summary: 'measure evaluation throughput against JSON.parse on a generated stream',
-    run: async (args) => (await import('./bench')).runBench(args),
-  },
   doctor: {
     summary: 'check, read-only, that deployed RoleWatch can see what it watches, and how to fix what it cannot',
     run: async (args) => (await import('./doctor')).runDoctorCommand(args),
@@ -91,15 +87,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`rolewatch: unknown command "${name}"\n\n${USAGE}`);
     return EXIT.usage;
   }
+  return runCommand(`rolewatch ${name}`, command.run, args);
+}
+
+/** Runs a command and returns its exit code; an error of the user's making is a usage error, printed without a stack. */
+export async function runCommand(name: string, run: Run, args: string[]): Promise<number> {
   try {
-    return await command.run(args);
+    return await run(args);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ValidationError || error instanceof RoleWatchError) {
-      process.stderr.write(`rolewatch ${name}: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (isArgError(error)) {
-      process.stderr.write(`rolewatch ${name}: ${error.message}\n`);
+    if (
+      error instanceof ConfigError ||
+      error instanceof ValidationError ||
+      error instanceof RoleWatchError ||
+      isArgError(error)
+    ) {
+      process.stderr.write(`${name}: ${error.message}\n`);
       return EXIT.usage;
     }
     throw error;

@@ -23,7 +23,7 @@ import {
   type TrailRecord,
   TrailRecordBuilder,
   type UserIdentity,
-} from './records';
+} from '../syntheticTrail/records';
 
 /** The monitored account. */
 export const DEMO_ACCOUNT = '123456789012';

@@ -16,9 +16,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ['shared/ports'],
   ['shared/engine'],
   ['shared/store', 'shared/alerts', 'shared/export', 'shared/iam', 'shared/deploy', 'shared/doctor', 'shared/awsClients'],
-  ['shared/demo'],
+  ['shared/syntheticTrail', 'shared/demo'],
   ['shared/app'],
   ['shared/api', 'shared/local', 'shared/cli', 'shared/context', 'functions'],
+  ['shared/bench'],
 ];
 
 const root = join(__dirname, '..', '..');

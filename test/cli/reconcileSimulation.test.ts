@@ -3,7 +3,7 @@ import {
   largestOrganizationWithin,
   retryDelay,
   simulateReconcile,
-} from '../../shared/cli/reconcileSimulation';
+} from '../../shared/bench/reconcileSimulation';
 import { DEFAULT_RECONCILE_CONCURRENCY, RETRY, reconcileDefinition, THROTTLED_ERROR } from '../../shared/deploy/stateMachines';
 
 // Per role and daily run; the bench measures the real figure on DynamoDB Local.

@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeArchive } from '../../shared/cli/benchProcesses';
+import { writeArchive } from '../../shared/bench/processes';
 import { trailEventsInOrder } from '../../shared/cli/replayOrder';
 import { compareTrailEvents } from '../../shared/cloudtrail/order';
-import { mixWithRoleChanges, streamRecords } from '../../shared/demo/stream';
+import { mixWithRoleChanges, streamRecords } from '../../shared/syntheticTrail/stream';
 import { runCli } from '../support/cli';
 
 /** `rolewatch evaluate` over an archive laid out as CloudTrail writes it, merged by time as it is read. */

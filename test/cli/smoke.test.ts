@@ -1,4 +1,4 @@
-import { runCli } from '../support/cli';
+import { runBench, runCli } from '../support/cli';
 
 describe('rolewatch demo', () => {
   it('prints the findings of the day, the backdoor among them, then what to do next', async () => {
@@ -25,10 +25,9 @@ describe('rolewatch demo', () => {
   });
 });
 
-describe('rolewatch bench', () => {
+describe('npm run bench', () => {
   it('prints one JSON document with the documented fields', async () => {
-    const { code, stdout } = await runCli(
-      'bench',
+    const { code, stdout } = await runBench(
       '--json',
       '--events',
       '300',
@@ -74,8 +73,7 @@ describe('rolewatch bench', () => {
   }, 240_000);
 
   it('measures each packaged Lambda function and the write capacity per event, unless told not to', async () => {
-    const { code, stdout } = await runCli(
-      'bench',
+    const { code, stdout } = await runBench(
       '--json',
       '--events',
       '300',
@@ -110,8 +108,7 @@ describe('rolewatch bench', () => {
   }, 240_000);
 
   it('measures both IAM-change mixes with per-kind costs, the start-up against node, and peak memory of two replays', async () => {
-    const { code, stdout } = await runCli(
-      'bench',
+    const { code, stdout } = await runBench(
       '--json',
       '--events',
       '400',
@@ -146,7 +143,7 @@ describe('rolewatch bench', () => {
   }, 240_000);
 
   it('rejects a count that is not a positive integer', async () => {
-    const { code, stderr } = await runCli('bench', '--events', '0');
+    const { code, stderr } = await runBench('--events', '0');
     expect(code).toBe(2);
     expect(stderr).toContain('--events');
   });

@@ -10,7 +10,14 @@ const ROOT = join(__dirname, '..', '..');
 const FUNCTIONS = readdirSync(join(ROOT, 'functions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
-const TOOLING = [/^shared\/cli\//, /^shared\/local\//, /^shared\/demo\//, /^shared\/tooling\//, /bench/i, /^test\//];
+const TOOLING = [
+  /^shared\/cli\//,
+  /^shared\/local\//,
+  /^shared\/demo\//,
+  /^shared\/syntheticTrail\//,
+  /^shared\/bench\//,
+  /^test\//,
+];
 
 /** The project files a bundle of `entry` is made of, relative to the repository. */
 async function bundleInputs(entry: string): Promise<string[]> {

@@ -6,9 +6,9 @@ import type { TrailEvent } from '../../shared/cloudtrail/types';
 import type { Config } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
 import { demoConfig, demoEvents } from '../../shared/demo/scenario';
-import { generateStream, mixWithRoleChanges, streamConfig } from '../../shared/demo/stream';
 import type { Finding } from '../../shared/findings/finding';
 import { RULE_IDS } from '../../shared/rules/index';
+import { generateStream, mixWithRoleChanges, streamConfig } from '../../shared/syntheticTrail/stream';
 import { runCli } from '../support/cli';
 import { CORPUS } from '../support/corpus';
 

@@ -1,10 +1,10 @@
 import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, createMemoryContext } from '../../shared/context';
-import type { TrailRecord } from '../../shared/demo/records';
 import type { Engine } from '../../shared/engine/engine';
 import type { Finding } from '../../shared/findings/finding';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { RULE_IDS } from '../../shared/rules/index';
+import type { TrailRecord } from '../../shared/syntheticTrail/records';
 import { useLocalDynamo } from '../support/dynamo';
 import { ACCOUNT, attachRolePolicy, events, iamRecord } from '../support/trail';
 

@@ -6,11 +6,11 @@
  * nothing here asserts a time.
  */
 import { performance } from 'node:perf_hooks';
+import { CapacityMeter } from '../../shared/bench/capacityMeter';
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import { defaultConfig } from '../../shared/config/config';
 import { createDynamoEngine, createDynamoStores } from '../../shared/context';
 import { StaticIamReader } from '../../shared/iam/reader';
-import { CapacityMeter } from '../../shared/store/dynamo/DynamoTable';
 import { createTable } from '../../shared/store/dynamoLocal';
 import { useLocalDynamo } from '../support/dynamo';
 import { FakeIam, FakeSns, LambdaFunction, SqsQueue, useFaultyEnvironment } from '../support/faults';

@@ -9,13 +9,13 @@ import fc from 'fast-check';
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
 import type { TrailEvent } from '../../shared/cloudtrail/types';
 import { createDynamoEngine, createMemoryContext } from '../../shared/context';
-import { Prng, type TrailRecord } from '../../shared/demo/records';
-import { generateStream, STREAM_ACCOUNT, streamConfig } from '../../shared/demo/stream';
 import type { Engine } from '../../shared/engine/engine';
 import { StaticIamReader } from '../../shared/iam/reader';
 import type { FindingStore } from '../../shared/ports/findingStore';
 import type { StateStore } from '../../shared/ports/roleState';
 import { liveParts } from '../../shared/roles/roleRecord';
+import { Prng, type TrailRecord } from '../../shared/syntheticTrail/records';
+import { generateStream, STREAM_ACCOUNT, streamConfig } from '../../shared/syntheticTrail/stream';
 import { useLocalDynamo } from '../support/dynamo';
 import {
   ACCOUNT,

@@ -1,4 +1,5 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CapacityMeter } from '../../shared/bench/capacityMeter';
 import type { TrailEvent } from '../../shared/cloudtrail/types';
 import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, createDynamoStores, type DynamoStores } from '../../shared/context';
@@ -6,7 +7,6 @@ import type { Engine } from '../../shared/engine/engine';
 import type { FindingDraft } from '../../shared/findings/finding';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { liveParts } from '../../shared/roles/roleRecord';
-import { CapacityMeter } from '../../shared/store/dynamo/DynamoTable';
 import { keys } from '../../shared/store/dynamo/keys';
 import { createTable, LOCAL_REGION } from '../../shared/store/dynamoLocal';
 import { useLocalDynamo } from '../support/dynamo';

@@ -2,7 +2,7 @@ import { BoundedCache } from '../../shared/boundedCache';
 
 import { validateConfig } from '../../shared/config/config';
 import { createMemoryContext } from '../../shared/context';
-import type { TrailRecord } from '../../shared/demo/records';
+import type { TrailRecord } from '../../shared/syntheticTrail/records';
 import {
   ACCOUNT,
   assumeRole,

@@ -1,5 +1,5 @@
+import type { CapacityMeter } from '../../shared/bench/capacityMeter';
 import { createDynamoStores, type DynamoStores } from '../../shared/context';
-import type { CapacityMeter } from '../../shared/store/dynamo/DynamoTable';
 import { createTable, type LocalDynamo, startDynamoLocal } from '../../shared/store/dynamoLocal';
 
 /**

@@ -7,7 +7,7 @@ import {
   nameOfArn,
   type TrailRecord,
   TrailRecordBuilder,
-} from '../../shared/demo/records';
+} from '../../shared/syntheticTrail/records';
 
 /** The monitored account in tests. */
 export const ACCOUNT = '123456789012';

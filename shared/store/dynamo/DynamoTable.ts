@@ -25,28 +25,12 @@ export type TransactWrite =
   | { delete: Key; condition?: Condition };
 
 /**
- * Write and read capacity consumed, summed over calls (ReturnConsumedCapacity), for benchmarks and cost
- * estimates on DynamoDB Local. DynamoDB bills each item of a transaction twice (2 WCU per KB); DynamoDB Local
- * reports it at the plain rate, so transactional writes are counted double here.
+ * Told the capacity each call consumed (ReturnConsumedCapacity) and each conditional write refused: how
+ * benchmarks and cost estimates measure the table's use. Nothing in the product observes it.
  */
-export class CapacityMeter {
-  write = 0;
-  read = 0;
-  /** Conditional writes refused. DynamoDB bills them (at least 1 WCU) but returns no consumed capacity: counted as 1 each. */
-  refusedWrites = 0;
-
-  add(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, transactional = false): void {
-    for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-      // DynamoDB Local reports only the total CapacityUnits.
-      const units = (kind === 'write' ? entry.WriteCapacityUnits : entry.ReadCapacityUnits) ?? entry.CapacityUnits ?? 0;
-      this[kind] += transactional ? 2 * units : units;
-    }
-  }
-
-  refused(): void {
-    this.refusedWrites += 1;
-    this.write += 1;
-  }
+export interface CapacityObserver {
+  add(kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, transactional?: boolean): void;
+  refused(): void;
 }
 
 /** BatchGetItem takes up to 100 keys. */
@@ -100,7 +84,7 @@ export class DynamoTable {
   constructor(
     readonly client: DynamoDBClient,
     readonly name: string,
-    readonly meter?: CapacityMeter,
+    readonly meter?: CapacityObserver,
   ) {}
 
   async get(key: Key, consistent = true): Promise<Item | undefined> {

@@ -2,8 +2,8 @@ import { parseTrailRecord } from '../cloudtrail/parse';
 import type { Config } from '../config/config';
 import { createDynamoEngine, createDynamoStores } from '../context';
 import { StaticIamReader } from '../iam/reader';
-import { CapacityMeter } from '../store/dynamo/DynamoTable';
 import { createTable, startDynamoLocal } from '../store/dynamoLocal';
+import { CapacityMeter } from './capacityMeter';
 
 /** Write capacity consumed per event, by kind of event. */
 export interface CapacityReport {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { mixWithRoleChanges, STREAM_ACCOUNT, streamRecords } from '../demo/stream';
+import { mixWithRoleChanges, STREAM_ACCOUNT, streamRecords } from '../syntheticTrail/stream';
 
 /** What the figures measured in child processes are compared with. */
 export const STARTUP_TARGET_RATIO = 3;

@@ -6,6 +6,8 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { createReportApi } from '../api/reportApi';
+import { startApiServer } from '../api/server';
 import { createDynamoStores } from '../context';
 import type { Finding, FindingStatus } from '../findings/finding';
 import { FINDING_STATUSES } from '../findings/finding';
@@ -17,8 +19,6 @@ import { roleIndexItem } from '../store/dynamo/DynamoStateStore';
 import type { Item } from '../store/dynamo/DynamoTable';
 import { keys } from '../store/dynamo/keys';
 import { createTable, startDynamoLocal } from '../store/dynamoLocal';
-import { createReportApi } from './reportApi';
-import { startApiServer } from './server';
 
 /** The reporting API should answer its hot paths within this, at the 99th percentile, on 100k findings. */
 export const API_TARGET_P99_MS = 50;

@@ -48,7 +48,7 @@ export const DEFAULT_IAM_MODEL: IamModel = {
   secondsPerRole: 0.01,
 };
 
-/** DynamoDB capacity a daily run spends per role (measured on DynamoDB Local by `rolewatch bench`). */
+/** DynamoDB capacity a daily run spends per role (measured on DynamoDB Local by `npm run bench`). */
 export interface RoleCapacity {
   readUnits: number;
   writeUnits: number;
@@ -259,7 +259,7 @@ export async function measureRoleCapacity(roles = 100): Promise<RoleCapacity> {
       import('../store/dynamoLocal'),
       import('../iam/reader'),
     ]);
-  const { CapacityMeter } = await import('../store/dynamo/DynamoTable');
+  const { CapacityMeter } = await import('./capacityMeter');
   const local = await dynamo.startDynamoLocal();
   try {
     await dynamo.createTable(local.client, 'rolewatch-reconcile-bench');
@@ -332,10 +332,10 @@ export function formatSimulation(
   ].join('\n');
 }
 
-/** The organization `rolewatch bench` simulates. */
+/** The organization `npm run bench` simulates. */
 export const BENCH_ACCOUNTS = 2000;
 
-/** `rolewatch bench`'s reconcile figures: capacity measured on DynamoDB Local, then the simulation. */
+/** The benchmark's reconcile figures: capacity measured on DynamoDB Local, then the simulation. */
 export async function reconcileBench(): Promise<{
   report: SimulationReport & { largestWithin24h: number; capacity: RoleCapacity; backfill: BackfillEstimate[] };
   text: string;

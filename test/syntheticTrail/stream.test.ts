@@ -1,5 +1,5 @@
 import { parseTrailRecord } from '../../shared/cloudtrail/parse';
-import { generateStream } from '../../shared/demo/stream';
+import { generateStream } from '../../shared/syntheticTrail/stream';
 
 describe('generateStream', () => {
   it('is the same stream for the same seed, and another for another seed', () => {

@@ -7,16 +7,17 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { analysePermissions, escalationMethods } from '../analysis/permissions';
-import { type ApiBenchResult, measureApi } from '../api/bench';
+import { runCommand } from '../cli/main';
+import { formatTable } from '../cli/output';
 import { parseTrailRecord } from '../cloudtrail/parse';
 import { createMemoryContext } from '../context';
-import { generateStream, mixWithRoleChanges, streamConfig } from '../demo/stream';
 import { ValidationError } from '../errors';
 import { awsManagedPolicy, awsManagedPolicyArns } from '../policy/managed';
 import type { PolicyDocument } from '../policy/types';
-import { type CapacityReport, measureCapacity } from './benchCapacity';
-import { type MemoryReport, measureMemory, measureStartup, STARTUP_SPAWNS, type StartupReport } from './benchProcesses';
-import { formatTable } from './output';
+import { generateStream, mixWithRoleChanges, streamConfig } from '../syntheticTrail/stream';
+import { type ApiBenchResult, measureApi } from './api';
+import { type CapacityReport, measureCapacity } from './capacity';
+import { type MemoryReport, measureMemory, measureStartup, STARTUP_SPAWNS, type StartupReport } from './processes';
 
 /** Evaluate throughput should be at least this share of JSON.parse alone. */
 export const TARGET_RATIO = 0.5;
@@ -38,7 +39,7 @@ const MIXES = [
   { name: 'iam1', roleChangeShare: 0.01 },
 ] as const;
 
-const HELP = `usage: rolewatch bench [options]
+const HELP = `usage: npm run bench -- [options]
 
 Measures, in one run and on one generated CloudTrail stream (a management-event trail: half other
 services' reads, a third AssumeRole, other writes, web identity, 1% IAM role changes over 300 roles,
@@ -129,7 +130,7 @@ export interface MixReport extends Comparison {
   kindTargetsUs: typeof KIND_TARGETS_US;
 }
 
-/** What `rolewatch bench --json` prints. */
+/** What `npm run bench -- --json` prints. */
 export interface BenchReport {
   node: string;
   cpus: number;
@@ -167,7 +168,7 @@ export interface BenchReport {
   memory?: MemoryReport;
 }
 
-/** `rolewatch bench`: prints the table, or with --json the {@link BenchReport}. No figure is judged here: exit 0. */
+/** `npm run bench`: prints the table, or with --json the {@link BenchReport}. No figure is judged here: exit 0. */
 export async function runBench(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -841,4 +842,22 @@ function formatFunctions(report: BenchReport): string[] {
       ]),
     ),
   ];
+}
+
+/** `npm run bench`: the benchmark, run as its own command (it is tooling, not part of `rolewatch`). */
+export function main(argv: string[]): Promise<number> {
+  return runCommand('bench', runBench, argv);
+}
+
+// dist/bench.js, run by `npm run bench` (built first by prebench).
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
 }
