@@ -38,7 +38,8 @@ export async function handleTrailEvent(event: unknown, deps: TrailHandlerDeps): 
  * Handles an SQS batch of EventBridge events (the high-volume role assumptions). Records are processed one
  * by one in eventTime order; malformed ones are logged and dropped; a record whose processing fails is
  * reported as a batch item failure, so SQS retries only it (and, after maxReceiveCount, moves it to the
- * dead-letter queue) while the rest of the batch is done.
+ * dead-letter queue) while the rest of the batch is done. The batch's assumptions are counted at its end,
+ * one write per edge (Engine.batch); those that could not be counted are reported as failures too.
  */
 export async function handleTrailEventBatch(
   batch: SQSEvent,
@@ -49,17 +50,33 @@ export async function handleTrailEventBatch(
   for (const record of batch.Records) parsed.set(record.messageId, parseRecord(record, deps.logger));
   const time = (record: SQSRecord) => parsed.get(record.messageId)?.time ?? 0;
   const ordered = { ...batch, Records: [...batch.Records].sort((a, b) => time(a) - time(b)) };
+  const engine = deps.engine.batch();
   try {
-    return await processPartialResponse(
+    const response = await processPartialResponse(
       ordered,
       async (record: SQSRecord) => {
         const trail = parsed.get(record.messageId);
         if (!trail) return;
-        logResult(await deps.engine.process(trail), trail, deps.logger);
+        logResult(await engine.process(trail), trail, deps.logger);
       },
       new BatchProcessor(EventType.SQS),
       { ...(invocation ? { context: invocation } : {}), processInParallel: false, throwOnFullBatchFailure: false },
     );
+    const uncounted = new Set<string>();
+    for (const { eventId, error } of await engine.commit()) {
+      uncounted.add(eventId);
+      deps.logger.error('assumption not recorded; its record is retried', {
+        eventId,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+    // A new response: Powertools answers a batch without failures with one shared object.
+    const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    for (const record of ordered.Records) {
+      const eventId = parsed.get(record.messageId)?.eventId;
+      if (eventId !== undefined && uncounted.has(eventId)) failed.add(record.messageId);
+    }
+    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
   } finally {
     deps.engine.clearCaches();
   }

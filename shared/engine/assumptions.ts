@@ -2,9 +2,10 @@ import { accountOfArn } from '../arn';
 import { actorPrincipal, getString, isRecord } from '../cloudtrail/accessors';
 import type { TrailEvent } from '../cloudtrail/types';
 import type { FindingDraft } from '../findings/finding';
-import type { AssumptionEdge, AssumptionObservation } from '../ports/roleState';
+import type { AssumptionEdge, AssumptionObservation, StateStore } from '../ports/roleState';
 import { addedPrincipals, type TrustPart } from '../roles/roleRecord';
 import type { AssumptionFacts, RoleView, Rule } from '../rules/types';
+import type { AssumptionBatch } from './assumptionBatch';
 import type { EngineCore, Evaluation, RoleEvaluation } from './core';
 import { nothing } from './core';
 import { trustAsOf } from './lateEvents';
@@ -32,6 +33,7 @@ export async function processAssumption(
   event: TrailEvent,
   target: AssumedRole | undefined,
   since: number,
+  batch?: AssumptionBatch,
 ): Promise<Evaluation> {
   const { state } = core;
   if (!target) {
@@ -40,7 +42,7 @@ export async function processAssumption(
   }
   const { account, roleArn, roleName } = target;
   const source = assumptionSource(event);
-  const edge = await state.getAssumption(account, roleArn, source.source);
+  const edge = await (batch ?? state).getAssumption(account, roleArn, source.source);
   const record = await state.getRole(account, roleName);
   // Rarely, the trust changed after this assumption (it arrived late): it was made under an older policy.
   const trust =
@@ -60,9 +62,15 @@ export async function processAssumption(
   if (event.sourceIp) observation.sourceIp = event.sourceIp;
   const findings = drafts.length > 0 ? await core.recorder.record(drafts, event.time) : [];
   // The edge is counted last, with the assumption's log entry (its ledger): a retry of anything before
-  // recounts nothing.
-  const commit = () => state.recordAssumption(observation, edge);
+  // recounts nothing. In a batch, when the batch commits.
+  const commit = batch ? async () => batch.add(observation) : () => recordAssumption(state, observation);
   return { eventId: event.eventId, status: 'processed', findings, resolved: [], commit };
+}
+
+/** Records one assumption on its own; a failure propagates (the event is retried). */
+async function recordAssumption(state: StateStore, observation: AssumptionObservation): Promise<void> {
+  const [failure] = await state.recordAssumptions([observation]);
+  if (failure) throw failure.error;
 }
 
 /**

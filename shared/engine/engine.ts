@@ -1,6 +1,8 @@
 import type { TrailEvent } from '../cloudtrail/types';
+import type { AssumptionFailure } from '../ports/roleState';
 import { eventKind, isAssumption, policyEventEffect, roleEventEffect, unnamedRoleEffect } from '../roles/roleEvents';
 import { stampOf } from '../roles/roleRecord';
+import { AssumptionBatch } from './assumptionBatch';
 import { type AssumedRole, assumedRole, processAssumption } from './assumptions';
 import type { EngineCore, EngineDeps, Evaluation, ProcessResult } from './core';
 import { nothing } from './core';
@@ -14,6 +16,13 @@ import { PolicyResolver } from './roleView';
 import { RuleRunner } from './ruleRunner';
 
 export type { EngineDeps, EngineLogger, ProcessResult, RecordedFinding } from './core';
+
+/** Events processed together (an SQS batch): see Engine.batch. */
+export interface EngineBatch {
+  process(event: TrailEvent): Promise<ProcessResult>;
+  /** Records the batch's assumptions; returns those that could not be recorded (their events are to be retried). */
+  commit(): Promise<AssumptionFailure[]>;
+}
 
 /**
  * Evaluates CloudTrail events against the rules with state: applies each event to role and policy state,
@@ -47,17 +56,34 @@ export class Engine {
 
   /** Processes one event. Infrastructure failures (store, IAM) propagate so the caller can retry the event. */
   async process(event: TrailEvent): Promise<ProcessResult> {
+    return this.run(event);
+  }
+
+  /**
+   * Events processed one by one as `process` does, except that their assumptions are counted when the batch
+   * commits: one write per edge for the whole batch instead of one per event. Until then the batch answers
+   * for them (a later event sees the edge with them counted; a redelivered one is a duplicate). A failure
+   * before the commit leaves nothing counted; `commit` returns the assumptions it could not record, whose
+   * events the caller retries (their findings and alerts are not repeated: the finding store counts each
+   * occurrence once and an alert sent is marked).
+   */
+  batch(): EngineBatch {
+    const assumptions = new AssumptionBatch(this.deps.state);
+    return { process: (event) => this.run(event, assumptions), commit: () => assumptions.commit() };
+  }
+
+  private async run(event: TrailEvent, batch?: AssumptionBatch): Promise<ProcessResult> {
     if (!this.filter.isWatched(event)) return nothing(event, 'ignored');
     // An assumption's ledger is its entry in the role's assumption log; every other event's, the event ledger.
     const assumption = !event.errorCode && isAssumption(event);
     const target = assumption ? assumedRole(event) : undefined;
     const seen = target
-      ? await this.deps.state.isAssumptionRecorded(target.account, target.roleArn, event.time, event.eventId)
+      ? await (batch ?? this.deps.state).isAssumptionRecorded(target.account, target.roleArn, event.time, event.eventId)
       : await this.deps.ledger.isProcessed(event.eventId);
     if (seen) return nothing(event, 'duplicate');
     const since = await this.deps.state.monitoringSince(event.time);
     await this.deps.state.noteLastEvent(event.time, eventKind(event));
-    const { commit, ...result } = await this.evaluate(event, assumption, target, since);
+    const { commit, ...result } = await this.evaluate(event, assumption, target, since, batch);
     if (this.deps.notify && (result.findings.length > 0 || result.resolved.length > 0))
       await this.deps.notify(result.findings, result.resolved);
     if (result.status !== 'ignored') await (commit ? commit() : this.deps.ledger.markProcessed(event.eventId, event.time));
@@ -108,9 +134,10 @@ export class Engine {
     assumption: boolean,
     target: AssumedRole | undefined,
     since: number,
+    batch: AssumptionBatch | undefined,
   ): Promise<Evaluation> {
     if (event.errorCode) return processFailedCall(this.core, event);
-    if (assumption) return processAssumption(this.core, event, target, since);
+    if (assumption) return processAssumption(this.core, event, target, since, batch);
     const stamp = stampOf(event);
     const roleEffect = roleEventEffect(event, stamp);
     if (roleEffect) return processRoleEvent(this.core, event, roleEffect, since);

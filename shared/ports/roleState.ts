@@ -49,6 +49,12 @@ export interface AssumptionObservation {
   event?: TrailEvent;
 }
 
+/** An assumption that recordAssumptions could not record, and why: its event is to be retried. */
+export interface AssumptionFailure {
+  eventId: string;
+  error: unknown;
+}
+
 /** An entry of a role's change history. */
 export interface HistoryEntry {
   account: string;
@@ -93,12 +99,13 @@ export interface StateStore {
   /** Every source that assumed a role. */
   assumptionsOf(account: string, roleArn: string): Promise<AssumptionEdge[]>;
   /**
-   * Aggregates one assumption event into its edge and logs the assumption, as one write: the log entry is
-   * the event's mark of processed, so an assumption is counted exactly once however often it is delivered.
-   * `previous` is the edge as read before (it spares the adapter a read).
+   * Aggregates assumption events into their edges and logs each one (the log entry is its mark of processed):
+   * exactly once per event, however often or however concurrently it is delivered. The observations of one
+   * call that share an edge are counted in one write of it. Returns the events it could not record (a write
+   * failed): recording them again later counts nothing twice and loses nothing.
    */
-  recordAssumption(observation: AssumptionObservation, previous?: AssumptionEdge): Promise<void>;
-  /** Whether recordAssumption recorded this assumption (its ledger). */
+  recordAssumptions(observations: readonly AssumptionObservation[]): Promise<AssumptionFailure[]>;
+  /** Whether recordAssumptions recorded this assumption (its ledger). */
   isAssumptionRecorded(account: string, roleArn: string, at: number, eventId: string): Promise<boolean>;
   /** Logged assumptions of a role with `from <= time < to`, in time order (the log lasts as long as the ledger). */
   assumptionsBetween(account: string, roleArn: string, from: number, to: number): Promise<TrailEvent[]>;

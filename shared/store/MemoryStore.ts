@@ -1,10 +1,18 @@
 import type { TrailEvent } from '../cloudtrail/types';
+import { countAssumption, newEdge } from '../engine/assumptionBatch';
 import type { Finding, FindingDraft, FindingTransition, Occurrence } from '../findings/finding';
 import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../findings/lifecycle';
 import type { Severity } from '../findings/severity';
 import type { EventLedger } from '../ports/eventLedger';
 import type { FindingStore } from '../ports/findingStore';
-import type { AssumptionEdge, AssumptionObservation, HistoryEntry, StateStore, StoredFact } from '../ports/roleState';
+import type {
+  AssumptionEdge,
+  AssumptionFailure,
+  AssumptionObservation,
+  HistoryEntry,
+  StateStore,
+  StoredFact,
+} from '../ports/roleState';
 import type { PolicyChange, PolicyRecord } from '../roles/policyRecord';
 import type { EventKind } from '../roles/roleEvents';
 import { roleEventEffect } from '../roles/roleEvents';
@@ -21,8 +29,6 @@ import {
   stampOf,
 } from '../roles/roleRecord';
 
-/** Sample source IPs kept per assumption edge. */
-export const SAMPLE_IPS = 5;
 const DAY = 86_400_000;
 /** How long behind the newest assumption the log keeps assumptions (the DynamoDB ledger's default lifetime). */
 const LOG_DAYS = 7;
@@ -215,7 +221,12 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     return this.edges.get(account)?.get(roleArn)?.get(source);
   }
 
-  async recordAssumption(o: AssumptionObservation): Promise<void> {
+  async recordAssumptions(observations: readonly AssumptionObservation[]): Promise<AssumptionFailure[]> {
+    for (const o of observations) this.recordAssumption(o);
+    return [];
+  }
+
+  private recordAssumption(o: AssumptionObservation): void {
     if (this.processed.has(o.eventId)) return;
     this.processed.set(o.eventId, o.at);
     this.retain(o.at);
@@ -231,30 +242,9 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
       byRole.set(o.roleArn, bySource);
     }
     const known = bySource.get(o.source);
-    if (!known) {
-      const edge: AssumptionEdge = {
-        account: o.account,
-        roleArn: o.roleArn,
-        source: o.source,
-        sourceType: o.sourceType,
-        firstSeen: o.at,
-        lastSeen: o.at,
-        count: 1,
-        regions: [o.region],
-        sampleIps: o.sourceIp ? [o.sourceIp] : [],
-      };
-      if (o.sourceAccount) edge.sourceAccount = o.sourceAccount;
-      bySource.set(o.source, edge);
-      return;
-    }
-    const edge = known;
-    // Updated in place: this runs for every assumption of a replay, and callers read an edge before recording.
-    edge.count += 1;
-    if (o.at < edge.firstSeen) edge.firstSeen = o.at;
-    if (o.at > edge.lastSeen) edge.lastSeen = o.at;
-    if (!edge.regions.includes(o.region)) edge.regions = [...edge.regions, o.region];
-    if (o.sourceIp && edge.sampleIps.length < SAMPLE_IPS && !edge.sampleIps.includes(o.sourceIp))
-      edge.sampleIps = [...edge.sampleIps, o.sourceIp];
+    // Counted in place: this runs for every assumption of a replay, and callers read an edge before recording.
+    if (known) countAssumption(known, o);
+    else bySource.set(o.source, newEdge(o));
   }
 
   async isAssumptionRecorded(_account: string, _roleArn: string, _at: number, eventId: string): Promise<boolean> {

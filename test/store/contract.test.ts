@@ -153,8 +153,8 @@ describe.each(ADAPTERS)('%s', (_name, newStores) => {
         event,
       };
       expect(await state.isAssumptionRecorded(ACCOUNT, ROLE_ARN, event.time, 'same')).toBe(false);
-      await state.recordAssumption(observation);
-      await state.recordAssumption(observation, await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source));
+      expect(await state.recordAssumptions([observation])).toEqual([]);
+      expect(await state.recordAssumptions([observation, observation])).toEqual([]);
       expect((await state.getAssumption(ACCOUNT, ROLE_ARN, observation.source))?.count).toBe(1);
       expect((await state.assumptionsOf(ACCOUNT, ROLE_ARN)).map((e) => e.source)).toEqual([observation.source]);
       expect(await state.isAssumptionRecorded(ACCOUNT, ROLE_ARN, event.time, 'same')).toBe(true);

@@ -28,8 +28,9 @@ import { TOPIC_ARN } from './lambda';
  * - drop: the connection is reset before the request reaches DynamoDB (the SDK retries);
  * - drop-after: the request is applied by DynamoDB, then the connection is reset before the answer (the SDK
  *   retries a write that already happened);
- * - hang: the request is held and never answered (DynamoDB's clients have no request timeout, so the
- *   invocation waits until Lambda's timeout ends it).
+ * - hang: the request is held and never answered. The SDK gives up on it after its request timeout
+ *   (shared/awsClients.ts) and retries; the model of Lambda ends the invocation as soon as one is held, as
+ *   Lambda's timeout would, and holds everything its container sends after that (`frozen` in the log).
  */
 export type DynamoFault = 'throttle' | 'server-error' | 'access-denied' | 'drop' | 'drop-after' | 'hang';
 
@@ -110,8 +111,12 @@ interface PortState extends ProxyPort {
  * logged with the fault it got, so tests can say what was hit.
  */
 export class DynamoFaultProxy {
-  /** Every request: its operation, the fault it got, and (for those that got one) its body. */
-  readonly log: { operation: string; fault?: DynamoFault; port: string; body?: string }[] = [];
+  /**
+   * Every request: its operation, its body, and the fault it got. `frozen`: a request of a container that
+   * timed out, held (fault 'hang') because that container no longer runs; such requests come from earlier
+   * invocations, at any time (the SDK's request timeout retries them), so they tell nothing of the current one.
+   */
+  readonly log: { operation: string; fault?: DynamoFault; frozen?: true; port: string; body: string }[] = [];
   private rules: ActiveRule[] = [];
   private readonly ports: PortState[] = [];
   private readonly held = new Set<{ res: ServerResponse }>();
@@ -191,14 +196,14 @@ export class DynamoFaultProxy {
       const body = Buffer.concat(chunks);
       const operation = String(req.headers['x-amz-target'] ?? '').replace(/^DynamoDB_\d+\./, '');
       if (this.closing) return refuse(res, 'access-denied');
+      const text = body.toString('utf8');
       if (port.frozen) {
-        this.log.push({ operation, port: port.endpoint, fault: 'hang' });
+        this.log.push({ operation, port: port.endpoint, fault: 'hang', frozen: true, body: text });
         this.hold(port, res);
         return;
       }
-      const text = body.toString('utf8');
       const fault = this.pick({ operation, body: text });
-      this.log.push({ operation, port: port.endpoint, ...(fault ? { fault, body: text } : {}) });
+      this.log.push({ operation, port: port.endpoint, body: text, ...(fault ? { fault } : {}) });
       switch (fault) {
         case undefined:
           return this.forward(req, body, res, false);

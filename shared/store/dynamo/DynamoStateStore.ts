@@ -1,7 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CausalPhase } from '../../cloudtrail/order';
 import type { TrailEvent } from '../../cloudtrail/types';
-import type { AssumptionEdge, AssumptionObservation, HistoryEntry, StateStore, StoredFact } from '../../ports/roleState';
+import type {
+  AssumptionEdge,
+  AssumptionFailure,
+  AssumptionObservation,
+  HistoryEntry,
+  StateStore,
+  StoredFact,
+} from '../../ports/roleState';
 import type { PolicyChange, PolicyRecord } from '../../roles/policyRecord';
 import { EVENT_KINDS, type EventKind } from '../../roles/roleEvents';
 import {
@@ -16,6 +23,7 @@ import {
   type Stamp,
   type TrustPart,
 } from '../../roles/roleRecord';
+import { logSort, recordAssumptionsInEdges } from './assumptionWrites';
 import { type DynamoTable, type Item, LOST_RACE, untilWritten } from './DynamoTable';
 import { PLAIN_DOCUMENT_BYTES, StoredTexts, textAttributes } from './documents';
 import { keys, timeKey } from './keys';
@@ -352,72 +360,9 @@ export class DynamoStateStore implements StateStore {
     return items.map(toEdge);
   }
 
-  /**
-   * One UpdateItem per event, whatever the volume: count, first/last seen, regions and a few sample IPs.
-   * The item stays small (one write unit). A retry of the same event right after a failure is not counted
-   * twice (last event id); the engine's ledger covers redeliveries.
-   */
-  async recordAssumption(o: AssumptionObservation, previous?: AssumptionEdge): Promise<void> {
-    const limit = this.options.sampleIps ?? 5;
-    const values: Item = {
-      ':one': 1,
-      ':first': previous ? Math.min(previous.firstSeen, o.at) : o.at,
-      ':last': previous ? Math.max(previous.lastSeen, o.at) : o.at,
-    };
-    const set = ['firstSeen = :first', 'lastSeen = :last'];
-    const add = ['#count :one'];
-    if (!previous) {
-      Object.assign(values, {
-        ':account': o.account,
-        ':roleArn': o.roleArn,
-        ':source': o.source,
-        ':type': o.sourceType,
-        ':gsi2pk': keys.edgesBySource(o.source),
-        ':gsiSort': keys.edgeSort(o.account, o.roleArn),
-      });
-      set.push(
-        'account = :account',
-        'roleArn = :roleArn',
-        '#source = :source',
-        'sourceType = :type',
-        'gsi2pk = :gsi2pk',
-        'gsi2sk = :gsiSort',
-      );
-      if (o.sourceAccount) {
-        values[':sourceAccount'] = o.sourceAccount;
-        values[':gsi3pk'] = keys.edgesBySourceAccount(o.sourceAccount);
-        set.push('sourceAccount = :sourceAccount', 'gsi3pk = :gsi3pk', 'gsi3sk = :gsiSort');
-      }
-    }
-    if (!previous?.regions.includes(o.region) && o.region) {
-      values[':region'] = new Set([o.region]);
-      add.push('regions :region');
-    }
-    if (o.sourceIp && (previous?.sampleIps.length ?? 0) < limit && !previous?.sampleIps.includes(o.sourceIp)) {
-      values[':ip'] = new Set([o.sourceIp]);
-      add.push('sampleIps :ip');
-    }
-    const edge = {
-      update: { pk: keys.edges(o.account, o.roleArn), sk: o.source },
-      expression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
-      names: { '#count': 'count', ...(previous ? {} : { '#source': 'source' }) },
-      values,
-    };
-    const now = this.options.now?.() ?? Date.now();
-    const logged = {
-      put: {
-        ...assumptionLogKey(o.account, o.roleArn, o.at, o.eventId),
-        ...(o.event ? { event: gzipSync(JSON.stringify(o.event)) } : {}),
-        expiresAt: Math.floor((Math.max(now, o.at) + this.options.ledgerTtlDays * DAY) / 1000),
-      },
-      condition: { expression: 'attribute_not_exists(pk)' },
-    };
-    // Refused only when the assumption was recorded before or another writer held the edge.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (await this.table.transact([logged, edge])) return;
-      if (await this.isAssumptionRecorded(o.account, o.roleArn, o.at, o.eventId)) return;
-    }
-    throw new Error(`could not record assumption ${o.eventId}: too many concurrent writers`);
+  /** See recordAssumptionsInEdges: one conditional write per edge and one log entry per assumption. */
+  async recordAssumptions(observations: readonly AssumptionObservation[]): Promise<AssumptionFailure[]> {
+    return recordAssumptionsInEdges(this.table, observations, this.options);
   }
 
   async isAssumptionRecorded(account: string, roleArn: string, at: number, eventId: string): Promise<boolean> {
@@ -613,7 +558,7 @@ export function roleIndexItem(account: string, roleName: string, arn: string): I
 }
 
 function assumptionLogKey(account: string, roleArn: string, at: number, eventId: string): { pk: string; sk: string } {
-  return { pk: keys.assumptionLog(account, roleArn), sk: `${timeKey(at)}#${eventId}` };
+  return { pk: keys.assumptionLog(account, roleArn), sk: logSort(at, eventId) };
 }
 
 function decodeEvent(encoded: Uint8Array): TrailEvent {
