@@ -35,11 +35,18 @@ export async function handleTrailEvent(event: unknown, deps: TrailHandlerDeps): 
 }
 
 /**
+ * Time an invocation keeps for counting its batch's assumptions: a record not started when less than this
+ * remains is left for SQS to deliver again, rather than the timeout ending the whole batch mid-way.
+ */
+export const COMMIT_RESERVE_MS = 10_000;
+
+/**
  * Handles an SQS batch of EventBridge events (the high-volume role assumptions). Records are processed one
  * by one in eventTime order; malformed ones are logged and dropped; a record whose processing fails is
  * reported as a batch item failure, so SQS retries only it (and, after maxReceiveCount, moves it to the
  * dead-letter queue) while the rest of the batch is done. The batch's assumptions are counted at its end,
- * one write per edge (Engine.batch); those that could not be counted are reported as failures too.
+ * one write per edge (Engine.batch); those that could not be counted are reported as failures too, and so
+ * are the records not started because the invocation was about to time out (COMMIT_RESERVE_MS).
  */
 export async function handleTrailEventBatch(
   batch: SQSEvent,
@@ -51,17 +58,27 @@ export async function handleTrailEventBatch(
   const time = (record: SQSRecord) => parsed.get(record.messageId)?.time ?? 0;
   const ordered = { ...batch, Records: [...batch.Records].sort((a, b) => time(a) - time(b)) };
   const engine = deps.engine.batch();
+  let deferred = 0;
   try {
     const response = await processPartialResponse(
       ordered,
       async (record: SQSRecord) => {
         const trail = parsed.get(record.messageId);
         if (!trail) return;
+        if (remainingMs(invocation) < COMMIT_RESERVE_MS) {
+          deferred += 1;
+          throw new Error('not started: the invocation is close to its timeout');
+        }
         logResult(await engine.process(trail), trail, deps.logger);
       },
       new BatchProcessor(EventType.SQS),
       { ...(invocation ? { context: invocation } : {}), processInParallel: false, throwOnFullBatchFailure: false },
     );
+    if (deferred > 0)
+      deps.logger.warn('records left for redelivery: the invocation is close to its timeout', {
+        deferred,
+        remainingMs: remainingMs(invocation),
+      });
     const uncounted = new Set<string>();
     for (const { eventId, error } of await engine.commit()) {
       uncounted.add(eventId);
@@ -80,6 +97,13 @@ export async function handleTrailEventBatch(
   } finally {
     deps.engine.clearCaches();
   }
+}
+
+/** What is left of the invocation's time (unbounded without a Lambda context, as in a local run). */
+function remainingMs(invocation: LambdaInvocation | undefined): number {
+  return typeof invocation?.getRemainingTimeInMillis === 'function'
+    ? invocation.getRemainingTimeInMillis()
+    : Number.POSITIVE_INFINITY;
 }
 
 function parseRecord(record: SQSRecord, logger: HandlerLogger): TrailEvent | undefined {

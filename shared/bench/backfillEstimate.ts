@@ -27,7 +27,7 @@ export const ONE_YEAR_OF_1000_ACCOUNTS: ArchiveModel = {
   filesPerAccountDay: 288,
   assumptionsPerAccountDay: 1000,
   iamChangesPerAccountDay: 20,
-  writeUnitsPerAssumption: 4.8,
+  writeUnitsPerAssumption: 2.8,
   writeUnitsPerIamChange: 10,
   secondsPerFile: 0.04,
   secondsPerEvent: 0.008,

@@ -795,9 +795,11 @@ function formatCapacity(report: BenchReport): string[] {
     ['roleCreated', 'CreateRole', undefined],
     ['otherWatched', 'other watched events', undefined],
   ];
+  const batches = capacity.assumptionBatches;
   return [
     '',
-    `DynamoDB write capacity per event (${capacity.events.toLocaleString('en-US')} watched events on DynamoDB Local, ReturnConsumedCapacity):`,
+    `DynamoDB write capacity per event (${capacity.events.toLocaleString('en-US')} watched events on DynamoDB Local, ReturnConsumedCapacity;`,
+    `assumptions in ${batches.batches.toLocaleString('en-US')} SQS batches of up to 100 within ${batches.windowSeconds} s of event time, ${batches.meanRecords} records on average, each charged a share of its batch's commit):`,
     formatTable(
       ['EVENTS', 'COUNT', 'MEAN WCU', 'MAX WCU', 'TARGET'],
       kinds.map(([kind, label, target]) => {

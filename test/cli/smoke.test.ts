@@ -92,7 +92,13 @@ describe('npm run bench', () => {
     expect(report.capacity).toEqual({
       events: expect.any(Number),
       wcuPerEvent: { assumeRoleSeen: kind, assumeRoleNew: kind, iamChange: kind, roleCreated: kind, otherWatched: kind },
-      targets: { assumeRoleSeen: 1, iamChange: 5 },
+      assumptionBatches: {
+        batches: expect.any(Number),
+        meanRecords: expect.any(Number),
+        maxRecords: expect.any(Number),
+        windowSeconds: 10,
+      },
+      targets: { assumeRoleSeen: 2, iamChange: 5 },
       meetsTargets: { assumeRoleSeen: expect.any(Boolean), iamChange: expect.any(Boolean) },
     });
     const measured = {

@@ -9,6 +9,8 @@ import { useLocalDynamo } from '../support/dynamo';
 import { captureLogs, eventBridge, sqsBatch, useLambdaEnvironment } from '../support/lambda';
 import { ACCOUNT, assumeRole, FOREIGN_ACCOUNT, resetClock } from '../support/trail';
 
+// Real handlers over DynamoDB Local: the first test also loads them, seconds on a busy 2-core machine.
+jest.setTimeout(20_000);
 const dynamo = useLocalDynamo();
 const { tableName } = useLambdaEnvironment(dynamo, { knownAccounts: ['111122223333'] });
 const logs = captureLogs();
@@ -38,6 +40,25 @@ describe('on-role-assumed', () => {
     const documentedRole = String((documented.requestParameters as { roleArn: string }).roleArn);
     const documentedAccount = documentedRole.split(':')[4] ?? '';
     expect((await stores().state.assumptionsOf(documentedAccount, documentedRole)).map((e) => e.count)).toEqual([1]);
+  });
+
+  it('leaves the records it has no time for to SQS, and counts those it processed before its timeout', async () => {
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/late-batch`;
+    const caller = `arn:aws:iam::${ACCOUNT}:role/ci`;
+    const batch = sqsBatch(Array.from({ length: 5 }, () => body(assumeRole(roleArn, caller))));
+    // Lambda's clock: 11 s left at the first look, 1 s less at each (the third finds less than the reserve).
+    let remaining = 12_000;
+    const closeToTimeout = { ...invocation, getRemainingTimeInMillis: () => (remaining -= 1_000) };
+    const response = await handler(batch, closeToTimeout);
+    expect(response.batchItemFailures).toEqual(batch.Records.slice(2).map((r) => ({ itemIdentifier: r.messageId })));
+    expect(logs.some((line) => line.message === 'records left for redelivery: the invocation is close to its timeout')).toBe(
+      true,
+    );
+    expect((await stores().state.assumptionsOf(ACCOUNT, roleArn)).map((e) => e.count)).toEqual([2]);
+    // SQS delivers the three again, to an invocation with time.
+    const again = { Records: batch.Records.slice(2) };
+    expect((await handler(again, invocation)).batchItemFailures).toEqual([]);
+    expect((await stores().state.assumptionsOf(ACCOUNT, roleArn)).map((e) => e.count)).toEqual([5]);
   });
 
   it('drops a malformed record, reports a failing record as a batch item failure, and processes the rest', async () => {

@@ -565,11 +565,14 @@ function decodeEvent(encoded: Uint8Array): TrailEvent {
   return JSON.parse(gunzipSync(encoded).toString('utf8')) as TrailEvent;
 }
 
+/** An edge item. Role and source are its key (`ASSUMED#<account>#<role arn>` / source); older items repeat them. */
 function toEdge(item: Item): AssumptionEdge {
+  const role = String(item.pk).slice('ASSUMED#'.length);
+  const split = role.indexOf('#');
   return {
-    account: String(item.account),
-    roleArn: String(item.roleArn),
-    source: String(item.source),
+    account: item.account === undefined ? role.slice(0, split) : String(item.account),
+    roleArn: item.roleArn === undefined ? role.slice(split + 1) : String(item.roleArn),
+    source: item.source === undefined ? String(item.sk) : String(item.source),
     ...(item.sourceAccount ? { sourceAccount: String(item.sourceAccount) } : {}),
     sourceType: item.sourceType as AssumptionEdge['sourceType'],
     firstSeen: Number(item.firstSeen),

@@ -158,18 +158,14 @@ function edgeUpdate(
   const set = ['firstSeen = :first', 'lastSeen = :last', '#pending = :pending', '#v = :v'];
   const add = ['#count :n'];
   const [o] = fresh;
+  // A new edge: its role and source are its key, not repeated (the item stays under 1 KB, one write unit).
   if (!item && o) {
     Object.assign(values, {
-      ':account': o.account,
-      ':roleArn': o.roleArn,
-      ':source': o.source,
       ':type': o.sourceType,
       ':gsi2pk': keys.edgesBySource(o.source),
       ':gsiSort': keys.edgeSort(o.account, o.roleArn),
     });
-    names['#source'] = 'source';
-    set.push('account = :account', 'roleArn = :roleArn', '#source = :source', 'sourceType = :type');
-    set.push('gsi2pk = :gsi2pk', 'gsi2sk = :gsiSort');
+    set.push('sourceType = :type', 'gsi2pk = :gsi2pk', 'gsi2sk = :gsiSort');
     if (o.sourceAccount) {
       values[':sourceAccount'] = o.sourceAccount;
       values[':gsi3pk'] = keys.edgesBySourceAccount(o.sourceAccount);
