@@ -115,76 +115,63 @@ type Trusted = Omit<TrustedView, 'used' | 'addedAt'>;
 function trustedPrincipals(doc: PolicyDocument, account: string, ctx: AccessContext): Trusted[] {
   const analysis = analyseTrust(doc, { account, knownAccounts: ctx.knownAccounts, thirdParties: ctx.thirdParties });
   const conditionsOf = (index: number) => (doc.statements.find((s) => s.index === index)?.conditions ?? []).map(clauseText);
-  const entries: Trusted[] = [];
   const plain = (relation: AccountRelation | undefined) => ({
     foreign: relation !== undefined && relation !== 'own' && relation !== 'known',
     unknown: relation === 'unknown',
   });
-  for (const any of analysis.anyPrincipal)
-    entries.push({
-      principal: '*',
-      kind: 'any',
-      statement: any.statement,
-      conditions: conditionsOf(any.statement),
-      foreign: true,
-      unknown: true,
-      notes: any.via === 'not-principal' ? [`NotPrincipal: everyone but ${any.excluded.join(', ') || 'nobody'}`] : [],
-    });
-  for (const entry of analysis.accounts)
-    entries.push({
-      principal: `AWS:${entry.principal}`,
-      kind: awsKind(entry.principal),
-      account: entry.account,
-      relation: entry.relation,
-      statement: entry.statement,
-      conditions: conditionsOf(entry.statement),
-      ...plain(entry.relation),
-      notes: [
-        ...(entry.thirdParty ? [`vendor ${entry.thirdParty.name}`] : []),
-        ...(entry.relation !== 'own' && !entry.hasExternalId ? ['no sts:ExternalId'] : []),
-      ],
-    });
-  for (const entry of analysis.unresolved)
-    entries.push({
-      principal: `AWS:${entry.principal}`,
-      kind: 'other',
-      statement: entry.statement,
-      conditions: conditionsOf(entry.statement),
-      foreign: false,
-      unknown: true,
-      notes: ['not an account or ARN (a deleted principal?)'],
-    });
-  for (const entry of analysis.services)
-    entries.push({
-      principal: `Service:${entry.principal}`,
-      kind: 'service',
-      statement: entry.statement,
-      conditions: conditionsOf(entry.statement),
-      foreign: false,
-      unknown: false,
-      notes: entry.crossAccountCapable && !entry.hasSourceCondition ? ['no aws:SourceAccount/SourceArn'] : [],
-    });
-  for (const entry of analysis.webIdentity)
-    entries.push({
-      principal: `Federated:${entry.principal}`,
-      kind: 'web-identity',
-      statement: entry.statement,
-      conditions: conditionsOf(entry.statement),
-      foreign: false,
-      unknown: false,
-      notes: entry.problems.map((problem) => `OIDC ${problem}`),
-    });
-  for (const entry of analysis.saml)
-    entries.push({
-      principal: `Federated:${entry.principal}`,
-      kind: 'saml',
-      statement: entry.statement,
-      conditions: conditionsOf(entry.statement),
-      foreign: false,
-      unknown: false,
-      notes: entry.hasAudienceCondition ? [] : ['no SAML:aud'],
-    });
-  return entries;
+  /** One trusted principal: the statement that trusts it and that statement's conditions, then what its kind adds. */
+  const trusted = (
+    principal: string,
+    kind: Trusted['kind'],
+    statement: number,
+    rest: Omit<Trusted, 'principal' | 'kind' | 'statement' | 'conditions'>,
+  ): Trusted => ({ principal, kind, statement, conditions: conditionsOf(statement), ...rest });
+  const local = { foreign: false, unknown: false };
+  return [
+    ...analysis.anyPrincipal.map((any) =>
+      trusted('*', 'any', any.statement, {
+        foreign: true,
+        unknown: true,
+        notes: any.via === 'not-principal' ? [`NotPrincipal: everyone but ${any.excluded.join(', ') || 'nobody'}`] : [],
+      }),
+    ),
+    ...analysis.accounts.map((entry) =>
+      trusted(`AWS:${entry.principal}`, awsKind(entry.principal), entry.statement, {
+        account: entry.account,
+        relation: entry.relation,
+        ...plain(entry.relation),
+        notes: [
+          ...(entry.thirdParty ? [`vendor ${entry.thirdParty.name}`] : []),
+          ...(entry.relation !== 'own' && !entry.hasExternalId ? ['no sts:ExternalId'] : []),
+        ],
+      }),
+    ),
+    ...analysis.unresolved.map((entry) =>
+      trusted(`AWS:${entry.principal}`, 'other', entry.statement, {
+        foreign: false,
+        unknown: true,
+        notes: ['not an account or ARN (a deleted principal?)'],
+      }),
+    ),
+    ...analysis.services.map((entry) =>
+      trusted(`Service:${entry.principal}`, 'service', entry.statement, {
+        ...local,
+        notes: entry.crossAccountCapable && !entry.hasSourceCondition ? ['no aws:SourceAccount/SourceArn'] : [],
+      }),
+    ),
+    ...analysis.webIdentity.map((entry) =>
+      trusted(`Federated:${entry.principal}`, 'web-identity', entry.statement, {
+        ...local,
+        notes: entry.problems.map((problem) => `OIDC ${problem}`),
+      }),
+    ),
+    ...analysis.saml.map((entry) =>
+      trusted(`Federated:${entry.principal}`, 'saml', entry.statement, {
+        ...local,
+        notes: entry.hasAudienceCondition ? [] : ['no SAML:aud'],
+      }),
+    ),
+  ];
 }
 
 /** Whether a trusted principal covers an edge's source. */

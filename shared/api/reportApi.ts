@@ -4,6 +4,7 @@ import { mapLimit } from '../concurrency';
 import { NotFoundError, ValidationError } from '../errors';
 import { ocsfDetectionFinding } from '../export/ocsf';
 import type { FindingExporter } from '../export/securityHub';
+import type { Finding } from '../findings/finding';
 import { suppressionEnd } from '../findings/lifecycle';
 import type { FindingDecisions, ListedFinding, ReportStore, RoleRef, WatchStatus } from '../ports/reportQueries';
 import { rulesWithControl } from '../rules/index';
@@ -88,6 +89,14 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
     const found = await reports.getFinding(id);
     if (!found) throw new NotFoundError(`no finding ${id}`);
     return found;
+  };
+
+  /** A finding after a person's decision on it: read back, passed on to Security Hub, shown. */
+  const decided = async (id: string, changed: Finding | undefined, transition: 'suppressed' | 'reopened') => {
+    if (!changed) throw new NotFoundError(`no finding ${id}`);
+    const listed = await findingOf(id);
+    await deps.exporter?.export([{ finding: listed.finding, transition }]);
+    return views.findingView(listed);
   };
 
   /** The role a name designates, if any; a name several accounts share needs `account`. */
@@ -218,10 +227,7 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
           by: request.caller,
           ...(body.until !== undefined ? { until: body.until } : {}),
         });
-        if (!changed) throw new NotFoundError(`no finding ${params.id}`);
-        const listed = await findingOf(params.id);
-        await deps.exporter?.export([{ finding: listed.finding, transition: 'suppressed' }]);
-        return views.findingView(listed);
+        return decided(params.id, changed, 'suppressed');
       },
     }),
     defineRoute({
@@ -233,10 +239,7 @@ export function createReportApi(deps: ReportApiDeps): ReportApi {
       params: findingIdParams,
       response: findingView,
       handle: async ({ params }) => {
-        if (!(await deps.findings.reopen(params.id))) throw new NotFoundError(`no finding ${params.id}`);
-        const listed = await findingOf(params.id);
-        await deps.exporter?.export([{ finding: listed.finding, transition: 'reopened' }]);
-        return views.findingView(listed);
+        return decided(params.id, await deps.findings.reopen(params.id), 'reopened');
       },
     }),
     defineListRoute({
