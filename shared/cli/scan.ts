@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { reconcile } from '../app/reconcile';
 import { withCredentialHint } from '../awsClients';
@@ -6,7 +5,15 @@ import { createDynamoEngine, createDynamoStores, createMemoryContext, dynamoClie
 import { severityRank } from '../findings/severity';
 import { AwsIamReader } from '../iam/AwsIamReader';
 import { AwsAccountReader } from '../iam/accountReader';
-import { FINDING_FORMATS, FINDINGS_OPTIONS, parseFormat, parseSeverity, resolveConfig, tableRegion } from './options';
+import {
+  defineCommand,
+  FINDING_FORMATS,
+  FINDINGS_OPTIONS,
+  parseFormat,
+  parseSeverity,
+  resolveConfig,
+  tableRegion,
+} from './options';
 import { findingLine, findingsTable } from './output';
 
 /** What the DynamoDB store calls (TransactWriteItems is authorised as the puts, updates and deletes it holds). */
@@ -45,15 +52,7 @@ export function scanPermissions(table: boolean): string[] {
 }
 
 /** `rolewatch scan`: a full read of IAM, evaluated now. */
-export async function runScan(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: FINDINGS_OPTIONS,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export const runScan = defineCommand(HELP, { options: FINDINGS_OPTIONS }, async ({ values }) => {
   const format = parseFormat(values.format, FINDING_FORMATS);
   const failOn = parseSeverity('--fail-on', values['fail-on']);
   const config = resolveConfig(values.config);
@@ -90,4 +89,4 @@ export async function runScan(args: string[]): Promise<number> {
     `${report.roles} roles and ${report.policies} customer-managed policies read, ${reported.length} findings, ${report.resolved.length} resolved\n`,
   );
   return failOn && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)) ? 1 : 0;
-}
+});

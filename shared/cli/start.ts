@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createReportApi } from '../api/reportApi';
 import { startApiServer } from '../api/server';
 import { credentialHint } from '../awsClients';
@@ -21,7 +20,7 @@ import {
 } from '../local/watch';
 import { DynamoReportStore } from '../store/dynamo/DynamoReportStore';
 import { LOCAL_REGION, type LocalDynamo } from '../store/dynamoLocal';
-import { resolveConfig } from './options';
+import { defineCommand, HELP_OPTION, resolveConfig } from './options';
 
 const HELP = `usage: rolewatch start [options]      (npm start -- [options])
 
@@ -40,9 +39,9 @@ read-only web page on 127.0.0.1. Runs until Ctrl-C, then stops everything it sta
 `;
 
 /** Runs the local monitor until SIGINT or SIGTERM. */
-export async function runStart(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
+export const runStart = defineCommand(
+  HELP,
+  {
     allowPositionals: true,
     options: {
       replay: { type: 'string', multiple: true },
@@ -51,111 +50,109 @@ export async function runStart(args: string[]): Promise<number> {
       port: { type: 'string' },
       'mail-dir': { type: 'string' },
       config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...HELP_OPTION,
     },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const replay = [...(values.replay ?? []), ...positionals];
-  if (replay.length > 0 && values.watch) throw new ValidationError('--watch', 'replays and live watching are separate runs');
-  const port = parsePort(values.port ?? process.env.PORT ?? '8787');
-  const mailDirectory = path.resolve(values['mail-dir'] ?? path.join('.rolewatch', 'mail'));
-  const demo = replay.length === 0 && !values.watch;
-  const config: Config = demo && !values.config ? demoConfig() : resolveConfig(values.config);
-  const out = process.stdout;
-  const regions = (values.regions ?? 'us-east-1')
-    .split(',')
-    .map((r) => r.trim())
-    .filter((r) => r !== '');
-  const targets = watchTargets(regions);
-  const cloudTrail = values.watch ? cloudTrailClients() : undefined;
-  if (cloudTrail) {
-    // Before anything starts: without credentials that CloudTrail accepts, stop here and say what to set.
-    out.write(
-      `RoleWatch: checking that CloudTrail answers (LookupEvents in ${[...new Set(targets.map((t) => t.region))].join(', ')})...\n`,
-    );
+  },
+  async ({ values, positionals }) => {
+    const replay = [...(values.replay ?? []), ...positionals];
+    if (replay.length > 0 && values.watch) throw new ValidationError('--watch', 'replays and live watching are separate runs');
+    const port = parsePort(values.port ?? process.env.PORT ?? '8787');
+    const mailDirectory = path.resolve(values['mail-dir'] ?? path.join('.rolewatch', 'mail'));
+    const demo = replay.length === 0 && !values.watch;
+    const config: Config = demo && !values.config ? demoConfig() : resolveConfig(values.config);
+    const out = process.stdout;
+    const regions = (values.regions ?? 'us-east-1')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
+    const targets = watchTargets(regions);
+    const cloudTrail = values.watch ? cloudTrailClients() : undefined;
+    if (cloudTrail) {
+      // Before anything starts: without credentials that CloudTrail accepts, stop here and say what to set.
+      out.write(
+        `RoleWatch: checking that CloudTrail answers (LookupEvents in ${[...new Set(targets.map((t) => t.region))].join(', ')})...\n`,
+      );
+      try {
+        await checkWatchAccess(targets, cloudTrail.clientFor);
+      } catch (error) {
+        cloudTrail.destroy();
+        throw error;
+      }
+    }
+
+    out.write('RoleWatch: starting DynamoDB Local...\n');
+    const monitor = await startLocalMonitor({
+      config,
+      mailDirectory,
+      stream: out,
+      ...(values.watch
+        ? { iam: new AwsIamReader(new (await import('@aws-sdk/client-iam')).IAMClient({ region: 'us-east-1' })) }
+        : {}),
+    });
+    let watch: Watch | undefined;
+    const api = createReportApi({
+      reports: new DynamoReportStore(monitor.stores, { accounts: config.knownAccounts }),
+      watch: () => watch?.status(),
+      findings: monitor.stores.findings,
+      logger: { error: (message, details) => out.write(`[api error] ${message} ${JSON.stringify(details)}\n`) },
+      access: { knownAccounts: config.knownAccounts, thirdParties: config.trustedThirdParties },
+    });
+    let server: Awaited<ReturnType<typeof startApiServer>>;
     try {
-      await checkWatchAccess(targets, cloudTrail.clientFor);
+      server = await startApiServer({ api, port, assets: uiAsset });
     } catch (error) {
-      cloudTrail.destroy();
+      cloudTrail?.destroy();
+      await monitor.stop();
       throw error;
     }
-  }
-
-  out.write('RoleWatch: starting DynamoDB Local...\n');
-  const monitor = await startLocalMonitor({
-    config,
-    mailDirectory,
-    stream: out,
-    ...(values.watch
-      ? { iam: new AwsIamReader(new (await import('@aws-sdk/client-iam')).IAMClient({ region: 'us-east-1' })) }
-      : {}),
-  });
-  let watch: Watch | undefined;
-  const api = createReportApi({
-    reports: new DynamoReportStore(monitor.stores, { accounts: config.knownAccounts }),
-    watch: () => watch?.status(),
-    findings: monitor.stores.findings,
-    logger: { error: (message, details) => out.write(`[api error] ${message} ${JSON.stringify(details)}\n`) },
-    access: { knownAccounts: config.knownAccounts, thirdParties: config.trustedThirdParties },
-  });
-  let server: Awaited<ReturnType<typeof startApiServer>>;
-  try {
-    server = await startApiServer({ api, port, assets: uiAsset });
-  } catch (error) {
-    cloudTrail?.destroy();
-    await monitor.stop();
-    throw error;
-  }
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
-      out.write('\nRoleWatch: stopping...\n');
-      watch?.stop();
-      cloudTrail?.destroy();
-      void Promise.allSettled([server.close(), monitor.stop()]).then(() => {
-        out.write('RoleWatch: stopped (DynamoDB Local and the server are gone).\n');
-        resolve();
-      });
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-
-  out.write(banner(server.url, monitor.dynamo, mailDirectory));
-  if (demo) {
-    out.write('RoleWatch: replaying the demo day (alerts appear below as they are sent)...\n');
-    const report = await monitor.feed(demoEvents());
-    out.write(`RoleWatch: demo replayed: ${report.routed} events reached the functions, ${report.ignored} matched no rule.\n`);
-  } else if (replay.length > 0) {
-    const records = await readRecords(replay, out);
-    out.write(`RoleWatch: replaying ${records.length} records...\n`);
-    const report = await monitor.feed(records);
-    out.write(
-      `RoleWatch: replayed: ${report.routed} events reached the functions, ${report.ignored} matched no rule, ${report.failed} failed.\n`,
-    );
-  } else if (cloudTrail) {
-    out.write(`RoleWatch: watching CloudTrail (IAM in us-east-1, STS in ${regions.join(', ')}), every minute...\n`);
-    watch = startWatching({
-      targets,
-      intervalMs: 60_000,
-      overlapMs: 15 * 60_000,
-      since: Date.now() - 60 * 60_000,
-      clientFor: cloudTrail.clientFor,
-      onRecords: async (records) => {
-        const report = await monitor.feed(records);
-        if (report.routed > 0) out.write(`RoleWatch: ${report.routed} new CloudTrail events evaluated.\n`);
-      },
-      onError: (error, target) => out.write(watchFailure(error, target)),
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+        out.write('\nRoleWatch: stopping...\n');
+        watch?.stop();
+        cloudTrail?.destroy();
+        void Promise.allSettled([server.close(), monitor.stop()]).then(() => {
+          out.write('RoleWatch: stopped (DynamoDB Local and the server are gone).\n');
+          resolve();
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
-  }
-  out.write(`RoleWatch: ready. Open ${server.url}/ui/ - Ctrl-C to stop.\n`);
-  await stopped;
-  return 0;
-}
+
+    out.write(banner(server.url, monitor.dynamo, mailDirectory));
+    if (demo) {
+      out.write('RoleWatch: replaying the demo day (alerts appear below as they are sent)...\n');
+      const report = await monitor.feed(demoEvents());
+      out.write(`RoleWatch: demo replayed: ${report.routed} events reached the functions, ${report.ignored} matched no rule.\n`);
+    } else if (replay.length > 0) {
+      const records = await readRecords(replay, out);
+      out.write(`RoleWatch: replaying ${records.length} records...\n`);
+      const report = await monitor.feed(records);
+      out.write(
+        `RoleWatch: replayed: ${report.routed} events reached the functions, ${report.ignored} matched no rule, ${report.failed} failed.\n`,
+      );
+    } else if (cloudTrail) {
+      out.write(`RoleWatch: watching CloudTrail (IAM in us-east-1, STS in ${regions.join(', ')}), every minute...\n`);
+      watch = startWatching({
+        targets,
+        intervalMs: 60_000,
+        overlapMs: 15 * 60_000,
+        since: Date.now() - 60 * 60_000,
+        clientFor: cloudTrail.clientFor,
+        onRecords: async (records) => {
+          const report = await monitor.feed(records);
+          if (report.routed > 0) out.write(`RoleWatch: ${report.routed} new CloudTrail events evaluated.\n`);
+        },
+        onError: (error, target) => out.write(watchFailure(error, target)),
+      });
+    }
+    out.write(`RoleWatch: ready. Open ${server.url}/ui/ - Ctrl-C to stop.\n`);
+    await stopped;
+    return 0;
+  },
+);
 
 /** What a failed read of CloudTrail prints: the credential hint when it is one, else what AWS said. */
 function watchFailure(error: unknown, target: WatchTarget): string {
