@@ -1,5 +1,4 @@
-import type { RecordedFinding } from '../engine/engine';
-import type { Finding, FindingTransition } from '../findings/finding';
+import type { Finding, FindingTransition, RecordedFinding } from '../findings/finding';
 import { severityRank } from '../findings/severity';
 import { AlertDeliveryError, type AlertPublisher } from '../ports/alertPublisher';
 import type { FindingStore } from '../ports/findingStore';

@@ -1,13 +1,10 @@
 import type { Config } from '../config/config';
-import type { Finding, FindingDraft, FindingTransition } from '../findings/finding';
+import type { Finding, FindingDraft, RecordedFinding } from '../findings/finding';
 import { severityRank } from '../findings/severity';
 import type { FindingStore } from '../ports/findingStore';
 import { matchSuppression } from './draft';
 
-export interface RecordedFinding {
-  finding: Finding;
-  transition: FindingTransition;
-}
+export type { RecordedFinding };
 
 /**
  * Recording findings: each draft goes to the finding store with the configured suppression that covers it and

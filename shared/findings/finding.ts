@@ -56,6 +56,12 @@ export interface Finding extends FindingDraft {
 /** What recording a draft did to the stored finding. */
 export type FindingTransition = 'opened' | 'reopened' | 'escalated' | 'repeated' | 'duplicate' | 'suppressed';
 
+/** A finding as recording left it, and what recording did to it. */
+export interface RecordedFinding {
+  finding: Finding;
+  transition: FindingTransition;
+}
+
 /** One counted occurrence of a finding: the event that produced it. */
 export interface Occurrence {
   findingId: string;
