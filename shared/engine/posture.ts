@@ -1,9 +1,10 @@
 import { BoundedCache } from '../boundedCache';
 import type { Finding, FindingDraft } from '../findings/finding';
+import { findingId } from '../findings/ids';
 import { documentId } from '../policy/identity';
 import type { PolicyDocument } from '../policy/types';
 import type { FindingStore } from '../ports/findingStore';
-import type { PolicyRef, RoleView } from '../rules/types';
+import type { PolicyRef, RoleView, Rule, RuleMatch } from '../rules/types';
 import { draftFinding } from './draft';
 import { allPolicies } from './roleView';
 import type { RuleRunner } from './ruleRunner';
@@ -29,45 +30,46 @@ export class PostureResolver {
 
   /** Posture findings that hold for a role's whole current state. */
   drafts(view: RoleView, at: number): FindingDraft[] {
-    const policies = allPolicies(view);
-    const drafts: FindingDraft[] = [];
-    for (const rule of this.rules.posture) {
-      const matches = this.rules.evaluate(rule, {
-        path: 'posture',
-        role: view,
-        changed: policies,
-        trustChanged: true,
-        config: this.config,
-      });
-      for (const match of matches)
-        drafts.push(
-          draftFinding(rule, match, { account: view.account, resource: view.arn, roleName: view.name, at }, this.config),
-        );
-    }
-    return drafts;
+    const where = { account: view.account, resource: view.arn, roleName: view.name, at };
+    return this.matches(view).map(({ rule, match }) => draftFinding(rule, match, where, this.config));
   }
 
-  /** Ids of the posture findings that hold for a role's state. */
+  /**
+   * Ids of the posture findings that hold for a role's state: the id `drafts` gives each match, without drafting
+   * the rest of the finding.
+   */
   ids(view: RoleView): ReadonlySet<string> {
     const key = stateKey(view);
     let ids = this.cache.get(key);
     if (!ids) {
-      ids = new Set(this.drafts(view, 0).map((draft) => draft.id));
+      ids = new Set(
+        this.matches(view).map(({ rule, match }) =>
+          findingId(view.account, rule.id, match.resource ?? view.arn, match.qualifier),
+        ),
+      );
       this.cache.set(key, ids);
     }
     return ids;
   }
 
-  /** Resolves the role's open posture findings that its state (undefined: the role is gone) no longer gives. */
+  /**
+   * Resolves the role's open posture findings that its state (undefined: the role is gone) no longer gives.
+   * What still holds is worked out only when the role has a finding to resolve.
+   */
   resolve(account: string, arn: string, view: RoleView | undefined, at: number, reason: string): Promise<Finding[]> {
-    const stillTrue = view ? this.ids(view) : NOTHING;
     return this.findings.resolveMissing(
       account,
       arn,
-      stillTrue,
+      view ? () => this.ids(view) : NOTHING,
       at,
       view ? `no longer true after ${reason}` : `role deleted (${reason})`,
     );
+  }
+
+  /** Every match of every posture rule on the role's whole current state. */
+  private matches(view: RoleView): { rule: Rule; match: RuleMatch }[] {
+    const context = { path: 'posture', role: view, changed: allPolicies(view), trustChanged: true, config: this.config } as const;
+    return this.rules.posture.flatMap((rule) => this.rules.evaluate(rule, context).map((match) => ({ rule, match })));
   }
 }
 

@@ -1,6 +1,19 @@
 import type { Finding, FindingDraft, FindingTransition, Occurrence } from '../findings/finding';
 import type { Severity } from '../findings/severity';
 
+/** Ids of the findings that still hold, or how to compute them when they are needed. */
+export type StillTrue = ReadonlySet<string> | (() => ReadonlySet<string>);
+
+/** The ids of `StillTrue`, computed on the first call and remembered. */
+export function stillTrueIds(stillTrue: StillTrue): () => ReadonlySet<string> {
+  if (typeof stillTrue !== 'function') return () => stillTrue;
+  let ids: ReadonlySet<string> | undefined;
+  return () => {
+    ids ??= stillTrue();
+    return ids;
+  };
+}
+
 export interface FindingStore {
   /**
    * Records an occurrence: opens, re-opens, escalates or counts a repeat. Exactly once per (finding, eventId):
@@ -10,14 +23,12 @@ export interface FindingStore {
     draft: FindingDraft,
     options: { suppression?: { reason: string; by: string; until?: string }; alert: boolean },
   ): Promise<{ finding: Finding; transition: FindingTransition }>;
-  /** Resolves open or suppressed posture findings of a resource that are not in `stillTrue`. */
-  resolveMissing(
-    account: string,
-    resource: string,
-    stillTrue: ReadonlySet<string>,
-    at: number,
-    reason: string,
-  ): Promise<Finding[]>;
+  /**
+   * Resolves open or suppressed posture findings of a resource that are not in `stillTrue`. Given as a function,
+   * `stillTrue` is computed at most once, and not at all when the resource has no finding to resolve: what still
+   * holds can cost a full evaluation of the resource, which a resource with nothing open does not need.
+   */
+  resolveMissing(account: string, resource: string, stillTrue: StillTrue, at: number, reason: string): Promise<Finding[]>;
   get(id: string): Promise<Finding | undefined>;
   forResource(account: string, resource: string): Promise<Finding[]>;
   /** Open findings of these severities whose alert is still pending (not sent yet). */

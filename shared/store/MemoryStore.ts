@@ -4,7 +4,7 @@ import type { Finding, FindingDraft, FindingTransition, Occurrence } from '../fi
 import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../findings/lifecycle';
 import type { Severity } from '../findings/severity';
 import type { EventLedger } from '../ports/eventLedger';
-import type { FindingStore } from '../ports/findingStore';
+import { type FindingStore, type StillTrue, stillTrueIds } from '../ports/findingStore';
 import type {
   AssumptionEdge,
   AssumptionFailure,
@@ -371,17 +371,12 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     });
   }
 
-  async resolveMissing(
-    account: string,
-    resource: string,
-    stillTrue: ReadonlySet<string>,
-    at: number,
-    reason: string,
-  ): Promise<Finding[]> {
+  async resolveMissing(account: string, resource: string, stillTrue: StillTrue, at: number, reason: string): Promise<Finding[]> {
     const resolved: Finding[] = [];
+    const holding = stillTrueIds(stillTrue);
     for (const finding of await this.forResource(account, resource)) {
       if (finding.kind !== 'posture') continue;
-      if (finding.status === 'resolved' || stillTrue.has(finding.id)) continue;
+      if (finding.status === 'resolved' || holding().has(finding.id)) continue;
       const next = resolveFinding(finding, at, reason);
       this.findingsById.set(finding.id, next);
       resolved.push(next);

@@ -258,6 +258,23 @@ describe.each(ADAPTERS)('%s', (_name, newStores) => {
       expect(await findings.get('f2')).toMatchObject({ status: 'open' });
       expect(await findings.resolveMissing(ACCOUNT, ROLE_ARN, new Set(['f2']), 3_000, 'fixed')).toEqual([]);
     });
+
+    it('works out what still holds only when the resource has findings, and then once', async () => {
+      const { findings } = await newStores();
+      const holding = jest.fn(() => new Set(['f2']));
+      expect(await findings.resolveMissing(ACCOUNT, ROLE_ARN, holding, 2_000, 'fixed')).toEqual([]);
+      expect(holding).not.toHaveBeenCalled();
+      await findings.record(occurrence('e1', 1_000), { alert: true });
+      await findings.record(occurrence('e2', 1_000, { id: 'f2', ruleId: 'trust-any-principal' }), { alert: true });
+      await findings.record(occurrence('e3', 1_000, { id: 'f3', ruleId: 'wildcard-action' }), { alert: true });
+      const resolved = await findings.resolveMissing(ACCOUNT, ROLE_ARN, holding, 2_000, 'fixed');
+      expect(resolved.map((f) => [f.id, f.status]).sort()).toEqual([
+        ['f1', 'resolved'],
+        ['f3', 'resolved'],
+      ]);
+      expect(holding).toHaveBeenCalledTimes(1);
+      expect(await findings.get('f2')).toMatchObject({ status: 'open' });
+    });
   });
 
   describe('EventLedger', () => {

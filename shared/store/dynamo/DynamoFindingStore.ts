@@ -2,7 +2,7 @@ import type { Finding, FindingDraft, FindingTransition, Occurrence } from '../..
 import { resourceName } from '../../findings/ids';
 import { nextFinding, occurrenceId, occurrenceKey, type RecordOptions, resolveFinding } from '../../findings/lifecycle';
 import { SEVERITIES, type Severity } from '../../findings/severity';
-import type { FindingStore } from '../../ports/findingStore';
+import { type FindingStore, type StillTrue, stillTrueIds } from '../../ports/findingStore';
 import { RULES } from '../../rules/index';
 import { type DynamoTable, type Item, type Key, LOST_RACE, type TransactWrite, untilWritten } from './DynamoTable';
 import { PLAIN_DOCUMENT_BYTES, StoredTexts, textAttributes } from './documents';
@@ -120,16 +120,11 @@ export class DynamoFindingStore implements FindingStore {
     });
   }
 
-  async resolveMissing(
-    account: string,
-    resource: string,
-    stillTrue: ReadonlySet<string>,
-    at: number,
-    reason: string,
-  ): Promise<Finding[]> {
+  async resolveMissing(account: string, resource: string, stillTrue: StillTrue, at: number, reason: string): Promise<Finding[]> {
     const resolved: Finding[] = [];
+    const holding = stillTrueIds(stillTrue);
     for (const id of await this.idsForResource(account, resource)) {
-      if (stillTrue.has(id)) continue;
+      if (holding().has(id)) continue;
       const next = await untilWritten(`resolve finding ${id}`, async () => {
         const stored = await this.load(id);
         if (!stored || stored.finding.kind !== 'posture' || stored.finding.status === 'resolved') return undefined;
