@@ -264,13 +264,3 @@ function latency(target: string, times: readonly number[]): EndpointLatency {
     maxMs: round(sorted.at(-1) ?? 0),
   };
 }
-
-if (require.main === module) {
-  measureApi().then(
-    (result) => console.log(JSON.stringify(result, null, 2)),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}

@@ -53,7 +53,9 @@ failed calls; 1-3 KB per record, like real ones):
             node process (NODE_PATH at the project's node_modules for the AWS SDK, which the Lambda
             runtime provides), median of ${INIT_SPAWNS} processes; targets < 1 MB and < ${FUNCTION_TARGETS.initMs} ms
   capacity  DynamoDB write capacity units per event (ReturnConsumedCapacity) on DynamoDB Local, by kind:
-            AssumeRole by a principal already seen on that role (target <= 1), IAM changes (target <= 5)
+            AssumeRole by a principal already seen on that role (target <= 2), IAM changes (target <= 5);
+            assumptions in SQS batches as on-role-assumed gets them (100 records, 10 s), each charged its
+            share of its edge's writes
   mixes     the plain pipeline on two more streams, where IAM role changes are 10% and 1% of the watched
             events (assumptions, role changes, failed calls): the ratio of each (target >= ${TARGET_RATIO}), and the
             median cost of each kind of event inside engine.process (IAM change target <= ${KIND_TARGETS_US.iamChange} us,
