@@ -13,6 +13,7 @@ import { useLocalDynamo } from '../support/dynamo';
 import { captureLogs, eventBridge, useLambdaEnvironment } from '../support/lambda';
 import {
   ACCOUNT,
+  assumeRole,
   attachRolePolicy,
   createRole,
   events,
@@ -223,5 +224,23 @@ describe('policy documents larger than a DynamoDB item', () => {
     const rules = alerts.map((input) => input.MessageAttributes?.ruleId?.StringValue);
     expect(rules.filter((rule) => rule === 'admin-equivalent-inline-policy')).toHaveLength(1);
     for (const input of alerts) expect(Buffer.byteLength(JSON.stringify(input))).toBeLessThan(256 * 1024);
+  }, 120_000);
+
+  it('an assumption carrying a 1 MB session policy is recorded, and its log entry reads back whole', async () => {
+    const stores = await dynamo.newStores();
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/target`;
+    const policy = hugePolicy(MB, random);
+    const assumption = assumeRole(roleArn, 'arn:aws:iam::444455556666:user/eve');
+    const list = events(createRole('target', trustDocument('arn:aws:iam::444455556666:root')), {
+      ...assumption,
+      requestParameters: { ...(assumption.requestParameters as Record<string, unknown>), policy },
+    });
+    const results = await run(stores, list);
+    expect(results.map((r) => r.status)).toEqual(['processed', 'processed']);
+    expect(rulesOf(results[1])).toContain('assumed-from-unknown-account');
+    const [edge] = await stores.state.assumptionsOf(ACCOUNT, roleArn);
+    expect(edge?.count).toBe(1);
+    const logged = await stores.state.assumptionsBetween(ACCOUNT, roleArn, 0, Date.parse('2030-01-01T00:00:00Z'));
+    expect(logged.map((event) => event.request.policy)).toEqual([policy]);
   }, 120_000);
 });

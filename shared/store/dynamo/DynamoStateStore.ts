@@ -1,4 +1,3 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CausalPhase } from '../../cloudtrail/order';
 import type { TrailEvent } from '../../cloudtrail/types';
 import type {
@@ -375,7 +374,8 @@ export class DynamoStateStore implements StateStore {
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       values: { ':pk': keys.assumptionLog(account, roleArn), ':from': timeKey(from), ':to': `${timeKey(to - 1)}#\uffff` },
     });
-    return items.flatMap((item) => (item.event instanceof Uint8Array ? [decodeEvent(item.event)] : []));
+    const events = await Promise.all(items.map((item) => this.texts.read(item, 'event')));
+    return events.flatMap((text) => (text === undefined ? [] : [JSON.parse(text) as TrailEvent]));
   }
 
   async countTrustFailures(account: string, principal: string, at: number, eventId: string, windowMs: number): Promise<number> {
@@ -559,10 +559,6 @@ export function roleIndexItem(account: string, roleName: string, arn: string): I
 
 function assumptionLogKey(account: string, roleArn: string, at: number, eventId: string): { pk: string; sk: string } {
   return { pk: keys.assumptionLog(account, roleArn), sk: logSort(at, eventId) };
-}
-
-function decodeEvent(encoded: Uint8Array): TrailEvent {
-  return JSON.parse(gunzipSync(encoded).toString('utf8')) as TrailEvent;
 }
 
 /** An edge item. Role and source are its key (`ASSUMED#<account>#<role arn>` / source); older items repeat them. */

@@ -1,7 +1,7 @@
-import { gzipSync } from 'node:zlib';
 import { SAMPLE_IPS } from '../../engine/assumptionBatch';
 import type { AssumptionFailure, AssumptionObservation } from '../../ports/roleState';
 import { type DynamoTable, type Item, type Key, LOST_RACE, untilWritten } from './DynamoTable';
+import { StoredTexts } from './documents';
 import { keys, timeKey } from './keys';
 
 const DAY = 86_400_000;
@@ -78,6 +78,7 @@ async function recordEdge(
   if (!first) return;
   const edgeKey: Key = { pk: keys.edges(first.account, first.roleArn), sk: first.source };
   const logPk = keys.assumptionLog(first.account, first.roleArn);
+  const texts = new StoredTexts(table);
   const now = options.now?.() ?? Date.now();
   let attempt = 0;
   await untilWritten(
@@ -97,7 +98,8 @@ async function recordEdge(
         const update = edgeUpdate(item, fresh, pending, options.sampleIps ?? SAMPLE_IPS);
         if ((await table.update(edgeKey, update)) === undefined) return LOST_RACE;
       }
-      await table.batchPut(unlogged.map(([sk, o]) => logEntry(logPk, sk, o, logExpiry(o, now, options))));
+      const entries = await Promise.all(unlogged.map(([sk, o]) => logEntry(texts, logPk, sk, o, logExpiry(o, now, options))));
+      await table.batchPut(entries);
       return undefined;
     },
     ATTEMPTS,
@@ -134,8 +136,13 @@ async function loggedAmong(table: DynamoTable, pk: string, sorts: ReadonlySet<st
   return new Set(items.map((item) => String(item.sk)));
 }
 
-function logEntry(pk: string, sk: string, o: AssumptionObservation, expiresAt: number): Item {
-  return { pk, sk, ...(o.event ? { event: gzipSync(JSON.stringify(o.event)) } : {}), expiresAt };
+/**
+ * An assumption's log entry: its event gzipped, or (a crafted record's megabyte session policy) in parts that
+ * expire with it, rather than an item over 400 KB that fails on every retry.
+ */
+async function logEntry(texts: StoredTexts, pk: string, sk: string, o: AssumptionObservation, expiresAt: number): Promise<Item> {
+  const event = o.event ? await texts.write('event', JSON.stringify(o.event), { plainMax: 0, expiresAt }) : undefined;
+  return { pk, sk, ...event?.set, expiresAt };
 }
 
 /** The conditional update that counts `fresh` into the edge as read (`item`; undefined: no edge yet). */
