@@ -37,8 +37,29 @@ export interface PolicyDiff {
   isEmpty: boolean;
 }
 
-/** Compares two policy documents; either may be undefined (a policy created or deleted). */
+const diffs = new WeakMap<PolicyDocument, WeakMap<PolicyDocument, PolicyDiff>>();
+
+/**
+ * Compares two policy documents; either may be undefined (a policy created or deleted). A diff of two parsed
+ * documents is remembered on them: a trust change is diffed by its rule and again for the role's history.
+ * `narrowsOnly` is worked out when first read (the history reads only the lines).
+ */
 export function diffPolicies(before: PolicyDocument | undefined, after: PolicyDocument | undefined): PolicyDiff {
+  if (!before || !after) return computeDiff(before, after);
+  let byAfter = diffs.get(before);
+  if (!byAfter) {
+    byAfter = new WeakMap();
+    diffs.set(before, byAfter);
+  }
+  let diff = byAfter.get(after);
+  if (!diff) {
+    diff = computeDiff(before, after);
+    byAfter.set(after, diff);
+  }
+  return diff;
+}
+
+function computeDiff(before: PolicyDocument | undefined, after: PolicyDocument | undefined): PolicyDiff {
   const beforeStatements = before?.statements ?? [];
   const afterStatements = after?.statements ?? [];
   const removedStatements = unmatched(beforeStatements, afterStatements);
@@ -51,6 +72,7 @@ export function diffPolicies(before: PolicyDocument | undefined, after: PolicyDo
 
   const changedConditions = pairConditionChanges(removedStatements, addedStatements);
   const isEmpty = addedStatements.length === 0 && removedStatements.length === 0;
+  let narrowsOnly: boolean | undefined;
   return {
     addedStatements,
     removedStatements,
@@ -65,7 +87,10 @@ export function diffPolicies(before: PolicyDocument | undefined, after: PolicyDo
       .map(([, written]) => written)
       .sort(),
     changedConditions,
-    narrowsOnly: isEmpty || onlyNarrows(addedStatements, removedStatements),
+    get narrowsOnly() {
+      narrowsOnly ??= isEmpty || onlyNarrows(addedStatements, removedStatements);
+      return narrowsOnly;
+    },
     isEmpty,
   };
 }
