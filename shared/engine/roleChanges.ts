@@ -93,7 +93,8 @@ async function evaluateRoleChange(
 ): Promise<RoleEvaluation> {
   const previous = await core.resolver.view(before);
   const after = applyRoleChanges(before, changes);
-  const role = await core.resolver.view(after);
+  // An event that changes no part (tags) leaves the role as it was: its view is the one just built.
+  const role = changes.length === 0 ? previous : await core.resolver.view(after);
   const trustChanged = changes.some((change) => change.part === 'trust');
   const known = await accountKnowledge(event, core.rules.forEvent(event.eventName), core);
   const judged = core.rules.run(

@@ -167,6 +167,9 @@ export function roleExists(record: RoleRecord): boolean {
   return !record.deleted || (record.created !== undefined && isNewerStamp(record.created, record.deleted));
 }
 
+/** What `String.prototype.localeCompare` compares with when given no locale or options, made once. */
+const byName = new Intl.Collator();
+
 /**
  * The live parts of a role: parts set before the role was (re)created belong to an earlier role of the
  * same name and are ignored.
@@ -179,14 +182,19 @@ export function liveParts(record: RoleRecord): {
 } {
   const since = record.created;
   const live = (stamp: Stamp) => !since || !isNewerStamp(since, stamp);
-  const inline = Object.entries(record.inline)
-    .filter(([, part]) => part.document !== null && live(part))
-    .map(([name, part]) => ({ name, document: part.document as string }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const attached = Object.entries(record.attached)
-    .filter(([, part]) => part.attached && live(part))
-    .map(([arn]) => arn)
-    .sort();
+  // Every role view reads these: plain loops, and names ordered as localeCompare orders them.
+  const inline: { name: string; document: string }[] = [];
+  for (const name of Object.keys(record.inline)) {
+    const part = record.inline[name] as RoleRecord['inline'][string];
+    if (part.document !== null && live(part)) inline.push({ name, document: part.document });
+  }
+  if (inline.length > 1) inline.sort((a, b) => byName.compare(a.name, b.name));
+  const attached: string[] = [];
+  for (const arn of Object.keys(record.attached)) {
+    const part = record.attached[arn] as RoleRecord['attached'][string];
+    if (part.attached && live(part)) attached.push(arn);
+  }
+  if (attached.length > 1) attached.sort();
   const trust = record.trust && live(record.trust) ? record.trust : undefined;
   const boundary = record.boundary && record.boundary.arn !== null && live(record.boundary) ? record.boundary.arn : undefined;
   return { ...(trust ? { trust } : {}), inline, attached, ...(boundary ? { boundary } : {}) };
