@@ -145,9 +145,10 @@ export class DynamoFaultProxy {
     this.rules = [];
   }
 
-  /** Requests that got a fault, by kind. */
+  /** Requests that got a fault of a rule, by kind (not the held requests of dead containers: `frozen`). */
   faults(kind?: DynamoFault): number {
-    return this.log.filter((entry) => entry.fault !== undefined && (kind === undefined || entry.fault === kind)).length;
+    return this.log.filter((entry) => !entry.frozen && entry.fault !== undefined && (kind === undefined || entry.fault === kind))
+      .length;
   }
 
   /** Opens a new port (one per Lambda container). */
