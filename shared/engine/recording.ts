@@ -1,5 +1,5 @@
 import type { Config } from '../config/config';
-import type { Finding, FindingDraft, RecordedFinding } from '../findings/finding';
+import type { FindingDraft, RecordedFinding } from '../findings/finding';
 import { severityRank } from '../findings/severity';
 import type { FindingStore } from '../ports/findingStore';
 import { matchSuppression } from './draft';
