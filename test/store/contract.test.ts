@@ -1,10 +1,10 @@
-import type { FindingDraft } from '../../shared/findings/finding';
 import type { EventLedger } from '../../shared/ports/eventLedger';
 import type { FindingStore } from '../../shared/ports/findingStore';
 import type { StateStore } from '../../shared/ports/roleState';
 import { liveParts } from '../../shared/roles/roleRecord';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import { useLocalDynamo } from '../support/dynamo';
+import { findingOccurrence as occurrence } from '../support/findings';
 import { ACCOUNT, assumeRole, attachRolePolicy, createRole, events, resetClock, trustDocument } from '../support/trail';
 
 /**
@@ -200,30 +200,6 @@ describe.each(ADAPTERS)('%s', (_name, newStores) => {
   });
 
   describe('FindingStore', () => {
-    const draft = (overrides: Partial<FindingDraft> = {}): FindingDraft => ({
-      id: 'f1',
-      ruleId: 'admin-policy-attached',
-      kind: 'posture',
-      severity: 'high',
-      title: 'Role given an administrator policy',
-      account: ACCOUNT,
-      resource: ROLE_ARN,
-      resourceName: 'app',
-      roleName: 'app',
-      detail: 'detail',
-      rationale: 'why',
-      remediation: 'fix',
-      at: 1_000,
-      event: { eventId: 'e1', eventName: 'AttachRolePolicy', eventTime: '2026-11-02T09:00:00Z', region: 'us-east-1' },
-      ...overrides,
-    });
-    const occurrence = (eventId: string, at: number, overrides: Partial<FindingDraft> = {}) =>
-      draft({
-        at,
-        event: { eventId, eventName: 'AttachRolePolicy', eventTime: '2026-11-02T09:00:00Z', region: 'us-east-1' },
-        ...overrides,
-      });
-
     it('keeps a sent alert sent when a repeat is recorded afterwards', async () => {
       const { findings } = await newStores();
       await findings.record(occurrence('e1', 1_000), { alert: true });

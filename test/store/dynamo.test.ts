@@ -4,12 +4,12 @@ import type { TrailEvent } from '../../shared/cloudtrail/types';
 import { validateConfig } from '../../shared/config/config';
 import { createDynamoEngine, createDynamoStores, type DynamoStores } from '../../shared/context';
 import type { Engine } from '../../shared/engine/engine';
-import type { FindingDraft } from '../../shared/findings/finding';
 import { StaticIamReader } from '../../shared/iam/reader';
 import { liveParts } from '../../shared/roles/roleRecord';
 import { keys } from '../../shared/store/dynamo/keys';
 import { createTable, LOCAL_REGION } from '../../shared/store/dynamoLocal';
 import { useLocalDynamo } from '../support/dynamo';
+import { findingOccurrence as occurrence } from '../support/findings';
 import {
   ACCOUNT,
   assumeRole,
@@ -120,30 +120,6 @@ describe('DynamoStateStore', () => {
 });
 
 describe('DynamoFindingStore', () => {
-  const draft = (overrides: Partial<FindingDraft> = {}): FindingDraft => ({
-    id: 'f1',
-    ruleId: 'admin-policy-attached',
-    kind: 'posture',
-    severity: 'high',
-    title: 'Role given an administrator policy',
-    account: ACCOUNT,
-    resource: ROLE_ARN,
-    resourceName: 'app',
-    roleName: 'app',
-    detail: 'detail',
-    rationale: 'why',
-    remediation: 'fix',
-    at: 1_000,
-    event: { eventId: 'e1', eventName: 'AttachRolePolicy', eventTime: '2026-11-02T09:00:00Z', region: 'us-east-1' },
-    ...overrides,
-  });
-  const occurrence = (eventId: string, at: number, overrides: Partial<FindingDraft> = {}) =>
-    draft({
-      at,
-      event: { eventId, eventName: 'AttachRolePolicy', eventTime: '2026-11-02T09:00:00Z', region: 'us-east-1' },
-      ...overrides,
-    });
-
   it('opens, counts repeats silently, escalates, resolves and re-opens one finding', async () => {
     const { findings } = await dynamo.newStores();
     expect((await findings.record(occurrence('e1', 1_000), { alert: true })).transition).toBe('opened');
