@@ -156,34 +156,26 @@ export function policyText(document: PolicyText): string {
   return typeof document === 'string' ? document : JSON.stringify(document);
 }
 
-/** A trust policy trusting AWS principals (account roots, roles, users) with sts:AssumeRole. */
-export function awsTrustPolicy(principals: readonly string[], condition?: Record<string, unknown>): Record<string, unknown> {
+/** A trust policy of one Allow statement: `principal` may call `action` (under `condition`). */
+export function trustPolicy(
+  principal: Record<string, unknown>,
+  action: string,
+  condition?: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { AWS: principals.length === 1 ? principals[0] : [...principals] },
-        Action: 'sts:AssumeRole',
-        ...(condition ? { Condition: condition } : {}),
-      },
-    ],
+    Statement: [{ Effect: 'Allow', Principal: principal, Action: action, ...(condition ? { Condition: condition } : {}) }],
   };
+}
+
+/** A trust policy trusting AWS principals (account roots, roles, users) with sts:AssumeRole. */
+export function awsTrustPolicy(principals: readonly string[], condition?: Record<string, unknown>): Record<string, unknown> {
+  return trustPolicy({ AWS: principals.length === 1 ? principals[0] : [...principals] }, 'sts:AssumeRole', condition);
 }
 
 /** A trust policy for an AWS service principal (lambda.amazonaws.com, ecs-tasks.amazonaws.com...). */
 export function serviceTrustPolicy(service: string, condition?: Record<string, unknown>): Record<string, unknown> {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Service: service },
-        Action: 'sts:AssumeRole',
-        ...(condition ? { Condition: condition } : {}),
-      },
-    ],
-  };
+  return trustPolicy({ Service: service }, 'sts:AssumeRole', condition);
 }
 
 /** A trust policy for GitHub Actions through the account's OIDC provider, with `:aud` and the given `:sub` values. */
@@ -197,17 +189,7 @@ export function githubTrustPolicy(
   const condition: Record<string, Record<string, unknown>> = operator === 'StringEquals'
     ? { StringEquals: { [`${host}:aud`]: 'sts.amazonaws.com', [`${host}:sub`]: sub } }
     : { StringEquals: { [`${host}:aud`]: 'sts.amazonaws.com' }, [operator]: { [`${host}:sub`]: sub } };
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${host}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: condition,
-      },
-    ],
-  };
+  return trustPolicy({ Federated: `arn:aws:iam::${account}:oidc-provider/${host}` }, 'sts:AssumeRoleWithWebIdentity', condition);
 }
 
 /** An identity policy of Allow statements. */

@@ -15,6 +15,7 @@ import {
   serviceTrustPolicy,
   type TrailRecord,
   TrailRecordBuilder,
+  trustPolicy,
   type UserIdentity,
 } from './records';
 
@@ -552,22 +553,12 @@ class StreamWriter {
         });
       case 'web-identity':
         if (role.principal.startsWith('repo:')) return githubTrustPolicy(STREAM_ACCOUNT, [role.principal]);
-        return {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Federated: EKS_PROVIDER },
-              Action: 'sts:AssumeRoleWithWebIdentity',
-              Condition: {
-                StringEquals: {
-                  'oidc.eks.us-east-1.amazonaws.com/id/5C1D3A9E0B7F24E86D1A4C3B2F0E9D87:aud': 'sts.amazonaws.com',
-                  'oidc.eks.us-east-1.amazonaws.com/id/5C1D3A9E0B7F24E86D1A4C3B2F0E9D87:sub': role.principal,
-                },
-              },
-            },
-          ],
-        };
+        return trustPolicy({ Federated: EKS_PROVIDER }, 'sts:AssumeRoleWithWebIdentity', {
+          StringEquals: {
+            'oidc.eks.us-east-1.amazonaws.com/id/5C1D3A9E0B7F24E86D1A4C3B2F0E9D87:aud': 'sts.amazonaws.com',
+            'oidc.eks.us-east-1.amazonaws.com/id/5C1D3A9E0B7F24E86D1A4C3B2F0E9D87:sub': role.principal,
+          },
+        });
     }
   }
 
