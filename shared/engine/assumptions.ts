@@ -35,22 +35,38 @@ export async function processAssumption(
   since: number,
   batch?: AssumptionBatch,
 ): Promise<Evaluation> {
-  const { state } = core;
   if (!target) {
     core.logger?.warn('role assumption without a role ARN; skipped', { eventId: event.eventId, eventName: event.eventName });
     return nothing(event, 'ignored');
   }
-  const { account, roleArn, roleName } = target;
+  const { state } = core;
   const source = assumptionSource(event);
-  const edge = await (batch ?? state).getAssumption(account, roleArn, source.source);
-  const record = await state.getRole(account, roleName);
+  const edge = await (batch ?? state).getAssumption(target.account, target.roleArn, source.source);
+  const record = await state.getRole(target.account, target.roleName);
   // Rarely, the trust changed after this assumption (it arrived late): it was made under an older policy.
   const trust =
-    record?.trust && record.trust.at > event.time ? await trustAsOf(core, account, roleName, roleArn, event.time) : record?.trust;
+    record?.trust && record.trust.at > event.time
+      ? await trustAsOf(core, target.account, target.roleName, target.roleArn, event.time)
+      : record?.trust;
   const drafts = assumptionDrafts(core, event, target, source, edge, trust, since, record?.created?.at);
+  const observation = assumptionObservation(core, event, target, source);
+  const findings = drafts.length > 0 ? await core.recorder.record(drafts, event.time) : [];
+  // The edge is counted last, with the assumption's log entry (its ledger): a retry of anything before
+  // recounts nothing. In a batch, when the batch commits.
+  const commit = batch ? async () => batch.add(observation) : () => recordAssumption(state, observation);
+  return { eventId: event.eventId, status: 'processed', findings, resolved: [], commit };
+}
+
+/** What the store counts of one assumption: its edge, its time and place, and the event when a rule may judge it again. */
+function assumptionObservation(
+  core: EngineCore,
+  event: TrailEvent,
+  target: AssumedRole,
+  source: AssumptionSource,
+): AssumptionObservation {
   const observation: AssumptionObservation = {
-    account,
-    roleArn,
+    account: target.account,
+    roleArn: target.roleArn,
     source: source.source,
     sourceType: source.sourceType,
     at: event.time,
@@ -60,11 +76,7 @@ export async function processAssumption(
   if (core.rules.correlatedSources.has(source.sourceType)) observation.event = withoutCredentials(event);
   if (source.sourceAccount !== undefined) observation.sourceAccount = source.sourceAccount;
   if (event.sourceIp) observation.sourceIp = event.sourceIp;
-  const findings = drafts.length > 0 ? await core.recorder.record(drafts, event.time) : [];
-  // The edge is counted last, with the assumption's log entry (its ledger): a retry of anything before
-  // recounts nothing. In a batch, when the batch commits.
-  const commit = batch ? async () => batch.add(observation) : () => recordAssumption(state, observation);
-  return { eventId: event.eventId, status: 'processed', findings, resolved: [], commit };
+  return observation;
 }
 
 /** Records one assumption on its own; a failure propagates (the event is retried). */
@@ -140,14 +152,30 @@ function assumptionDrafts(
   if (source.sourceAccount !== undefined) facts.sourceAccount = source.sourceAccount;
   const role: RoleView = { account: target.account, name: target.roleName, arn: target.roleArn, policies: [] };
   if (created !== undefined) role.createdAt = created;
-  if (trust && (trust.previous || trust.initial))
-    role.trustChange = { at: trust.at, added: addedPrincipals(trust), initial: !trust.previous };
+  const trustChange = trust && trustChangeOf(trust);
+  if (trustChange) role.trustChange = trustChange;
   return core.rules.run(
     event,
     { path: 'assumption', event, role, assumption: facts, changed: [], trustChanged: false, config },
     { account: target.account, resource: target.roleArn, roleName: target.roleName, at: event.time },
     rules,
   );
+}
+
+/**
+ * A role's trust part as the rules see its latest change, made once per part: every assumption of the role
+ * reads it until the trust changes again (a part is replaced on change, never modified), and rules only read it.
+ */
+const trustChanges = new WeakMap<TrustPart, NonNullable<RoleView['trustChange']>>();
+
+function trustChangeOf(trust: TrustPart): RoleView['trustChange'] {
+  if (!trust.previous && !trust.initial) return undefined;
+  let change = trustChanges.get(trust);
+  if (!change) {
+    change = { at: trust.at, added: addedPrincipals(trust), initial: !trust.previous };
+    trustChanges.set(trust, change);
+  }
+  return change;
 }
 
 /** The role an assumption event assumed; undefined when the event names none. */
@@ -182,5 +210,6 @@ export function assumptionSource(event: TrailEvent): AssumptionSource {
   }
   if (actor.type === 'AWSService') return { source: actor.invokedBy ?? actorPrincipal(actor), sourceType: 'service' };
   const account = actor.accountId ?? actor.sessionIssuer?.accountId;
-  return { source: actorPrincipal(actor), ...(account ? { sourceAccount: account } : {}), sourceType: 'aws' };
+  const source = actorPrincipal(actor);
+  return account ? { source, sourceAccount: account, sourceType: 'aws' } : { source, sourceType: 'aws' };
 }

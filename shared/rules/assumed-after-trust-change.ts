@@ -1,7 +1,8 @@
 import { accountOfPrincipal } from '../analysis/conditions';
 import { type AssumeSource, principalMatchesSource } from '../analysis/trust';
+import type { Config } from '../config/config';
 import { ASSUME_EVENTS, formatHours, hoursBetween } from './support';
-import type { Rule, RuleContext, RuleMatch } from './types';
+import type { RoleView, Rule, RuleContext, RuleMatch } from './types';
 
 export const assumedAfterTrustChange: Rule = {
   id: 'assumed-after-trust-change',
@@ -27,39 +28,47 @@ function onAssumption(ctx: RuleContext): RuleMatch[] {
   const facts = ctx.assumption;
   const event = ctx.event;
   if (!change || !facts || !event) return [];
+  // Most assumptions are long after the role's last trust change, or of a role whose change added no one worth
+  // correlating: nothing to match, nothing to build.
+  const elapsed = hoursBetween(change.at, event.time);
+  if (elapsed < 0 || elapsed > ctx.config.correlation.windowHours) return [];
+  const candidates = worthCorrelating(ctx, change);
+  if (candidates.length === 0) return [];
   const caller = event.actor;
   const arn = caller.sessionIssuer?.arn ?? caller.arn;
-  const source: AssumeSource = {
-    ...(arn ? { arn } : {}),
-    ...(facts.sourceAccount ? { account: facts.sourceAccount } : {}),
-    ...(facts.sourceType === 'service' ? { service: facts.source } : {}),
-    ...(caller.identityProvider ? { provider: caller.identityProvider } : {}),
-  };
-  return match(ctx, change, facts.source, facts.roleName, source, event.time);
-}
-
-function match(
-  ctx: RuleContext,
-  change: { at: number; added: string[]; initial: boolean },
-  label: string,
-  roleName: string,
-  source: AssumeSource,
-  assumedAt: number,
-): RuleMatch[] {
-  const elapsed = hoursBetween(change.at, assumedAt);
-  if (elapsed < 0 || elapsed > ctx.config.correlation.windowHours) return [];
-  const matched = change.added.filter(
-    (principal) =>
-      principal !== '*' && isWorthCorrelating(principal, change.initial, ctx) && principalMatchesSource(principal, source),
-  );
+  const source: AssumeSource = {};
+  if (arn) source.arn = arn;
+  if (facts.sourceAccount) source.account = facts.sourceAccount;
+  if (facts.sourceType === 'service') source.service = facts.source;
+  if (caller.identityProvider) source.provider = caller.identityProvider;
+  const matched = candidates.filter((principal) => principalMatchesSource(principal, source));
   if (matched.length === 0) return [];
+  const label = facts.source;
   return [
     {
       qualifier: label,
-      detail: `${label} assumed role ${roleName} ${formatHours(elapsed)} after ${matched.join(', ')} was added to its trust policy`,
+      detail: `${label} assumed role ${facts.roleName} ${formatHours(elapsed)} after ${matched.join(', ')} was added to its trust policy`,
       evidence: { source: label, addedPrincipals: matched, trustChangedAt: new Date(change.at).toISOString() },
     },
   ];
+}
+
+type TrustChange = NonNullable<RoleView['trustChange']>;
+
+const candidatesByChange = new WeakMap<TrustChange, { config: Config; account: string | undefined; principals: string[] }>();
+
+/**
+ * The principals a trust change added that an assumption may be correlated with, in the change's order. They
+ * depend on the change, the role's account and the configuration only, so every assumption of the role within
+ * the window reads them once worked out (the engine hands the same change to each until the trust changes again).
+ */
+function worthCorrelating(ctx: RuleContext, change: TrustChange): readonly string[] {
+  const account = ctx.role?.account;
+  const cached = candidatesByChange.get(change);
+  if (cached && cached.config === ctx.config && cached.account === account) return cached.principals;
+  const principals = change.added.filter((principal) => principal !== '*' && isWorthCorrelating(principal, change.initial, ctx));
+  candidatesByChange.set(change, { config: ctx.config, account, principals });
+  return principals;
 }
 
 /**

@@ -33,7 +33,8 @@ const DAY = 86_400_000;
 /** How long behind the newest assumption the log keeps assumptions (the DynamoDB ledger's default lifetime). */
 const LOG_DAYS = 7;
 
-const key = (...parts: string[]) => parts.join('\u0000');
+/** The key of a pair (account and name, ARN or kind). */
+const key = (first: string, second: string) => `${first}\u0000${second}`;
 
 /**
  * A role's history without the entries older than `horizon` that replaying a late event newer than it can never
