@@ -48,10 +48,12 @@ export function matchSuppression(
   draft: Pick<FindingDraft, 'ruleId' | 'resource' | 'resourceName'>,
   at: number,
 ): { reason: string; by: string; until?: string } | undefined {
-  const resourcePart = draft.resource.split(':').slice(5).join(':');
+  // Worked out only for a suppression of the draft's rule: most drafts have none.
+  let resourcePart: string | undefined;
   for (const suppression of config.suppressions) {
     if (suppression.rule !== draft.ruleId) continue;
     if (suppression.until && suppressionEnd(suppression.until) < at) continue;
+    resourcePart ??= draft.resource.split(':').slice(5).join(':');
     const covers = [draft.resource, resourcePart, draft.resourceName].some((value) => wildcardMatch(suppression.resource, value));
     if (covers) return { reason: suppression.reason, by: 'config', ...(suppression.until ? { until: suppression.until } : {}) };
   }

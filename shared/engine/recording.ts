@@ -26,12 +26,8 @@ export class FindingRecorder {
     const out: RecordedFinding[] = [];
     for (const draft of drafts) {
       const suppression = matchSuppression(this.config, draft, at);
-      out.push(
-        await this.findings.record(draft, {
-          ...(suppression ? { suppression } : {}),
-          alert: severityRank(draft.severity) >= this.minimum,
-        }),
-      );
+      const alert = severityRank(draft.severity) >= this.minimum;
+      out.push(await this.findings.record(draft, suppression ? { suppression, alert } : { alert }));
     }
     return out;
   }

@@ -120,8 +120,11 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   private readonly findingsByResource = new Map<string, Set<string>>();
   /** Processed eventIDs, with their event times (for the retention). */
   private readonly processed = new Map<string, number>();
-  /** Logged assumptions by role, kept a week behind the newest (like the DynamoDB ledger's lifetime). */
-  private readonly assumptionLog = new Map<string, TrailEvent[]>();
+  /**
+   * Logged assumptions by account and role ARN (nested, like the edges: appended to on every assumption), kept a
+   * week behind the newest (like the DynamoDB ledger's lifetime).
+   */
+  private readonly assumptionLog = new Map<string, Map<string, TrailEvent[]>>();
   private newestAssumption = 0;
   private loggedSincePrune = 0;
   private readonly retentionMs: number;
@@ -253,7 +256,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   }
 
   async assumptionsBetween(account: string, roleArn: string, from: number, to: number): Promise<TrailEvent[]> {
-    const log = this.assumptionLog.get(key(account, roleArn));
+    const log = this.assumptionLog.get(account)?.get(roleArn);
     if (!log) return [];
     // The log is kept in time order: the range is found by bisection, not by reading the role's whole log.
     const out: TrailEvent[] = [];
@@ -264,11 +267,15 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   private logAssumption(o: AssumptionObservation): void {
     if (!o.event) return;
-    const roleKey = key(o.account, o.roleArn);
-    let log = this.assumptionLog.get(roleKey);
+    let byRole = this.assumptionLog.get(o.account);
+    if (!byRole) {
+      byRole = new Map();
+      this.assumptionLog.set(o.account, byRole);
+    }
+    let log = byRole.get(o.roleArn);
     if (!log) {
       log = [];
-      this.assumptionLog.set(roleKey, log);
+      byRole.set(o.roleArn, log);
     }
     const entry = loggedAssumption(o.event);
     const last = log[log.length - 1];
@@ -281,10 +288,13 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   }
 
   private pruneLog(horizon: number): void {
-    for (const [roleKey, events] of this.assumptionLog) {
-      const start = firstAtOrAfter(events, horizon);
-      if (start === events.length) this.assumptionLog.delete(roleKey);
-      else if (start > 0) events.splice(0, start);
+    for (const [account, byRole] of this.assumptionLog) {
+      for (const [roleArn, events] of byRole) {
+        const start = firstAtOrAfter(events, horizon);
+        if (start === events.length) byRole.delete(roleArn);
+        else if (start > 0) events.splice(0, start);
+      }
+      if (byRole.size === 0) this.assumptionLog.delete(account);
     }
   }
 
