@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { replayEvents } from '../app/replay';
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Config } from '../config/config';
@@ -29,6 +30,14 @@ import { SkipReport } from './skips';
 
 /** How long an in-memory replay remembers what recognises or re-judges an event, at least (see MemoryStore). */
 const RETENTION_HOURS = 6;
+/**
+ * How far the heap may grow past what survived the last full collection, in percent. A replay's live set levels
+ * off (a window of events, a retention of state, the findings), but by default V8 lets the heap grow to up to four
+ * times the live set between full collections on a machine with memory to spare, so the peak would depend on how
+ * long the replay ran rather than on what it holds. Half again keeps the peak near 1.5 times the live set, for
+ * more frequent full collections.
+ */
+const REPLAY_HEAP_GROWTH_PERCENT = 50;
 
 const HELP = `usage: rolewatch evaluate <file|dir>... [options]
 
@@ -88,6 +97,7 @@ export const runEvaluate = defineCommand(
         process.stderr.write(`warning: ${message} ${JSON.stringify(data ?? {})}\n`),
     };
     const windowMs = reorderWindow(values['reorder-window']) * 60_000;
+    setFlagsFromString(`--heap-growing-percent=${REPLAY_HEAP_GROWTH_PERCENT}`);
     const engine = values.table
       ? await backfillEngine({
           table: values.table,
@@ -113,14 +123,14 @@ export const runEvaluate = defineCommand(
       stats,
     });
 
-    const { reported, failed } = await replayAndReport(engine, events, {
+    const { bySeverity, failed } = await replayAndReport(engine, events, {
       format,
       skipped: () => skips.total,
       unwatched: () => unwatched,
       merge: stats,
     });
     return partialRunExit({
-      failed: failOn !== undefined && reported.some((r) => severityRank(r.finding.severity) >= severityRank(failOn)),
+      failed: failOn !== undefined && [...bySeverity.keys()].some((severity) => severityRank(severity) >= severityRank(failOn)),
       skips,
       failedEvents: failed,
       allowPartial: values['allow-partial'] === true,
@@ -170,8 +180,13 @@ function replayRetention(windowMs: number): number {
 /** What a replay reported. */
 export interface ReplayReport {
   events: number;
-  /** Findings opened, re-opened or escalated, in the order they happened. */
+  /**
+   * Findings opened, re-opened or escalated, in the order they happened: kept for the table only. The other
+   * formats print each as it happens, so a long replay does not hold every finding it reported.
+   */
   reported: RecordedFinding[];
+  /** How many findings were reported, by severity (in every format). */
+  bySeverity: Map<Severity, number>;
   suppressed: number;
   /** Events the engine could not evaluate. */
   failed: number;
@@ -196,6 +211,7 @@ export async function replayAndReport(
 ): Promise<ReplayReport> {
   const { format } = options;
   const reported: RecordedFinding[] = [];
+  const bySeverity = new Map<Severity, number>();
   let suppressed = 0;
   let failed = 0;
   let count = 0;
@@ -208,8 +224,10 @@ export async function replayAndReport(
       for (const recorded of result.findings) {
         if (recorded.transition === 'suppressed') suppressed += 1;
         if (!REPORTED.has(recorded.transition)) continue;
-        reported.push(recorded);
-        if (format !== 'table') process.stdout.write(findingLine(recorded.finding, recorded.transition, format));
+        const { severity } = recorded.finding;
+        bySeverity.set(severity, (bySeverity.get(severity) ?? 0) + 1);
+        if (format === 'table') reported.push(recorded);
+        else process.stdout.write(findingLine(recorded.finding, recorded.transition, format));
       }
       progress.tick();
     },
@@ -230,26 +248,25 @@ export async function replayAndReport(
   }
   const late = options.merge?.late ?? 0;
   process.stderr.write(
-    `${summary(count, reported, suppressed, options.skipped?.() ?? 0, failed, options.unwatched?.() ?? 0, late)}\n`,
+    `${summary(count, bySeverity, suppressed, options.skipped?.() ?? 0, failed, options.unwatched?.() ?? 0, late)}\n`,
   );
-  return { events: count, reported, suppressed, failed };
+  return { events: count, reported, bySeverity, suppressed, failed };
 }
 
 function summary(
   events: number,
-  reported: readonly RecordedFinding[],
+  bySeverity: ReadonlyMap<Severity, number>,
   suppressed: number,
   skipped: number,
   failed: number,
   unwatched = 0,
   late = 0,
 ): string {
-  const bySeverity = new Map<Severity, number>();
-  for (const { finding } of reported) bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
+  const total = [...bySeverity.values()].reduce((sum, count) => sum + count, 0);
   const counts = [...bySeverity].map(([severity, count]) => `${count} ${severity}`).join(', ');
   return [
     `${events} events evaluated`,
-    `${reported.length} findings${counts ? ` (${counts})` : ''}`,
+    `${total} findings${counts ? ` (${counts})` : ''}`,
     ...(suppressed > 0 ? [`${suppressed} suppressed`] : []),
     ...(unwatched > 0 ? [`${unwatched} records of calls RoleWatch does not watch`] : []),
     ...(skipped > 0 ? [`${skipped} records skipped`] : []),
