@@ -1,22 +1,17 @@
-import { BoundedCache } from '../boundedCache';
 import { awsManagedPolicy, isAwsManagedPolicyArn } from '../policy/managed';
-import { parsePolicy } from '../policy/parse';
+import { parsePolicyText } from '../policy/parse';
 import type { PolicyParseResult } from '../policy/types';
 import type { IamReader } from '../ports/iamReader';
 import type { StateStore } from '../ports/roleState';
 import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists } from '../roles/roleRecord';
 import type { PolicyRef, RoleView } from '../rules/types';
 
-/** Parsed documents kept: the documents roles use now stay (each view reads them), old ones go first. */
-const PARSE_CACHE_LIMIT = 1_500;
-
 /**
  * Resolves policy documents for role views: AWS-managed from the bundled dataset, customer-managed from
- * RoleWatch's own state or, failing that, from IAM. Parsed documents are cached by text, so the same
- * document is the same object and analyses memoised on it are computed once.
+ * RoleWatch's own state or, failing that, from IAM. Documents are parsed through a cache by text
+ * ({@link parsePolicyText}), so the same document is the same object and analyses memoised on it are computed once.
  */
 export class PolicyResolver {
-  private readonly parsed = new BoundedCache<string, PolicyParseResult>(PARSE_CACHE_LIMIT);
   private readonly fetched = new Map<string, Promise<PolicyRef>>();
 
   constructor(
@@ -26,12 +21,7 @@ export class PolicyResolver {
 
   /** Parses a document through the cache. */
   parse(text: string): PolicyParseResult {
-    let result = this.parsed.get(text);
-    if (!result) {
-      result = parsePolicy(text);
-      this.parsed.set(text, result);
-    }
-    return result;
+    return parsePolicyText(text);
   }
 
   /** A managed policy's current default document, by ARN. Customer-managed lookups are cached until `forget`. */

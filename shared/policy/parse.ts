@@ -1,3 +1,4 @@
+import { BoundedCache } from '../boundedCache';
 import type { ConditionClause, Effect, PolicyDocument, PolicyParseResult, PrincipalSet, Statement } from './types';
 
 /**
@@ -32,6 +33,24 @@ export function decodePolicyText(input: unknown): { ok: true; value: unknown } |
     return { ok: false, error: `URL-decoded policy document is not JSON: ${fromUrl.error}` };
   }
   return { ok: false, error: `policy document is not JSON: ${plain.error}` };
+}
+
+/** Parsed texts kept: the documents roles use now stay, old ones go first. */
+const PARSED_TEXTS_LIMIT = 1_500;
+const parsedTexts = new BoundedCache<string, PolicyParseResult>(PARSED_TEXTS_LIMIT);
+
+/**
+ * {@link parsePolicy} of a document's text, through a cache of recent texts: the same text gives the same result
+ * object, so the role views built from it, the rules reading the event that carried it and the analyses memoised
+ * on its document all share one parse. Results are shared: never mutate them.
+ */
+export function parsePolicyText(text: string): PolicyParseResult {
+  let result = parsedTexts.get(text);
+  if (!result) {
+    result = parsePolicy(text);
+    parsedTexts.set(text, result);
+  }
+  return result;
 }
 
 /** Parses and normalises a policy document (permission or trust policy). Never throws. */

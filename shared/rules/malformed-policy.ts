@@ -1,5 +1,5 @@
 import { getString } from '../cloudtrail/accessors';
-import { parsePolicy } from '../policy/parse';
+import { parsePolicyText } from '../policy/parse';
 import type { PolicyParseResult } from '../policy/types';
 import type { Rule } from './types';
 
@@ -30,7 +30,7 @@ export const malformedPolicy: Rule = {
     if (!event || !where) return [];
     const text = getString(event.request, where.key);
     if (text === undefined) return [];
-    const result = where.trust ? checkTrust(parsePolicy(text)) : parsePolicy(text);
+    const result = where.trust ? checkTrust(parsePolicyText(text)) : parsePolicyText(text);
     if (result.ok) return [];
     const name = getString(event.request, 'policyName') ?? (where.trust ? 'trust policy' : 'policy');
     return [
