@@ -27,6 +27,10 @@ export class BoundedCache<K, V> {
     }
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

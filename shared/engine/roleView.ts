@@ -1,10 +1,14 @@
+import { BoundedCache } from '../boundedCache';
 import { awsManagedPolicy, isAwsManagedPolicyArn } from '../policy/managed';
 import { parsePolicyText } from '../policy/parse';
 import type { PolicyParseResult } from '../policy/types';
 import type { IamReader } from '../ports/iamReader';
 import type { StateStore } from '../ports/roleState';
-import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists } from '../roles/roleRecord';
+import { addedPrincipals, liveLastUsed, liveParts, type RoleRecord, roleExists, sameRoleState } from '../roles/roleRecord';
 import type { PolicyRef, RoleView } from '../rules/types';
+
+/** Roles whose last view is kept: the roles changing now. */
+const VIEW_CACHE_LIMIT = 1_000;
 
 /**
  * Resolves policy documents for role views: AWS-managed from the bundled dataset, customer-managed from
@@ -12,6 +16,11 @@ import type { PolicyRef, RoleView } from '../rules/types';
  * ({@link parsePolicyText}), so the same document is the same object and analyses memoised on it are computed once.
  */
 export class PolicyResolver {
+  /**
+   * The view last built of each recently changed role, with the record it was built from: a change's "before"
+   * is usually the state the change before it left, so that view is reused instead of built again.
+   */
+  private readonly views = new BoundedCache<string, { record: RoleRecord; view: RoleView }>(VIEW_CACHE_LIMIT);
   private readonly fetched = new Map<string, Promise<PolicyRef>>();
 
   constructor(
@@ -51,6 +60,8 @@ export class PolicyResolver {
   forget(account?: string, arn?: string): void {
     if (account && arn) this.fetched.delete(`${account}\u0000${arn}`);
     else this.fetched.clear();
+    // Views hold the documents they were built with.
+    this.views.clear();
   }
 
   /** The document of one version of a customer-managed policy: from state, else from IAM. */
@@ -82,6 +93,16 @@ export class PolicyResolver {
   /** Builds the view of a role record; undefined when the role does not exist (deleted or never created). */
   async view(record: RoleRecord | undefined, override?: { arn: string; ref: PolicyRef }): Promise<RoleView | undefined> {
     if (!record || !roleExists(record)) return undefined;
+    if (override) return this.buildView(record, override);
+    const key = `${record.account}\u0000${record.roleName}`;
+    const last = this.views.get(key);
+    if (last && sameRoleState(last.record, record)) return last.view;
+    const view = await this.buildView(record);
+    this.views.set(key, { record, view });
+    return view;
+  }
+
+  private async buildView(record: RoleRecord, override?: { arn: string; ref: PolicyRef }): Promise<RoleView> {
     const parts = liveParts(record);
     const view: RoleView = { account: record.account, name: record.roleName, arn: record.arn, policies: [] };
     if (record.created) view.createdAt = record.created.at;

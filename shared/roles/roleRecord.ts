@@ -98,12 +98,12 @@ export function applyRoleChanges(record: RoleRecord, changes: readonly RoleChang
         next.trust = applyTrust(next.trust, change);
         break;
       case 'inline':
-        if (isNewerStamp(change.stamp, next.inline[change.name]))
-          next.inline[change.name] = { ...change.stamp, document: change.document };
+        if (isNewerStamp(change.stamp, partNamed(next.inline, change.name)))
+          setPart(next.inline, change.name, { ...change.stamp, document: change.document });
         break;
       case 'attached':
-        if (isNewerStamp(change.stamp, next.attached[change.arn]))
-          next.attached[change.arn] = { ...change.stamp, attached: change.attached };
+        if (isNewerStamp(change.stamp, partNamed(next.attached, change.arn)))
+          setPart(next.attached, change.arn, { ...change.stamp, attached: change.attached });
         break;
       case 'boundary':
         if (isNewerStamp(change.stamp, next.boundary)) next.boundary = { ...change.stamp, arn: change.arn };
@@ -114,6 +114,19 @@ export function applyRoleChanges(record: RoleRecord, changes: readonly RoleChang
     }
   }
   return next;
+}
+
+/**
+ * The part of that name, only when the role has one. Part names come from events: a policy named "constructor" or
+ * "toString" (valid IAM names) must not read what every object inherits, which would hide the policy.
+ */
+export function partNamed<T>(parts: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(parts, name) ? parts[name] : undefined;
+}
+
+/** Sets a part as the record's own, also under a name such as "__proto__", which assignment would not store. */
+export function setPart<T>(parts: Record<string, T>, name: string, part: T): void {
+  Object.defineProperty(parts, name, { value: part, enumerable: true, writable: true, configurable: true });
 }
 
 /** The stored form of a RoleLastUsed observation. */
@@ -160,6 +173,73 @@ export function addedPrincipals(trust: TrustPart): string[] {
   if (!trust.previous) return trust.initial ? trust.principals : [];
   const before = new Set(trust.previous.principals);
   return trust.principals.filter((principal) => !before.has(principal));
+}
+
+/**
+ * True when two records of a role hold the same state: every part set by the same change to the same value.
+ * Reads each part once and allocates nothing: a role view is reused when its record's state is unchanged.
+ */
+export function sameRoleState(a: RoleRecord, b: RoleRecord): boolean {
+  if (a === b) return true;
+  return (
+    a.account === b.account &&
+    a.roleName === b.roleName &&
+    a.arn === b.arn &&
+    sameStamp(a.created, b.created) &&
+    a.created?.by === b.created?.by &&
+    sameStamp(a.deleted, b.deleted) &&
+    sameStamp(a.boundary, b.boundary) &&
+    a.boundary?.arn === b.boundary?.arn &&
+    sameStamp(a.lastUsed, b.lastUsed) &&
+    a.lastUsed?.usedAt === b.lastUsed?.usedAt &&
+    a.lastUsed?.region === b.lastUsed?.region &&
+    sameTrust(a.trust, b.trust) &&
+    sameParts(a.inline, b.inline, (x, y) => x.document === y.document) &&
+    sameParts(a.attached, b.attached, (x, y) => x.attached === y.attached)
+  );
+}
+
+function sameStamp(a: Stamp | undefined, b: Stamp | undefined): boolean {
+  if (a === b) return true;
+  return a !== undefined && b !== undefined && a.at === b.at && a.eventId === b.eventId && a.phase === b.phase;
+}
+
+function sameTrust(a: TrustPart | undefined, b: TrustPart | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || !sameStamp(a, b) || a.document !== b.document || a.initial !== b.initial) return false;
+  if (!samePrincipals(a.principals, b.principals)) return false;
+  if (a.previous === b.previous) return true;
+  return (
+    a.previous !== undefined &&
+    b.previous !== undefined &&
+    sameStamp(a.previous, b.previous) &&
+    samePrincipals(a.previous.principals, b.previous.principals)
+  );
+}
+
+function samePrincipals(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameParts<T extends Stamp>(
+  a: Readonly<Record<string, T>>,
+  b: Readonly<Record<string, T>>,
+  sameValue: (x: T, y: T) => boolean,
+): boolean {
+  if (a === b) return true;
+  const names = Object.keys(a);
+  if (names.length !== Object.keys(b).length) return false;
+  for (const name of names) {
+    const x = a[name] as T;
+    // Own keys only: a hostile part name such as __proto__ must not reach an inherited value.
+    if (!Object.hasOwn(b, name)) return false;
+    const y = b[name] as T;
+    if (x !== y && (!sameStamp(x, y) || !sameValue(x, y))) return false;
+  }
+  return true;
 }
 
 /** A role exists unless its latest deletion is newer than its latest creation. */

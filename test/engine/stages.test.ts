@@ -6,10 +6,19 @@ import { defaultResource } from '../../shared/engine/failedCalls';
 import { rewind } from '../../shared/engine/lateEvents';
 import { PostureResolver } from '../../shared/engine/posture';
 import { FindingRecorder } from '../../shared/engine/recording';
+import { PolicyResolver } from '../../shared/engine/roleView';
 import { RuleRunner } from '../../shared/engine/ruleRunner';
+import { StaticIamReader } from '../../shared/iam/reader';
 import { parsePolicy } from '../../shared/policy/parse';
 import type { PolicyDocument } from '../../shared/policy/types';
-import { emptyRoleRecord, foldRoleChanges, type RoleChange, type RoleRecord } from '../../shared/roles/roleRecord';
+import {
+  applyRoleChanges,
+  emptyRoleRecord,
+  foldRoleChanges,
+  type RoleChange,
+  type RoleRecord,
+  sameRoleState,
+} from '../../shared/roles/roleRecord';
 import type { RoleView, Rule, RuleContext } from '../../shared/rules/types';
 import { MemoryStore } from '../../shared/store/MemoryStore';
 import { ACCOUNT, assumeRole, createRole, failed, trustDocument, updateTrust } from '../support/trail';
@@ -254,6 +263,97 @@ describe('late-event replay: rewind', () => {
     expect(rewound.trust?.document).toBe('second');
     expect(rewound.attached['arn:aws:iam::aws:policy/ReadOnlyAccess']?.attached).toBe(true);
     expect(rewound.lastChange).toEqual(stamp(2, 't2'));
+  });
+});
+
+describe('role views (PolicyResolver)', () => {
+  const at = (minute: number, eventId: string) => ({ at: Date.UTC(2026, 10, 2, 9, minute), eventId });
+  const CUSTOMER = `arn:aws:iam::${ACCOUNT}:policy/app-access`;
+  const allow = (action: string) =>
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+  const changes: RoleChange[] = [
+    { part: 'created', stamp: at(1, 'c1'), by: 'deployer' },
+    {
+      part: 'trust',
+      stamp: at(1, 'c1'),
+      document: trustDocument('arn:aws:iam::444455556666:root'),
+      principals: ['AWS:arn:aws:iam::444455556666:root'],
+      initial: true,
+    },
+    { part: 'inline', stamp: at(2, 'p2'), name: 'logs', document: allow('logs:PutLogEvents') },
+    { part: 'attached', stamp: at(3, 'a3'), arn: CUSTOMER, attached: true },
+  ];
+  // Two records of the same state built apart, as the engine and a store each apply the same changes.
+  const record = () => applyRoleChanges(emptyRoleRecord(ACCOUNT, 'app', ROLE_ARN), changes);
+
+  it('tells records of the same state from records that differ in any part', () => {
+    expect(sameRoleState(record(), record())).toBe(true);
+    const differing: RoleChange[] = [
+      { part: 'inline', stamp: at(4, 'p4'), name: 'logs', document: allow('logs:*') },
+      { part: 'inline', stamp: at(4, 'p4'), name: 'more', document: allow('s3:GetObject') },
+      { part: 'inline', stamp: at(4, 'd4'), name: 'logs', document: null },
+      { part: 'attached', stamp: at(4, 'a4'), arn: CUSTOMER, attached: false },
+      {
+        part: 'trust',
+        stamp: at(4, 't4'),
+        document: trustDocument('arn:aws:iam::111122223333:root'),
+        principals: [],
+        initial: false,
+      },
+      { part: 'boundary', stamp: at(4, 'b4'), arn: CUSTOMER },
+      { part: 'lastUsed', stamp: at(4, 'r4'), usedAt: at(3, '').at },
+      { part: 'deleted', stamp: at(4, 'x4') },
+    ];
+    for (const change of differing) expect(sameRoleState(record(), applyRoleChanges(record(), [change]))).toBe(false);
+    // An older trust version arriving late changes only the predecessor, which says who was just added.
+    const late = applyRoleChanges(record(), [
+      {
+        part: 'trust',
+        stamp: at(0, 't0'),
+        document: trustDocument('arn:aws:iam::111122223333:root'),
+        principals: ['AWS:arn:aws:iam::111122223333:root'],
+        initial: false,
+      },
+    ]);
+    expect(late.trust?.previous).toBeDefined();
+    expect(sameRoleState(record(), late)).toBe(false);
+    // A part name such as __proto__ is compared as an own key, never through the prototype.
+    const hostile = applyRoleChanges(record(), [
+      { part: 'inline', stamp: at(5, 'h5'), name: '__proto__', document: allow('iam:*') },
+    ]);
+    expect(sameRoleState(hostile, record())).toBe(false);
+    expect(sameRoleState(record(), hostile)).toBe(false);
+  });
+
+  it('reuses the view of an unchanged state, builds a new one for a changed state, and forgets views with their documents', async () => {
+    const state = new MemoryStore();
+    await state.applyPolicyChanges(ACCOUNT, CUSTOMER, [
+      { kind: 'version', versionId: 'v1', document: allow('s3:GetObject') },
+      { kind: 'default', stamp: at(0, 'v1'), versionId: 'v1' },
+    ]);
+    const resolver = new PolicyResolver(state, new StaticIamReader());
+    const first = await resolver.view(record());
+    expect(first?.policies.map((ref) => ref.kind === 'managed' && ref.document?.statements[0]?.action)).toEqual([
+      false,
+      ['s3:GetObject'],
+    ]);
+    expect(await resolver.view(record())).toBe(first);
+
+    const changed = await resolver.view(
+      applyRoleChanges(record(), [{ part: 'inline', stamp: at(4, 'p4'), name: 'logs', document: allow('logs:*') }]),
+    );
+    expect(changed).not.toBe(first);
+    expect(changed?.policies[0]?.document?.statements[0]?.action).toEqual(['logs:*']);
+
+    // A new default version of the attached policy: the engine forgets the policy, and views built with it go too.
+    await state.applyPolicyChanges(ACCOUNT, CUSTOMER, [
+      { kind: 'version', versionId: 'v2', document: allow('s3:*') },
+      { kind: 'default', stamp: at(5, 'v2'), versionId: 'v2' },
+    ]);
+    resolver.forget(ACCOUNT, CUSTOMER);
+    const after = await resolver.view(record());
+    expect(after).not.toBe(first);
+    expect(after?.policies[1]?.document?.statements[0]?.action).toEqual(['s3:*']);
   });
 });
 

@@ -64,6 +64,29 @@ describe.each(ADAPTERS)('%s', (_name, newStores) => {
       expect(await state.rolesWithPolicy(ACCOUNT, READ_ONLY)).toEqual(['app']);
     });
 
+    it('keeps inline policies named like what every object inherits, and later changes to them', async () => {
+      // Valid IAM policy names: as keys of a plain object, assignment or a plain read would hide them.
+      const { state } = await newStores();
+      const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+      const policy = (action: string) =>
+        `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"${action}","Resource":"*"}]}`;
+      await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [
+        { part: 'created', stamp: stamp(1) },
+        ...names.map((name) => ({ part: 'inline' as const, stamp: stamp(2), name, document: policy('iam:*') })),
+      ]);
+      await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [
+        { part: 'inline', stamp: stamp(3), name: 'constructor', document: policy('*') },
+        { part: 'inline', stamp: stamp(3), name: 'toString', document: null },
+      ]);
+      const record = (await state.getRole(ACCOUNT, 'app')) ?? fail('missing');
+      expect(Object.getPrototypeOf(record.inline)).toBe(Object.prototype);
+      expect(liveParts(record).inline.map(({ name, document }) => [name, document])).toEqual([
+        ['__proto__', policy('iam:*')],
+        ['constructor', policy('*')],
+        ['hasOwnProperty', policy('iam:*')],
+      ]);
+    });
+
     it('keeps the newest RoleLastUsed observation, unmoved by a retried or older read, without moving lastChange', async () => {
       const { state } = await newStores();
       await state.applyRoleChanges(ACCOUNT, 'app', ROLE_ARN, [{ part: 'created', stamp: stamp(1) }]);

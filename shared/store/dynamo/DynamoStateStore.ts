@@ -20,6 +20,7 @@ import {
   type RoleRecord,
   roleExists,
   type Stamp,
+  setPart,
   type TrustPart,
 } from '../../roles/roleRecord';
 import { logSort, recordAssumptionsInEdges } from './assumptionWrites';
@@ -537,9 +538,9 @@ function toRoleRecord(account: string, roleName: string, items: readonly Item[])
     else if (sk === 'TRUST') record.trust = toTrustPart(item);
     else if (sk === 'BOUNDARY') record.boundary = { ...stamp, arn: item.removed ? null : String(item.boundaryArn) };
     else if (sk.startsWith('INLINE#'))
-      record.inline[sk.slice('INLINE#'.length)] = { ...stamp, document: item.removed ? null : String(item.document) };
+      setPart(record.inline, sk.slice('INLINE#'.length), { ...stamp, document: item.removed ? null : String(item.document) });
     else if (sk.startsWith('ATTACHED#'))
-      record.attached[sk.slice('ATTACHED#'.length)] = { ...stamp, attached: item.attached === true };
+      setPart(record.attached, sk.slice('ATTACHED#'.length), { ...stamp, attached: item.attached === true });
   }
   return record;
 }
