@@ -33,8 +33,7 @@ const DAY = 86_400_000;
 /** How long behind the newest assumption the log keeps assumptions (the DynamoDB ledger's default lifetime). */
 const LOG_DAYS = 7;
 
-/** The key of a pair (account and name, ARN or kind). */
-const key = (first: string, second: string) => `${first}\u0000${second}`;
+const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
  * A role's history without the entries older than `horizon` that replaying a late event newer than it can never
@@ -99,11 +98,21 @@ function loggedAssumption(event: TrailEvent): TrailEvent {
 }
 
 /**
+ * Settled promises for the calls a replay makes on every event (the ledger check, the last event noted): an
+ * async method would make a new promise, and run its body through the async machinery, each time. The methods
+ * on an assumption's path return settled promises for the same reason; none of them can throw.
+ */
+const SETTLED: Promise<void> = Promise.resolve();
+const SETTLED_TRUE = Promise.resolve(true);
+const SETTLED_FALSE = Promise.resolve(false);
+
+/**
  * State, findings and the event ledger in memory: for `rolewatch evaluate` replays and engine tests.
  * Same semantics as the DynamoDB adapters (last writer wins per part, idempotent recording).
  */
 export class MemoryStore implements StateStore, FindingStore, EventLedger {
-  private readonly roles = new Map<string, RoleRecord>();
+  /** Roles by account, then name: nested, since every assumption and role change reads one (no joined key to build). */
+  private readonly roles = new Map<string, Map<string, RoleRecord>>();
   private readonly policies = new Map<string, PolicyRecord>();
   private readonly history = new Map<string, HistoryEntry[]>();
   /**
@@ -152,26 +161,28 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   // StateStore
 
-  async getRole(account: string, roleName: string): Promise<RoleRecord | undefined> {
-    return this.roles.get(key(account, roleName));
+  getRole(account: string, roleName: string): Promise<RoleRecord | undefined> {
+    return Promise.resolve(this.roles.get(account)?.get(roleName));
   }
 
   async roleNames(account: string): Promise<string[]> {
-    return [...this.roles.values()]
-      .filter((r) => r.account === account)
-      .map((r) => r.roleName)
-      .sort();
+    return [...(this.roles.get(account)?.values() ?? [])].map((r) => r.roleName).sort();
   }
 
   async applyRoleChanges(account: string, roleName: string, arn: string, changes: readonly RoleChange[]): Promise<void> {
-    const current = this.roles.get(key(account, roleName)) ?? emptyRoleRecord(account, roleName, arn);
-    this.roles.set(key(account, roleName), applyRoleChanges({ ...current, arn }, changes));
+    let byName = this.roles.get(account);
+    if (!byName) {
+      byName = new Map();
+      this.roles.set(account, byName);
+    }
+    const current = byName.get(roleName) ?? emptyRoleRecord(account, roleName, arn);
+    byName.set(roleName, applyRoleChanges({ ...current, arn }, changes));
   }
 
   async rolesWithPolicy(account: string, policyArn: string): Promise<string[]> {
     const names: string[] = [];
-    for (const record of this.roles.values()) {
-      if (record.account === account && roleExists(record) && liveParts(record).attached.includes(policyArn))
+    for (const record of this.roles.get(account)?.values() ?? []) {
+      if (roleExists(record) && liveParts(record).attached.includes(policyArn))
         names.push(record.roleName);
     }
     return names.sort();
@@ -221,13 +232,13 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   }
 
   /** The stored edge itself: valid until the next recordAssumption on it (the engine reads it just before). */
-  async getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
-    return this.edges.get(account)?.get(roleArn)?.get(source);
+  getAssumption(account: string, roleArn: string, source: string): Promise<AssumptionEdge | undefined> {
+    return Promise.resolve(this.edges.get(account)?.get(roleArn)?.get(source));
   }
 
-  async recordAssumptions(observations: readonly AssumptionObservation[]): Promise<AssumptionFailure[]> {
+  recordAssumptions(observations: readonly AssumptionObservation[]): Promise<AssumptionFailure[]> {
     for (const o of observations) this.recordAssumption(o);
-    return [];
+    return Promise.resolve([]);
   }
 
   private recordAssumption(o: AssumptionObservation): void {
@@ -251,8 +262,8 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
     else bySource.set(o.source, newEdge(o));
   }
 
-  async isAssumptionRecorded(_account: string, _roleArn: string, _at: number, eventId: string): Promise<boolean> {
-    return this.processed.has(eventId);
+  isAssumptionRecorded(_account: string, _roleArn: string, _at: number, eventId: string): Promise<boolean> {
+    return this.processed.has(eventId) ? SETTLED_TRUE : SETTLED_FALSE;
   }
 
   async assumptionsBetween(account: string, roleArn: string, from: number, to: number): Promise<TrailEvent[]> {
@@ -323,18 +334,19 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
 
   private readonly lastByKind: Partial<Record<EventKind, number>> = {};
 
-  async noteLastEvent(at: number, kind: EventKind): Promise<void> {
+  noteLastEvent(at: number, kind: EventKind): Promise<void> {
     if (this.lastEventAt === undefined || at > this.lastEventAt) this.lastEventAt = at;
     if ((this.lastByKind[kind] ?? -1) < at) this.lastByKind[kind] = at;
+    return SETTLED;
   }
 
   async lastEvents(): Promise<Partial<Record<EventKind, number>>> {
     return { ...this.lastByKind };
   }
 
-  async monitoringSince(at: number): Promise<number> {
+  monitoringSince(at: number): Promise<number> {
     if (this.since === undefined || at < this.since) this.since = at;
-    return this.since;
+    return Promise.resolve(this.since);
   }
 
   // FindingStore
