@@ -182,8 +182,7 @@ export class MemoryStore implements StateStore, FindingStore, EventLedger {
   async rolesWithPolicy(account: string, policyArn: string): Promise<string[]> {
     const names: string[] = [];
     for (const record of this.roles.get(account)?.values() ?? []) {
-      if (roleExists(record) && liveParts(record).attached.includes(policyArn))
-        names.push(record.roleName);
+      if (roleExists(record) && liveParts(record).attached.includes(policyArn)) names.push(record.roleName);
     }
     return names.sort();
   }
