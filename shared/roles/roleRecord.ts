@@ -177,7 +177,8 @@ export function addedPrincipals(trust: TrustPart): string[] {
 
 /**
  * True when two records of a role hold the same state: every part set by the same change to the same value.
- * Reads each part once and allocates nothing: a role view is reused when its record's state is unchanged.
+ * Compares each part once, without building anything from it: a role view is reused when its record's state is
+ * unchanged.
  */
 export function sameRoleState(a: RoleRecord, b: RoleRecord): boolean {
   if (a === b) return true;
