@@ -38,22 +38,34 @@ const key = (...parts: string[]) => parts.join('\u0000');
 /**
  * A role's history without the entries older than `horizon` that replaying a late event newer than it can never
  * need: an old entry is kept only while it holds the newest value before the horizon of some part of the role
- * (the value a rewind to a time after the horizon starts from).
+ * (the value a rewind to a time after the horizon starts from). A part whose newest value is its removal (an
+ * inline policy deleted, a policy detached, the boundary removed) needs nothing kept: a rewind that finds no
+ * earlier value leaves the part absent, which is what the removal left. So policies a role no longer has do
+ * not keep their history for as long as the role lives.
  */
 function prunedHistory(entries: HistoryEntry[], horizon: number): HistoryEntry[] {
   if (!entries.some((entry) => entry.at < horizon)) return entries;
-  const newest = new Map<string, { stamp: Stamp; entry: HistoryEntry }>();
+  const newest = new Map<string, { stamp: Stamp; entry: HistoryEntry | undefined }>();
   for (const entry of entries) {
     if (entry.at >= horizon || !entry.event) continue;
     const stamp = stampOf(entry.event);
     for (const change of roleEventEffect(entry.event, stamp)?.changes ?? []) {
       const part = partKey(change);
       const known = newest.get(part);
-      if (!known || isNewerStamp(stamp, known.stamp)) newest.set(part, { stamp, entry });
+      if (!known || isNewerStamp(stamp, known.stamp)) newest.set(part, { stamp, entry: isRemoval(change) ? undefined : entry });
     }
   }
   const needed = new Set([...newest.values()].map((value) => value.entry));
   return entries.filter((entry) => entry.at >= horizon || needed.has(entry));
+}
+
+/** A change that leaves its part as if it had never been set. */
+function isRemoval(change: RoleChange): boolean {
+  return (
+    (change.part === 'inline' && change.document === null) ||
+    (change.part === 'attached' && !change.attached) ||
+    (change.part === 'boundary' && change.arn === null)
+  );
 }
 
 /** Log order: time, then eventID. */

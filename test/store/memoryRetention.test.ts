@@ -11,6 +11,8 @@ import {
   detachRolePolicy,
   events,
   FOREIGN_ACCOUNT,
+  iamRecord,
+  putRolePolicy,
   resetClock,
   trustDocument,
   updateTrust,
@@ -82,6 +84,49 @@ describe('MemoryStore retention (replays in time order)', () => {
     const late = { ...trustChange, eventTime: new Date(Date.parse(String(records.at(-1)?.eventTime)) - HOUR / 2).toISOString() };
     const unlimited = await replay([...records, late]);
     const retained = await replay([...records, late], HOUR);
+    expect(await retained.store.allFindings()).toEqual(await unlimited.store.allFindings());
+    expect(await retained.store.getRole(ACCOUNT, 'app')).toEqual(await unlimited.store.getRole(ACCOUNT, 'app'));
+  });
+
+  it('keeps no history of policies removed before the horizon, and judges a late change to them as an unlimited store does', async () => {
+    resetClock('2026-11-02T00:00:00Z');
+    const admin = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+    const records: TrailRecord[] = [
+      createRole('app', trustDocument(`arn:aws:iam::${ACCOUNT}:root`)),
+      putRolePolicy('app', 'extra', admin),
+      attachRolePolicy('app', 'arn:aws:iam::aws:policy/AdministratorAccess'),
+      iamRecord('DeleteRolePolicy', { roleName: 'app', policyName: 'extra' }),
+      detachRolePolicy('app', 'arn:aws:iam::aws:policy/AdministratorAccess'),
+    ];
+    for (let i = 0; i < 36; i++) records.push(assumeRole(ROLE_ARN, `arn:aws:iam::${FOREIGN_ACCOUNT}:user/u${i % 3}`));
+    // A trust change after the late arrivals below: they are older than the role's newest change, so each is
+    // judged by rewinding the role to its time from the history.
+    records.push(updateTrust('app', trustDocument(`arn:aws:iam::${FOREIGN_ACCOUNT}:root`)));
+    const unlimited = await replay(records);
+    const retained = await replay(records, HOUR);
+    // Creation and trust stay (a rewind starts from them); the policies removed three hours ago leave nothing.
+    expect((await retained.store.roleHistory(ACCOUNT, 'app')).map((entry) => entry.eventName)).toEqual([
+      'UpdateAssumeRolePolicy',
+      'CreateRole',
+    ]);
+
+    // The policy and the attachment come back, each by a change made 30 minutes ago that arrives now.
+    const lastTime = Date.parse(String(records.at(-1)?.eventTime));
+    expect(lastTime - Date.parse(String(records[4]?.eventTime))).toBeGreaterThan(2 * HOUR);
+    const lateAt = (minutes: number) => ({ eventTime: new Date(lastTime - minutes * 60_000).toISOString() });
+    const late = [
+      { ...putRolePolicy('app', 'extra', admin), ...lateAt(30) },
+      { ...attachRolePolicy('app', 'arn:aws:iam::aws:policy/AdministratorAccess'), ...lateAt(25) },
+    ];
+    for (const event of events(...late)) {
+      const [fromUnlimited, fromRetained] = [await unlimited.engine.process(event), await retained.engine.process(event)];
+      expect(fromRetained).toEqual(fromUnlimited);
+      expect(fromRetained.findings.map((recorded) => recorded.finding.ruleId)).toEqual(
+        expect.arrayContaining(
+          event.eventName === 'PutRolePolicy' ? ['admin-equivalent-inline-policy'] : ['admin-policy-attached'],
+        ),
+      );
+    }
     expect(await retained.store.allFindings()).toEqual(await unlimited.store.allFindings());
     expect(await retained.store.getRole(ACCOUNT, 'app')).toEqual(await unlimited.store.getRole(ACCOUNT, 'app'));
   });
