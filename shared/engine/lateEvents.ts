@@ -1,6 +1,7 @@
 import { compareTrailEvents } from '../cloudtrail/order';
 import type { TrailEvent } from '../cloudtrail/types';
 import { trustedPrincipals } from '../policy/diff';
+import { parsePolicyText } from '../policy/parse';
 import { roleEventEffect } from '../roles/roleEvents';
 import {
   applyRoleChanges,
@@ -28,17 +29,16 @@ export async function replayRoleFrom(
 ): Promise<RoleEvaluation[]> {
   const history = (await historyEvents(core, where.account, where.roleName)).filter((e) => e.eventId !== event.eventId);
   const timeline = [...history, event].sort(compareTrailEvents);
-  const changesOf = (e: TrailEvent) => roleChangesOf(core, e);
   const index = timeline.findIndex((e) => e.eventId === event.eventId);
   const later = timeline.slice(index);
   let record = rewind(
     current,
-    later.flatMap(changesOf),
-    timeline.slice(0, index).map((e) => ({ changes: changesOf(e) })),
+    later.flatMap(roleChangesOf),
+    timeline.slice(0, index).map((e) => ({ changes: roleChangesOf(e) })),
   );
   const evaluations: RoleEvaluation[] = [];
   for (const e of later) {
-    const changes = changesOf(e);
+    const changes = roleChangesOf(e);
     evaluations.push(await evaluate(e, record, changes));
     record = applyRoleChanges(record, changes);
   }
@@ -91,14 +91,14 @@ export async function trustAsOf(
   const earlier = (await historyEvents(core, account, roleName)).filter((e) => e.time <= time);
   return foldRoleChanges(
     emptyRoleRecord(account, roleName, arn),
-    earlier.map((e) => ({ changes: roleChangesOf(core, e) })),
+    earlier.map((e) => ({ changes: roleChangesOf(e) })),
   ).trust;
 }
 
 /** Fills in the principals a trust change trusts (what "newly added" is computed from). */
-export function withPrincipals(core: EngineCore, change: RoleChange): RoleChange {
+export function withPrincipals(change: RoleChange): RoleChange {
   if (change.part !== 'trust') return change;
-  const parsed = core.resolver.parse(change.document);
+  const parsed = parsePolicyText(change.document);
   return parsed.ok ? { ...change, principals: trustedPrincipals(parsed.document) } : change;
 }
 
@@ -114,8 +114,8 @@ async function historyEvents(core: EngineCore, account: string, roleName: string
   return events.sort(compareTrailEvents);
 }
 
-function roleChangesOf(core: EngineCore, event: TrailEvent): RoleChange[] {
-  return (roleEventEffect(event, stampOf(event))?.changes ?? []).map((change) => withPrincipals(core, change));
+function roleChangesOf(event: TrailEvent): RoleChange[] {
+  return (roleEventEffect(event, stampOf(event))?.changes ?? []).map(withPrincipals);
 }
 
 /**

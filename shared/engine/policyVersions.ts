@@ -1,6 +1,7 @@
 import type { TrailEvent } from '../cloudtrail/types';
 import type { Finding, FindingDraft } from '../findings/finding';
 import { diffPolicies, formatDiff } from '../policy/diff';
+import { parsePolicyText } from '../policy/parse';
 import type { PolicyEventEffect } from '../roles/roleEvents';
 import { isNewerStamp, type Stamp } from '../roles/roleRecord';
 import type { PolicyRef } from '../rules/types';
@@ -38,8 +39,8 @@ export async function processPolicyEvent(
     const oldRef =
       oldText === undefined
         ? { ...base, error: 'previous default version unknown' }
-        : withDocument(base, core.resolver.parse(oldText));
-    const parsedNew = newText === undefined ? undefined : core.resolver.parse(newText);
+        : withDocument(base, parsePolicyText(oldText));
+    const parsedNew = newText === undefined ? undefined : parsePolicyText(newText);
     const newRef: PolicyRef = parsedNew
       ? { ...withDocument(base, parsedNew), ...(oldRef.document ? { previous: oldRef.document } : {}) }
       : { ...base, error: `version ${versionId} document unavailable` };

@@ -27,7 +27,7 @@ export async function processRoleEvent(
   const record = await state.getRole(account, effect.roleName);
   const arn = effect.arn ?? record?.arn ?? `arn:aws:iam::${account}:role/${effect.roleName}`;
   const base: RoleRecord = { ...(record ?? emptyRoleRecord(account, effect.roleName, arn)), arn };
-  const changes = effect.changes.map((change) => withPrincipals(core, change));
+  const changes = effect.changes.map(withPrincipals);
   const isLate = record?.lastChange !== undefined && isNewerStamp(record.lastChange, stamp);
 
   const where: RolePlace = { account, resource: arn, roleName: effect.roleName };
@@ -76,7 +76,7 @@ export async function processUnnamedRoleEvent(
 ): Promise<ProcessResult> {
   const account = event.account;
   const arn = `arn:aws:iam::${account}:role/${effect.roleName}`;
-  const changes = effect.changes.map((change) => withPrincipals(core, change));
+  const changes = effect.changes.map(withPrincipals);
   const where: RolePlace = { account, resource: arn, roleName: effect.roleName };
   const evaluation = await evaluateRoleChange(core, event, emptyRoleRecord(account, effect.roleName, arn), changes, where);
   const findings = await core.recorder.record(evaluation.drafts, event.time);

@@ -28,11 +28,6 @@ export class PolicyResolver {
     private readonly iam: IamReader,
   ) {}
 
-  /** Parses a document through the cache. */
-  parse(text: string): PolicyParseResult {
-    return parsePolicyText(text);
-  }
-
   /** A managed policy's current default document, by ARN. Customer-managed lookups are cached until `forget`. */
   managed(account: string, arn: string): Promise<PolicyRef> {
     const aws = awsManagedPolicy(arn);
@@ -87,7 +82,7 @@ export class PolicyResolver {
         { kind: 'default', stamp: { at: 0, eventId: '' }, versionId: version.versionId },
       ]);
     }
-    return withDocument(base, this.parse(text));
+    return withDocument(base, parsePolicyText(text));
   }
 
   /** Builds the view of a role record; undefined when the role does not exist (deleted or never created). */
@@ -109,7 +104,7 @@ export class PolicyResolver {
     const lastUsed = liveLastUsed(record);
     if (lastUsed) view.lastUsed = lastUsed;
     if (parts.trust) {
-      const trust = this.parse(parts.trust.document);
+      const trust = parsePolicyText(parts.trust.document);
       if (trust.ok) view.trust = trust.document;
       else view.trustError = trust.error;
       view.trustChange = {
@@ -119,7 +114,9 @@ export class PolicyResolver {
       };
     }
     for (const inline of parts.inline) {
-      view.policies.push(withDocument({ kind: 'inline', name: inline.name, awsManaged: false }, this.parse(inline.document)));
+      view.policies.push(
+        withDocument({ kind: 'inline', name: inline.name, awsManaged: false }, parsePolicyText(inline.document)),
+      );
     }
     const attached = await Promise.all(
       parts.attached.map((arn) => (override?.arn === arn ? override.ref : this.managed(record.account, arn))),
